@@ -1,0 +1,52 @@
+namespace Switchyard.Protocols.Canonical;
+
+/// <summary>What went wrong, independent of protocol; each client protocol renders it (MAPPING §13).</summary>
+public enum ErrorKind
+{
+    InvalidRequest,
+    Authentication,
+    Permission,
+    NotFound,
+    RequestTooLarge,
+    RateLimit,
+    QuotaExceeded,
+    Internal,
+    Overloaded,
+    Timeout,
+    Unavailable,
+}
+
+public sealed record GatewayError(ErrorKind Kind, string Message)
+{
+    public string? Code { get; init; }
+    public string? Param { get; init; }
+    public TimeSpan? RetryAfter { get; init; }
+    /// <summary>The upstream's HTTP status when the error came from an upstream.</summary>
+    public int? UpstreamStatus { get; init; }
+
+    public static GatewayError Invalid(string message, string? param = null) => new(ErrorKind.InvalidRequest, message) { Param = param };
+
+    /// <summary>Classifies an upstream HTTP status (MAPPING §13).</summary>
+    public static ErrorKind KindFromStatus(int status) => status switch
+    {
+        400 or 422 => ErrorKind.InvalidRequest,
+        401 => ErrorKind.Authentication,
+        402 => ErrorKind.QuotaExceeded,
+        403 => ErrorKind.Permission,
+        404 => ErrorKind.NotFound,
+        413 => ErrorKind.RequestTooLarge,
+        429 => ErrorKind.RateLimit,
+        502 or 503 or 529 => ErrorKind.Overloaded,
+        504 or 408 => ErrorKind.Timeout,
+        >= 500 => ErrorKind.Internal,
+        _ => ErrorKind.InvalidRequest,
+    };
+}
+
+/// <summary>Thrown by decoders for input the gateway must refuse with a 4xx in the client's protocol.</summary>
+public sealed class ProtocolException(GatewayError error) : Exception(error.Message)
+{
+    public GatewayError Error { get; } = error;
+
+    public ProtocolException(string message, string? param = null) : this(GatewayError.Invalid(message, param)) { }
+}

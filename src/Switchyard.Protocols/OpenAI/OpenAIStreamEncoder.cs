@@ -1,0 +1,182 @@
+using System.Buffers;
+using System.Text.Json;
+using Switchyard.Protocols.Canonical;
+using Switchyard.Protocols.Json;
+
+namespace Switchyard.Protocols.OpenAI;
+
+/// <summary>Canonical events → OpenAI <c>chat.completion.chunk</c> SSE for a client (MAPPING §12.2).</summary>
+public sealed class OpenAIStreamEncoder(bool includeUsage, long created) : IStreamEncoder
+{
+    private readonly Dictionary<int, int> _toolIndexOfBlock = [];
+    private readonly Utf8JsonWriter _writer = new(Stream.Null, J.WriterOptions);
+    private string _id = "chatcmpl";
+    private string _model = "";
+    private Usage? _usage;
+
+    public bool IsComplete { get; private set; }
+
+    public void Dispose() => _writer.Dispose();
+
+    public void Write(StreamEvent evt, IBufferWriter<byte> output)
+    {
+        if (IsComplete)
+        {
+            return;
+        }
+        switch (evt)
+        {
+            case MessageStartEvent start:
+                _id = start.Id;
+                _model = start.Model;
+                _usage = start.Usage;
+                Chunk(output, w =>
+                {
+                    w.WriteString("role", "assistant");
+                    w.WriteString("content", "");
+                });
+                break;
+            case BlockStartEvent { Kind: BlockKind.ToolCall } tool:
+                var k = _toolIndexOfBlock.Count;
+                _toolIndexOfBlock[tool.Index] = k;
+                Chunk(output, w =>
+                {
+                    w.WriteStartArray("tool_calls");
+                    w.WriteStartObject();
+                    w.WriteNumber("index", k);
+                    w.WriteString("id", tool.ToolCallId);
+                    w.WriteString("type", "function");
+                    w.WriteStartObject("function");
+                    w.WriteString("name", tool.ToolName);
+                    w.WriteString("arguments", "");
+                    w.WriteEndObject();
+                    w.WriteEndObject();
+                    w.WriteEndArray();
+                });
+                break;
+            case BlockStartEvent { Kind: BlockKind.RedactedThinking } redacted:
+                Chunk(output, w =>
+                {
+                    w.WriteStartArray("thinking_blocks");
+                    w.WriteStartObject();
+                    w.WriteString("type", "redacted_thinking");
+                    w.WriteString("data", redacted.Data);
+                    w.WriteEndObject();
+                    w.WriteEndArray();
+                });
+                break;
+            case BlockDeltaEvent delta:
+                WriteDelta(delta, output);
+                break;
+            case MessageDeltaEvent end:
+                _usage = end.Usage ?? _usage;
+                Chunk(output, _ => { }, OpenAIResponseCodec.FinishString(end.FinishReason));
+                break;
+            case MessageStopEvent:
+                if (includeUsage)
+                {
+                    Json(output, w =>
+                    {
+                        w.WriteStartObject();
+                        WriteHeader(w);
+                        w.WriteStartArray("choices");
+                        w.WriteEndArray();
+                        OpenAIResponseCodec.WriteUsage(w, _usage ?? new Usage());
+                        w.WriteEndObject();
+                    });
+                }
+                output.Write("data: [DONE]\n\n"u8);
+                IsComplete = true;
+                break;
+            case StreamErrorEvent error:
+                // In-band error, then close without [DONE] (P22).
+                Json(output, w =>
+                {
+                    w.WriteStartObject();
+                    OpenAIErrors.WriteErrorObject(w, error.Error);
+                    w.WriteEndObject();
+                });
+                IsComplete = true;
+                break;
+        }
+    }
+
+    private void WriteDelta(BlockDeltaEvent delta, IBufferWriter<byte> output)
+    {
+        switch (delta.Kind)
+        {
+            case DeltaKind.Text:
+                Chunk(output, w => w.WriteString("content", delta.Value));
+                break;
+            case DeltaKind.Thinking:
+                Chunk(output, w => w.WriteString("reasoning_content", delta.Value));
+                break;
+            case DeltaKind.Signature:
+                Chunk(output, w =>
+                {
+                    w.WriteStartArray("thinking_blocks");
+                    w.WriteStartObject();
+                    w.WriteString("type", "thinking");
+                    w.WriteString("thinking", "");
+                    w.WriteString("signature", delta.Value);
+                    w.WriteEndObject();
+                    w.WriteEndArray();
+                });
+                break;
+            case DeltaKind.Arguments when _toolIndexOfBlock.TryGetValue(delta.Index, out var k):
+                Chunk(output, w =>
+                {
+                    w.WriteStartArray("tool_calls");
+                    w.WriteStartObject();
+                    w.WriteNumber("index", k);
+                    w.WriteStartObject("function");
+                    w.WriteString("arguments", delta.Value);
+                    w.WriteEndObject();
+                    w.WriteEndObject();
+                    w.WriteEndArray();
+                });
+                break;
+        }
+    }
+
+    private void WriteHeader(Utf8JsonWriter w)
+    {
+        w.WriteString("id", _id);
+        w.WriteString("object", "chat.completion.chunk");
+        w.WriteNumber("created", created);
+        w.WriteString("model", _model);
+    }
+
+    private void Chunk(IBufferWriter<byte> output, Action<Utf8JsonWriter> writeDelta, string? finishReason = null) => Json(output, w =>
+    {
+        w.WriteStartObject();
+        WriteHeader(w);
+        w.WriteStartArray("choices");
+        w.WriteStartObject();
+        w.WriteNumber("index", 0);
+        w.WriteStartObject("delta");
+        writeDelta(w);
+        w.WriteEndObject();
+        w.WriteNull("logprobs");
+        if (finishReason is null)
+        {
+            w.WriteNull("finish_reason");
+        }
+        else
+        {
+            w.WriteString("finish_reason", finishReason);
+        }
+        w.WriteEndObject();
+        w.WriteEndArray();
+        w.WriteEndObject();
+    });
+
+    private void Json(IBufferWriter<byte> output, Action<Utf8JsonWriter> write)
+    {
+        output.Write("data: "u8);
+        _writer.Reset(output);
+        write(_writer);
+        _writer.Flush();
+        output.Write("\n\n"u8);
+    }
+}

@@ -1,0 +1,75 @@
+using Switchyard.Config;
+
+namespace Switchyard.Cli;
+
+/// <summary>
+/// <c>switchyard [serve] [--config FILE] [--urls URL]</c>. Without <c>--config</c> it reads ./switchyard.yaml,
+/// and without that it starts the embedded demo (mock provider, no keys, no network).
+/// </summary>
+internal static class ServeCommand
+{
+    public const string DefaultUrls = "http://127.0.0.1:8080";
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        string? configPath = null;
+        string? urls = null;
+        var rest = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "serve" when i == 0:
+                    break;
+                case "--config" or "-c" when i + 1 < args.Length:
+                    configPath = args[++i];
+                    break;
+                case "--urls" when i + 1 < args.Length:
+                    urls = args[++i];
+                    break;
+                case "--help" or "-h":
+                    Console.WriteLine("""
+                        Usage: switchyard [serve] [--config FILE] [--urls URL]
+
+                          --config FILE   YAML config (default: ./switchyard.yaml, else the embedded mock demo)
+                          --urls URL      where to listen (default: server.urls from the config, else http://127.0.0.1:8080)
+                        """);
+                    return 0;
+                case "--version":
+                    Console.WriteLine(Endpoints.HealthEndpoints.Version);
+                    return 0;
+                default:
+                    if (args[i] is "--config" or "--urls")
+                    {
+                        await Console.Error.WriteLineAsync($"switchyard: {args[i]} needs a value.").ConfigureAwait(false);
+                        return 2;
+                    }
+                    rest.Add(args[i]);
+                    break;
+            }
+        }
+
+        GatewayConfig config;
+        try
+        {
+            config = configPath is not null ? ConfigLoader.LoadFile(configPath)
+                : File.Exists("switchyard.yaml") ? ConfigLoader.LoadFile("switchyard.yaml")
+                : DemoConfig.Create();
+        }
+        catch (ConfigException ex)
+        {
+            await Console.Error.WriteLineAsync($"switchyard: invalid config: {ex.Message}").ConfigureAwait(false);
+            return 2;
+        }
+
+        var listen = urls ?? config.Server.Urls ?? DefaultUrls;
+        var app = GatewayHost.Build(config, [.. rest], listen);
+        await using (app.ConfigureAwait(false))
+        {
+            await app.StartAsync().ConfigureAwait(false);
+            Console.WriteLine($"Switchyard {Endpoints.HealthEndpoints.Version} listening on {string.Join(", ", app.Urls)} — config: {config.Source}; providers: {string.Join(", ", config.Providers.Keys)}; routes: {config.Routes.Length}");
+            await app.WaitForShutdownAsync().ConfigureAwait(false);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,357 @@
+using System.Collections.Frozen;
+using System.Collections.Immutable;
+using System.Globalization;
+using System.Text.RegularExpressions;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Switchyard.Config;
+
+/// <summary>
+/// Reads the YAML config (snake_case keys, <c>${ENV}</c> / <c>${ENV:-default}</c> interpolation) into a validated
+/// <see cref="GatewayConfig"/>. Every error says file:line:column, the key path and what is wrong.
+/// </summary>
+internal static partial class ConfigLoader
+{
+    private static readonly string[] ProviderTypes = ["openai", "anthropic", "mock", "gemini", "azure-openai"];
+
+    public static GatewayConfig LoadFile(string path, Func<string, string?>? env = null)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (IOException ex)
+        {
+            throw new ConfigException($"{path}: cannot read the config file: {ex.Message}");
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new ConfigException($"{path}: cannot read the config file: {ex.Message}");
+        }
+        return Parse(text, path, env);
+    }
+
+    public static GatewayConfig Parse(string yaml, string source, Func<string, string?>? env = null)
+    {
+        var reader = new Reader(source, env ?? Environment.GetEnvironmentVariable);
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException ex)
+        {
+            throw new ConfigException($"{source}:{ex.Start.Line}:{ex.Start.Column}: invalid YAML: {ex.InnerException?.Message ?? ex.Message}");
+        }
+        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
+        {
+            throw new ConfigException($"{source}: the config must be a YAML mapping with 'providers' and 'routes'.");
+        }
+        return reader.ReadRoot(root);
+    }
+
+    private sealed partial class Reader(string source, Func<string, string?> env)
+    {
+        public GatewayConfig ReadRoot(YamlMappingNode root)
+        {
+            var map = Map(root, "", "server", "auth", "providers", "routes");
+            var server = map.TryGetValue("server", out var s) ? ReadServer(s) : new ServerOptions(ServerOptions.DefaultMaxRequestBodyBytes, null);
+            var auth = map.TryGetValue("auth", out var a) ? ReadAuth(a) : new AuthOptions([]);
+            if (!map.TryGetValue("providers", out var providersNode))
+            {
+                throw Error(root, "", "'providers' is required: list at least one upstream provider.");
+            }
+            var providers = new Dictionary<string, ProviderConfig>(StringComparer.Ordinal);
+            var i = 0;
+            foreach (var node in Seq(providersNode, "providers"))
+            {
+                var p = ReadProvider(node, $"providers[{i++}]");
+                if (!providers.TryAdd(p.Name, p))
+                {
+                    throw Error(node, $"providers[{i - 1}].name", $"the provider name '{p.Name}' is used twice.");
+                }
+            }
+            var routes = ImmutableArray.CreateBuilder<RouteConfig>();
+            if (map.TryGetValue("routes", out var routesNode))
+            {
+                i = 0;
+                foreach (var node in Seq(routesNode, "routes"))
+                {
+                    routes.Add(ReadRoute(node, $"routes[{i++}]", providers));
+                }
+            }
+            return new GatewayConfig(source, server, auth, providers.ToFrozenDictionary(StringComparer.Ordinal), routes.ToImmutable());
+        }
+
+        private ServerOptions ReadServer(YamlNode node)
+        {
+            var map = Map(node, "server", "max_request_body", "urls");
+            var max = map.TryGetValue("max_request_body", out var m) ? Size(m, "server.max_request_body") : ServerOptions.DefaultMaxRequestBodyBytes;
+            return new ServerOptions(max, map.TryGetValue("urls", out var u) ? Scalar(u, "server.urls") : null);
+        }
+
+        private AuthOptions ReadAuth(YamlNode node)
+        {
+            var map = Map(node, "auth", "keys");
+            if (!map.TryGetValue("keys", out var keys))
+            {
+                return new AuthOptions([]);
+            }
+            var list = Seq(keys, "auth.keys").Select((k, i) => Scalar(k, $"auth.keys[{i}]")).Where(k => k.Length > 0).ToImmutableArray();
+            return new AuthOptions(list);
+        }
+
+        private ProviderConfig ReadProvider(YamlNode node, string path)
+        {
+            var map = Map(node, path, "name", "type", "base_url", "keys", "auth", "auth_header", "auth_format", "headers",
+                "connect_timeout", "first_byte_timeout", "idle_timeout", "max_tokens_field", "max_output_tokens",
+                "default_max_tokens", "reasoning_effort", "anthropic_version");
+            var name = Required(map, node, path, "name");
+            var typeNode = map.GetValueOrDefault("type") ?? throw Error(node, path, "'type' is required (openai | anthropic | gemini | azure-openai | mock).");
+            var type = Scalar(typeNode, path + ".type");
+            if (!ProviderTypes.Contains(type))
+            {
+                throw Error(typeNode, path + ".type", $"unknown provider type '{type}'; expected one of {string.Join(", ", ProviderTypes)}.");
+            }
+            var kind = type switch
+            {
+                "openai" => ProviderKind.OpenAI,
+                "anthropic" => ProviderKind.Anthropic,
+                "mock" => ProviderKind.Mock,
+                _ => throw Error(typeNode, path + ".type", $"provider type '{type}' is not available in this version yet."),
+            };
+            var baseUrl = kind switch
+            {
+                ProviderKind.OpenAI => "https://api.openai.com/v1",
+                ProviderKind.Anthropic => "https://api.anthropic.com",
+                _ => "http://mock.invalid",
+            };
+            if (map.TryGetValue("base_url", out var bu))
+            {
+                baseUrl = Scalar(bu, path + ".base_url");
+                if (!Uri.TryCreate(baseUrl, UriKind.Absolute, out var parsed) || parsed.Scheme is not ("http" or "https"))
+                {
+                    throw Error(bu, path + ".base_url", $"'{baseUrl}' is not an absolute http(s) URL.");
+                }
+            }
+            var keys = map.TryGetValue("keys", out var k) ? ReadKeys(k, path + ".keys") : [];
+            if (keys.Length == 0 && kind != ProviderKind.Mock)
+            {
+                throw Error(node, path + ".keys", $"provider '{name}' needs at least one API key in 'keys'.");
+            }
+            var auth = UpstreamAuthScheme.Default;
+            if (map.TryGetValue("auth", out var an))
+            {
+                auth = Scalar(an, path + ".auth") switch
+                {
+                    "bearer" => UpstreamAuthScheme.Bearer,
+                    "x-api-key" => UpstreamAuthScheme.ApiKeyHeader,
+                    "header" => UpstreamAuthScheme.CustomHeader,
+                    var other => throw Error(an, path + ".auth", $"unknown auth '{other}'; expected bearer, x-api-key or header."),
+                };
+            }
+            var authHeader = map.TryGetValue("auth_header", out var ah) ? Scalar(ah, path + ".auth_header") : null;
+            if (auth == UpstreamAuthScheme.CustomHeader && authHeader is null)
+            {
+                throw Error(node, path + ".auth_header", "'auth: header' needs 'auth_header' (the header name).");
+            }
+            var headers = ImmutableDictionary<string, string>.Empty;
+            if (map.TryGetValue("headers", out var hn))
+            {
+                headers = (hn as YamlMappingNode ?? throw Error(hn, path + ".headers", "must be a mapping of header names to values."))
+                    .Children.ToImmutableDictionary(kv => Scalar(kv.Key, path + ".headers"), kv => Scalar(kv.Value, path + ".headers"), StringComparer.OrdinalIgnoreCase);
+            }
+            var maxField = map.TryGetValue("max_tokens_field", out var mf) ? Scalar(mf, path + ".max_tokens_field") : "max_completion_tokens";
+            if (maxField is not ("max_tokens" or "max_completion_tokens"))
+            {
+                throw Error(mf!, path + ".max_tokens_field", "must be max_tokens or max_completion_tokens.");
+            }
+            return new ProviderConfig
+            {
+                Name = name,
+                Kind = kind,
+                BaseUrl = new Uri(baseUrl.TrimEnd('/') + "/"),
+                Keys = keys,
+                Auth = auth,
+                AuthHeader = authHeader,
+                AuthFormat = map.TryGetValue("auth_format", out var af) ? Scalar(af, path + ".auth_format") : "{key}",
+                Headers = headers,
+                ConnectTimeout = map.TryGetValue("connect_timeout", out var ct) ? Duration(ct, path + ".connect_timeout") : TimeSpan.FromSeconds(10),
+                FirstByteTimeout = map.TryGetValue("first_byte_timeout", out var fb) ? Duration(fb, path + ".first_byte_timeout") : TimeSpan.FromSeconds(120),
+                IdleTimeout = map.TryGetValue("idle_timeout", out var it) ? Duration(it, path + ".idle_timeout") : TimeSpan.FromSeconds(120),
+                MaxTokensField = maxField,
+                MaxOutputTokens = map.TryGetValue("max_output_tokens", out var mo) ? Int(mo, path + ".max_output_tokens", 1) : null,
+                DefaultMaxTokens = map.TryGetValue("default_max_tokens", out var dm) ? Int(dm, path + ".default_max_tokens", 1) : 8192,
+                SendReasoningEffort = map.TryGetValue("reasoning_effort", out var re) && Bool(re, path + ".reasoning_effort"),
+                AnthropicVersion = map.TryGetValue("anthropic_version", out var av) ? Scalar(av, path + ".anthropic_version") : "2023-06-01",
+            };
+        }
+
+        private ImmutableArray<UpstreamKey> ReadKeys(YamlNode node, string path)
+        {
+            var list = ImmutableArray.CreateBuilder<UpstreamKey>();
+            var i = 0;
+            foreach (var item in Seq(node, path))
+            {
+                var p = $"{path}[{i++}]";
+                if (item is YamlScalarNode)
+                {
+                    list.Add(new UpstreamKey(NonEmpty(item, p), 1, 3, TimeSpan.FromSeconds(60), true));
+                    continue;
+                }
+                var map = Map(item, p, "key", "weight", "max_failures", "cooldown", "enabled");
+                list.Add(new UpstreamKey(
+                    NonEmpty(map.GetValueOrDefault("key") ?? throw Error(item, p, "'key' is required."), p + ".key"),
+                    map.TryGetValue("weight", out var w) ? Int(w, p + ".weight", 0) : 1,
+                    map.TryGetValue("max_failures", out var mf) ? Int(mf, p + ".max_failures", 1) : 3,
+                    map.TryGetValue("cooldown", out var c) ? Duration(c, p + ".cooldown") : TimeSpan.FromSeconds(60),
+                    !map.TryGetValue("enabled", out var e) || Bool(e, p + ".enabled")));
+            }
+            return list.ToImmutable();
+        }
+
+        private RouteConfig ReadRoute(YamlNode node, string path, Dictionary<string, ProviderConfig> providers)
+        {
+            var map = Map(node, path, "model", "targets");
+            var model = Required(map, node, path, "model");
+            var targetsNode = map.GetValueOrDefault("targets") ?? throw Error(node, path, "'targets' is required: list the providers that serve this model.");
+            var targets = ImmutableArray.CreateBuilder<RouteTarget>();
+            var i = 0;
+            foreach (var t in Seq(targetsNode, path + ".targets"))
+            {
+                var p = $"{path}.targets[{i++}]";
+                var tm = Map(t, p, "provider", "model");
+                var provider = Required(tm, t, p, "provider");
+                if (!providers.ContainsKey(provider))
+                {
+                    throw Error(tm["provider"], p + ".provider", $"unknown provider '{provider}'; defined providers: {string.Join(", ", providers.Keys)}.");
+                }
+                targets.Add(new RouteTarget(provider, tm.TryGetValue("model", out var m) ? Scalar(m, p + ".model") : null));
+            }
+            if (targets.Count == 0)
+            {
+                throw Error(targetsNode, path + ".targets", "list at least one target.");
+            }
+            return new RouteConfig(model, targets.ToImmutable());
+        }
+
+        private Dictionary<string, YamlNode> Map(YamlNode node, string path, params string[] allowed)
+        {
+            if (node is not YamlMappingNode mapping)
+            {
+                throw Error(node, path, "must be a mapping (key: value).");
+            }
+            var result = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
+            foreach (var (keyNode, value) in mapping.Children)
+            {
+                var key = ((YamlScalarNode)keyNode).Value ?? "";
+                if (!allowed.Contains(key))
+                {
+                    var where = path.Length == 0 ? "the top level" : $"'{path}'";
+                    throw Error(keyNode, path.Length == 0 ? key : $"{path}.{key}", $"unknown key '{key}' in {where}; allowed keys: {string.Join(", ", allowed)}.");
+                }
+                result[key] = value;
+            }
+            return result;
+        }
+
+        private IEnumerable<YamlNode> Seq(YamlNode node, string path) =>
+            node as YamlSequenceNode ?? throw Error(node, path, "must be a list.");
+
+        private string Required(Dictionary<string, YamlNode> map, YamlNode owner, string path, string key) =>
+            map.TryGetValue(key, out var v) ? NonEmpty(v, $"{path}.{key}") : throw Error(owner, $"{path}.{key}", $"'{key}' is required.");
+
+        private string NonEmpty(YamlNode node, string path)
+        {
+            var s = Scalar(node, path);
+            return s.Length > 0 ? s : throw Error(node, path, "must not be empty.");
+        }
+
+        private string Scalar(YamlNode node, string path)
+        {
+            if (node is not YamlScalarNode scalar)
+            {
+                throw Error(node, path, "must be a single value.");
+            }
+            var raw = scalar.Value ?? "";
+            return EnvPattern().Replace(raw, m =>
+            {
+                var name = m.Groups["name"].Value;
+                var value = env(name);
+                if (!string.IsNullOrEmpty(value))
+                {
+                    return value;
+                }
+                return m.Groups["default"].Success ? m.Groups["default"].Value : throw Error(node, path, $"environment variable '{name}' is not set.");
+            });
+        }
+
+        private int Int(YamlNode node, string path, int min)
+        {
+            var s = Scalar(node, path);
+            return int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= min
+                ? v
+                : throw Error(node, path, $"'{s}' is not a whole number ≥ {min}.");
+        }
+
+        private bool Bool(YamlNode node, string path) => Scalar(node, path) switch
+        {
+            "true" or "yes" or "on" => true,
+            "false" or "no" or "off" => false,
+            var s => throw Error(node, path, $"'{s}' is not true or false."),
+        };
+
+        private TimeSpan Duration(YamlNode node, string path)
+        {
+            var s = Scalar(node, path);
+            var m = DurationPattern().Match(s);
+            if (!m.Success)
+            {
+                throw Error(node, path, $"'{s}' is not a duration (e.g. 500ms, 30s, 5m, 1h).");
+            }
+            var n = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+            return m.Groups[2].Value switch
+            {
+                "ms" => TimeSpan.FromMilliseconds(n),
+                "m" => TimeSpan.FromMinutes(n),
+                "h" => TimeSpan.FromHours(n),
+                _ => TimeSpan.FromSeconds(n),
+            };
+        }
+
+        private long Size(YamlNode node, string path)
+        {
+            var s = Scalar(node, path);
+            var m = SizePattern().Match(s);
+            if (!m.Success)
+            {
+                throw Error(node, path, $"'{s}' is not a size (e.g. 1048576, 512KB, 32MB).");
+            }
+            var n = long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
+            return m.Groups[2].Value.ToUpperInvariant() switch
+            {
+                "KB" or "K" => n * 1024,
+                "MB" or "M" => n * 1024 * 1024,
+                "GB" or "G" => n * 1024 * 1024 * 1024,
+                _ => n,
+            };
+        }
+
+        private ConfigException Error(YamlNode node, string path, string problem)
+        {
+            var where = path.Length > 0 ? $" {path}:" : "";
+            return new ConfigException($"{source}:{node.Start.Line}:{node.Start.Column}:{where} {problem}");
+        }
+
+        [GeneratedRegex(@"\$\{(?<name>[A-Za-z_][A-Za-z0-9_]*)(:-(?<default>[^}]*))?\}")]
+        private static partial Regex EnvPattern();
+
+        [GeneratedRegex(@"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$")]
+        private static partial Regex DurationPattern();
+
+        [GeneratedRegex(@"^\s*(\d+)\s*([KMG]B?|B)?\s*$", RegexOptions.IgnoreCase)]
+        private static partial Regex SizePattern();
+    }
+}

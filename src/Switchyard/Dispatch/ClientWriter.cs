@@ -1,0 +1,57 @@
+using System.Globalization;
+using Switchyard.Endpoints;
+using Switchyard.Protocols.Canonical;
+
+namespace Switchyard.Dispatch;
+
+/// <summary>Writes answers, errors and stream headers to the client in its own protocol.</summary>
+internal static class ClientWriter
+{
+    public static Task WriteErrorAsync(HttpContext http, ClientProtocol client, GatewayError error, string requestId, string[] secrets)
+    {
+        if (http.Response.HasStarted)
+        {
+            return Task.CompletedTask;
+        }
+        var safe = error with { Message = Redact(error.Message, secrets) };
+        var response = http.Response;
+        response.StatusCode = client.ErrorStatus(safe);
+        response.ContentType = "application/json";
+        if (safe.RetryAfter is { } retry)
+        {
+            response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(retry.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+        }
+        var body = client.EncodeError(safe, requestId);
+        response.ContentLength = body.Length;
+        return response.Body.WriteAsync(body, http.RequestAborted).AsTask();
+    }
+
+    public static void SetServedBy(ProxyContext ctx, string provider, string model)
+    {
+        var headers = ctx.Http.Response.Headers;
+        headers["x-switchyard-provider"] = provider;
+        headers["x-switchyard-model"] = model;
+        headers["x-switchyard-attempts"] = ctx.Attempts.ToString(CultureInfo.InvariantCulture);
+    }
+
+    public static void StartStream(HttpContext http)
+    {
+        http.Response.StatusCode = 200;
+        http.Response.ContentType = "text/event-stream; charset=utf-8";
+        http.Response.Headers.CacheControl = "no-cache";
+        http.Response.Headers["x-accel-buffering"] = "no";
+    }
+
+    /// <summary>Removes every configured secret from text that may reach a client or a log (upstreams echo keys).</summary>
+    public static string Redact(string text, string[] secrets)
+    {
+        foreach (var s in secrets)
+        {
+            if (text.Contains(s, StringComparison.Ordinal))
+            {
+                text = text.Replace(s, Config.UpstreamKey.Mask(s), StringComparison.Ordinal);
+            }
+        }
+        return text;
+    }
+}

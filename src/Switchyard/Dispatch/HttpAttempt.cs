@@ -1,0 +1,250 @@
+using System.Buffers;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Switchyard.Config;
+using Switchyard.Protocols.Canonical;
+using Switchyard.Providers;
+
+namespace Switchyard.Dispatch;
+
+/// <summary>One try of one key against one HTTP provider: encode (or forward bytes), send, classify, relay.</summary>
+internal sealed class HttpAttempt(UpstreamHttp http)
+{
+    private const int MaxErrorBody = 1024 * 1024;
+    private const int MaxResponseBody = 64 * 1024 * 1024;
+    private static readonly MediaTypeHeaderValue Json = new("application/json");
+
+    public async Task<AttemptResult> RunAsync(ProxyContext ctx, ProviderConfig provider, UpstreamKey key, string upstreamModel)
+    {
+        var codec = UpstreamCodec.For(provider.Kind);
+        // Fast path: same protocol on both sides, nothing to change but the model name and the credentials.
+        var passthrough = codec.Wire == ctx.Client.Wire && !ctx.ForceStream;
+        byte[] payload;
+        try
+        {
+            payload = passthrough ? ctx.Sniff.WithModel(ctx.Body, upstreamModel) : codec.EncodeRequest(ctx.Canonical(), OptionsFor(provider, upstreamModel));
+        }
+        catch (ProtocolException pe)
+        {
+            return new AttemptResult(AttemptStatus.Fail, pe.Error);
+        }
+
+        using var message = new HttpRequestMessage(HttpMethod.Post, codec.ChatUrl(provider)) { Content = new ByteArrayContent(payload) };
+        message.Content.Headers.ContentType = Json;
+        message.Options.Set(UpstreamHttp.ConnectTimeoutKey, provider.ConnectTimeout);
+        codec.ApplyAuth(message, provider, key.Secret);
+        if (codec.Wire == WireProtocol.Anthropic)
+        {
+            var clientHeaders = ctx.Http.Request.Headers;
+            var sameFamily = ctx.Client.Wire == WireProtocol.Anthropic;
+            message.Headers.TryAddWithoutValidation("anthropic-version", sameFamily && clientHeaders["anthropic-version"] is [{ Length: > 0 } v] ? v : provider.AnthropicVersion);
+            if (sameFamily && clientHeaders["anthropic-beta"].Count > 0)
+            {
+                message.Headers.TryAddWithoutValidation("anthropic-beta", clientHeaders["anthropic-beta"].ToArray());
+            }
+        }
+        if (ctx.Stream)
+        {
+            message.Headers.Accept.ParseAdd("text/event-stream");
+        }
+
+        HttpResponseMessage response;
+        using (var firstByte = CancellationTokenSource.CreateLinkedTokenSource(ctx.Aborted))
+        {
+            firstByte.CancelAfter(provider.FirstByteTimeout);
+            try
+            {
+                response = await http.Client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, firstByte.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ctx.Aborted.IsCancellationRequested)
+            {
+                return AttemptResult.Gone;
+            }
+            catch (OperationCanceledException)
+            {
+                return AttemptResult.FromError(new GatewayError(ErrorKind.Timeout, $"Provider '{provider.Name}' sent no response within {provider.FirstByteTimeout.TotalSeconds:0.#}s."));
+            }
+            catch (HttpRequestException ex)
+            {
+                return AttemptResult.FromError(new GatewayError(ErrorKind.Unavailable, $"Provider '{provider.Name}' could not be reached: {(ex.InnerException as TimeoutException)?.Message ?? ex.Message}"));
+            }
+        }
+
+        using (response)
+        {
+            var body = new IdleTimeoutStream(await response.Content.ReadAsStreamAsync(ctx.Aborted).ConfigureAwait(false), provider.IdleTimeout, ctx.Aborted);
+            await using (body.ConfigureAwait(false))
+            {
+                if (!response.IsSuccessStatusCode)
+                {
+                    return await ReadErrorAsync(ctx, codec, provider, response, body).ConfigureAwait(false);
+                }
+                if (ctx.Stream)
+                {
+                    return passthrough
+                        ? await RelayBytesAsync(ctx, codec, provider, upstreamModel, response, body).ConfigureAwait(false)
+                        : await CanonicalRelay.RelayStreamAsync(ctx, StreamDecoding.DecodeAsync(body, codec.CreateStreamDecoder(), ctx.Aborted), provider.Name, upstreamModel).ConfigureAwait(false);
+                }
+                byte[] bytes;
+                try
+                {
+                    bytes = await ReadAllAsync(body, MaxResponseBody, ctx.Aborted).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (ctx.Aborted.IsCancellationRequested)
+                {
+                    return AttemptResult.Gone;
+                }
+                catch (Exception ex) when (CanonicalRelay.IsUpstreamFailure(ex))
+                {
+                    return AttemptResult.FromError(CanonicalRelay.FailureOf(ex, provider.Name));
+                }
+                if (passthrough)
+                {
+                    return await WriteBytesAsync(ctx, codec, provider, upstreamModel, response, bytes).ConfigureAwait(false);
+                }
+                ChatResponse decoded;
+                try
+                {
+                    decoded = codec.DecodeResponse(bytes);
+                }
+                catch (Exception ex) when (ex is JsonException or InvalidOperationException or KeyNotFoundException or ProtocolException)
+                {
+                    return AttemptResult.FromError(new GatewayError(ErrorKind.Internal, $"Provider '{provider.Name}' returned a response that could not be read."));
+                }
+                return await CanonicalRelay.WriteResponseAsync(ctx, decoded, provider.Name, upstreamModel).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static EncodeOptions OptionsFor(ProviderConfig provider, string model) => new(model)
+    {
+        MaxTokensField = provider.MaxTokensField,
+        MaxOutputTokens = provider.MaxOutputTokens,
+        DefaultMaxTokens = provider.DefaultMaxTokens,
+        SendReasoningEffort = provider.SendReasoningEffort,
+    };
+
+    private static async Task<AttemptResult> ReadErrorAsync(ProxyContext ctx, UpstreamCodec codec, ProviderConfig provider, HttpResponseMessage response, Stream body)
+    {
+        byte[] bytes;
+        try
+        {
+            bytes = await ReadAllAsync(body, MaxErrorBody, ctx.Aborted).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ctx.Aborted.IsCancellationRequested)
+        {
+            return AttemptResult.Gone;
+        }
+        catch (Exception ex) when (CanonicalRelay.IsUpstreamFailure(ex))
+        {
+            bytes = [];
+        }
+        var status = (int)response.StatusCode;
+        var error = codec.DecodeError(status, bytes, RetryAfterOf(response));
+        return AttemptResult.FromError(error);
+    }
+
+    /// <summary><c>retry-after</c> in seconds or as an HTTP date; Anthropic's reset headers are read by the key pools later.</summary>
+    internal static TimeSpan? RetryAfterOf(HttpResponseMessage response)
+    {
+        var ra = response.Headers.RetryAfter;
+        if (ra?.Delta is { } delta)
+        {
+            return delta;
+        }
+        if (ra?.Date is { } date)
+        {
+            var d = date - DateTimeOffset.UtcNow;
+            return d > TimeSpan.Zero ? d : TimeSpan.Zero;
+        }
+        return null;
+    }
+
+    private static async Task<AttemptResult> WriteBytesAsync(ProxyContext ctx, UpstreamCodec codec, ProviderConfig provider, string model, HttpResponseMessage upstream, byte[] bytes)
+    {
+        var sniffer = new UsageSniffer(codec.Wire);
+        sniffer.ReadWholeBody(bytes);
+        ClientWriter.SetServedBy(ctx, provider.Name, model);
+        var response = ctx.Http.Response;
+        response.StatusCode = (int)upstream.StatusCode;
+        response.ContentType = upstream.Content.Headers.ContentType?.ToString() ?? "application/json";
+        response.ContentLength = bytes.Length;
+        try
+        {
+            await response.Body.WriteAsync(bytes, ctx.Aborted).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return AttemptResult.Gone;
+        }
+        return AttemptResult.Served(sniffer.Usage);
+    }
+
+    private static async Task<AttemptResult> RelayBytesAsync(ProxyContext ctx, UpstreamCodec codec, ProviderConfig provider, string model, HttpResponseMessage upstream, Stream body)
+    {
+        var sniffer = new UsageSniffer(codec.Wire);
+        ClientWriter.SetServedBy(ctx, provider.Name, model);
+        ClientWriter.StartStream(ctx.Http);
+        if (upstream.Content.Headers.ContentType is { } ct)
+        {
+            ctx.Http.Response.ContentType = ct.ToString();
+        }
+        var output = ctx.Http.Response.Body;
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            int n;
+            while ((n = await body.ReadAsync(buffer, ctx.Aborted).ConfigureAwait(false)) > 0)
+            {
+                sniffer.Feed(buffer.AsSpan(0, n));
+                await output.WriteAsync(buffer.AsMemory(0, n), ctx.Aborted).ConfigureAwait(false);
+                await output.FlushAsync(ctx.Aborted).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (ctx.Aborted.IsCancellationRequested)
+        {
+            return AttemptResult.Gone;
+        }
+        catch (Exception ex) when (CanonicalRelay.IsUpstreamFailure(ex))
+        {
+            // Mid-stream failure on the byte path: end any partial event, then the client protocol's error event.
+            using var encoder = ctx.Client.CreateStreamEncoder(new ChatRequest { Model = ctx.Sniff.Model }, 0);
+            var tail = new ArrayBufferWriter<byte>(256);
+            tail.Write("\n\n"u8);
+            encoder.Write(new StreamErrorEvent(CanonicalRelay.FailureOf(ex, provider.Name)), tail);
+            try
+            {
+                await output.WriteAsync(tail.WrittenMemory, ctx.Aborted).ConfigureAwait(false);
+                await output.FlushAsync(ctx.Aborted).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return AttemptResult.Gone;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        return AttemptResult.Served(sniffer.Usage);
+    }
+
+    private static async Task<byte[]> ReadAllAsync(Stream body, int limit, CancellationToken ct)
+    {
+        var buffer = new ArrayBufferWriter<byte>(16 * 1024);
+        while (true)
+        {
+            var memory = buffer.GetMemory(16 * 1024);
+            var n = await body.ReadAsync(memory, ct).ConfigureAwait(false);
+            if (n == 0)
+            {
+                return buffer.WrittenSpan.ToArray();
+            }
+            buffer.Advance(n);
+            if (buffer.WrittenCount > limit)
+            {
+                throw new IOException($"The upstream response exceeded {limit} bytes.");
+            }
+        }
+    }
+}

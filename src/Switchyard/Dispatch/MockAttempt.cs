@@ -1,0 +1,43 @@
+using Switchyard.Config;
+using Switchyard.Protocols.Canonical;
+using Switchyard.Providers.Mock;
+
+namespace Switchyard.Dispatch;
+
+/// <summary>One try against the in-process mock provider: its canonical answer goes through the same relay.</summary>
+internal sealed class MockAttempt(MockProvider mock)
+{
+    public async Task<AttemptResult> RunAsync(ProxyContext ctx, ProviderConfig provider, string upstreamModel)
+    {
+        ChatRequest request;
+        try
+        {
+            request = ctx.Canonical();
+        }
+        catch (ProtocolException pe)
+        {
+            return new AttemptResult(AttemptStatus.Fail, pe.Error);
+        }
+        MockOutcome outcome;
+        try
+        {
+            outcome = await mock.RespondAsync(request, upstreamModel, ctx.Http.Request.Headers[MockProvider.FaultHeader], ctx.Aborted).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ctx.Aborted.IsCancellationRequested)
+        {
+            return AttemptResult.Gone;
+        }
+        switch (outcome)
+        {
+            case MockOutcome.Failure f:
+                return AttemptResult.FromError(f.Error);
+            case MockOutcome.Reply r:
+                return await CanonicalRelay.WriteResponseAsync(ctx, r.Response, provider.Name, upstreamModel).ConfigureAwait(false);
+            case MockOutcome.Stream s:
+                return await CanonicalRelay.RelayStreamAsync(ctx, s.Events, provider.Name, upstreamModel).ConfigureAwait(false);
+            default:
+                ctx.Http.Abort();
+                return AttemptResult.Gone;
+        }
+    }
+}

@@ -1,0 +1,53 @@
+using Switchyard.Config;
+using Switchyard.Endpoints;
+using Switchyard.Protocols.Canonical;
+
+namespace Switchyard.Dispatch;
+
+/// <summary>Everything one proxied request carries through its attempts.</summary>
+internal sealed class ProxyContext(HttpContext http, ClientProtocol client, GatewaySnapshot snapshot, string requestId, byte[] body, RequestSniff sniff, bool forceStream)
+{
+    private ChatRequest? _canonical;
+
+    public HttpContext Http { get; } = http;
+    public ClientProtocol Client { get; } = client;
+    public GatewaySnapshot Snapshot { get; } = snapshot;
+    public string RequestId { get; } = requestId;
+    public byte[] Body { get; } = body;
+    public RequestSniff Sniff { get; } = sniff;
+    public bool ForceStream { get; } = forceStream;
+    public bool Stream => ForceStream || Sniff.Stream;
+    public CancellationToken Aborted => Http.RequestAborted;
+    public int Attempts { get; set; }
+    public List<string> Trail { get; } = [];
+
+    /// <summary>The canonical request, decoded once and only when a translation needs it.</summary>
+    public ChatRequest Canonical()
+    {
+        if (_canonical is null)
+        {
+            _canonical = Client.Decode(Body);
+            if (ForceStream)
+            {
+                _canonical.Stream = true;
+            }
+        }
+        return _canonical;
+    }
+}
+
+internal enum AttemptStatus { Served, ClientGone, NextKey, NextTarget, Fail }
+
+internal readonly record struct AttemptResult(AttemptStatus Status, GatewayError? Error = null, Usage? Usage = null)
+{
+    public static AttemptResult Served(Usage? usage) => new(AttemptStatus.Served, null, usage);
+    public static readonly AttemptResult Gone = new(AttemptStatus.ClientGone);
+
+    /// <summary>What to do after an upstream error before anything reached the client (MAPPING §13, issue #4 refines).</summary>
+    public static AttemptResult FromError(GatewayError error) => new(error.Kind switch
+    {
+        ErrorKind.RateLimit or ErrorKind.Authentication or ErrorKind.Permission or ErrorKind.QuotaExceeded => AttemptStatus.NextKey,
+        ErrorKind.Internal or ErrorKind.Overloaded or ErrorKind.Timeout or ErrorKind.Unavailable => AttemptStatus.NextTarget,
+        _ => AttemptStatus.Fail,
+    }, error);
+}

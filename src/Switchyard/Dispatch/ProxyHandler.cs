@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using Switchyard.Config;
+using Switchyard.Endpoints;
+using Switchyard.Protocols.Canonical;
+using Switchyard.Routing;
+using Switchyard.Tenancy;
+
+namespace Switchyard.Dispatch;
+
+/// <summary>
+/// The hot path of one chat request: authenticate, read and sniff the body, route, then try targets and keys in
+/// order until one serves — retrying only before the first byte has reached the client.
+/// </summary>
+internal sealed partial class ProxyHandler(ConfigHolder config, HttpAttempt httpAttempt, MockAttempt mockAttempt, KeyRotation keys, TimeProvider time, ILogger<ProxyHandler> logger)
+{
+    public async Task HandleAsync(HttpContext http, ClientProtocol client, bool forceStream)
+    {
+        var started = time.GetTimestamp();
+        var snapshot = config.Current;
+        var requestId = "req_" + Guid.NewGuid().ToString("N")[..24];
+        http.Response.Headers["x-request-id"] = requestId;
+
+        if (!GatewayAuth.IsAuthorized(http, snapshot.Config.Auth))
+        {
+            await Fail(new GatewayError(ErrorKind.Authentication, "Invalid or missing gateway API key."));
+            return;
+        }
+        byte[] body;
+        RequestSniff sniff;
+        try
+        {
+            body = await RequestBody.ReadAsync(http.Request, snapshot.Config.Server.MaxRequestBodyBytes, http.RequestAborted).ConfigureAwait(false);
+            sniff = RequestSniff.Sniff(body);
+        }
+        catch (ProtocolException pe)
+        {
+            await Fail(pe.Error);
+            return;
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or BadHttpRequestException)
+        {
+            return; // the client went away while sending
+        }
+        var route = snapshot.Routes.Resolve(sniff.Model);
+        if (route is null)
+        {
+            await Fail(new GatewayError(ErrorKind.NotFound, $"No route matches the model '{sniff.Model}'.") { Param = "model" });
+            return;
+        }
+
+        var ctx = new ProxyContext(http, client, snapshot, requestId, body, sniff, forceStream);
+        var result = await DispatchAsync(ctx, route).ConfigureAwait(false);
+        if (result.Status is not (AttemptStatus.Served or AttemptStatus.ClientGone))
+        {
+            await ClientWriter.WriteErrorAsync(http, client, result.Error ?? new GatewayError(ErrorKind.Unavailable, "No provider could serve the request."), requestId, snapshot.Secrets).ConfigureAwait(false);
+        }
+        if (logger.IsEnabled(LogLevel.Information))
+        {
+            var elapsed = time.GetElapsedTime(started).TotalMilliseconds;
+            var trail = string.Join("; ", ctx.Trail);
+            LogRequest(logger, requestId, client.Wire, sniff.Model, http.Response.StatusCode, ctx.Attempts, trail, elapsed,
+                result.Usage?.InputTokens ?? 0, result.Usage?.OutputTokens ?? 0);
+        }
+
+        Task Fail(GatewayError error)
+        {
+            LogRejected(logger, requestId, client.Wire, error.Kind, error.Message);
+            return ClientWriter.WriteErrorAsync(http, client, error, requestId, snapshot.Secrets);
+        }
+    }
+
+    private async Task<AttemptResult> DispatchAsync(ProxyContext ctx, ResolvedRoute route)
+    {
+        var last = new AttemptResult(AttemptStatus.Fail, new GatewayError(ErrorKind.Unavailable, "No provider could serve the request."));
+        foreach (var target in route.Route.Targets)
+        {
+            var provider = ctx.Snapshot.Config.Providers[target.Provider];
+            var model = route.UpstreamModel(target);
+            if (provider.Kind == ProviderKind.Mock)
+            {
+                ctx.Attempts++;
+                last = await mockAttempt.RunAsync(ctx, provider, model).ConfigureAwait(false);
+                ctx.Trail.Add($"{provider.Name}:{Describe(last)}");
+                if (last.Status is AttemptStatus.Served or AttemptStatus.ClientGone or AttemptStatus.Fail)
+                {
+                    return last;
+                }
+                continue;
+            }
+            var order = keys.Order(provider);
+            if (order.Count == 0)
+            {
+                ctx.Trail.Add($"{provider.Name}:all keys cooling down");
+                last = new AttemptResult(AttemptStatus.NextTarget, new GatewayError(ErrorKind.RateLimit, $"Every key of provider '{provider.Name}' is cooling down after rate limits."));
+                continue;
+            }
+            foreach (var key in order)
+            {
+                ctx.Attempts++;
+                last = await httpAttempt.RunAsync(ctx, provider, key, model).ConfigureAwait(false);
+                ctx.Trail.Add($"{provider.Name}/{key.Masked}:{Describe(last)}");
+                if (last is { Status: AttemptStatus.NextKey, Error.Kind: ErrorKind.RateLimit })
+                {
+                    keys.CoolDown(provider, key, last.Error.RetryAfter ?? key.Cooldown);
+                }
+                if (last.Status is AttemptStatus.Served or AttemptStatus.ClientGone or AttemptStatus.Fail)
+                {
+                    return last;
+                }
+                if (last.Status == AttemptStatus.NextTarget)
+                {
+                    break;
+                }
+            }
+        }
+        return last;
+    }
+
+    private static string Describe(AttemptResult r) => r.Status switch
+    {
+        AttemptStatus.Served => "served",
+        AttemptStatus.ClientGone => "client gone",
+        _ => r.Error is { } e ? $"{e.Kind}{(e.UpstreamStatus is { } s ? $"({s})" : "")}" : r.Status.ToString(),
+    };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{RequestId} {Protocol} model={Model} status={Status} attempts={Attempts} [{Trail}] {ElapsedMs:0.0}ms tokens={InputTokens}/{OutputTokens}")]
+    private static partial void LogRequest(ILogger logger, string requestId, WireProtocol protocol, string model, int status, int attempts, string trail, double elapsedMs, int inputTokens, int outputTokens);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{RequestId} {Protocol} rejected: {Kind} {Reason}")]
+    private static partial void LogRejected(ILogger logger, string requestId, WireProtocol protocol, ErrorKind kind, string reason);
+}

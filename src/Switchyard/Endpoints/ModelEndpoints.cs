@@ -1,0 +1,116 @@
+using System.Text.Json;
+using Switchyard.Config;
+using Switchyard.Dispatch;
+using Switchyard.Protocols.Canonical;
+using Switchyard.Tenancy;
+
+namespace Switchyard.Endpoints;
+
+/// <summary>
+/// Model lists built from the routes with exact names (globs cannot be listed), in the caller's protocol:
+/// Anthropic's shape when the request carries <c>anthropic-version</c>, OpenAI's otherwise.
+/// </summary>
+internal static class ModelEndpoints
+{
+    public static IEndpointRouteBuilder MapModelApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/v1/models", (HttpContext http, ConfigHolder config) => ListAsync(http, config.Current));
+        app.MapGet("/v1/models/{**id}", (HttpContext http, string id, ConfigHolder config) => GetAsync(http, id, config.Current));
+        return app;
+    }
+
+    private static bool IsAnthropic(HttpContext http) => http.Request.Headers.ContainsKey("anthropic-version");
+
+    private static ClientProtocol ProtocolOf(HttpContext http) => IsAnthropic(http) ? ClientProtocol.Anthropic : ClientProtocol.OpenAI;
+
+    private static async Task ListAsync(HttpContext http, GatewaySnapshot snapshot)
+    {
+        if (!GatewayAuth.IsAuthorized(http, snapshot.Config.Auth))
+        {
+            await ClientWriter.WriteErrorAsync(http, ProtocolOf(http), new GatewayError(ErrorKind.Authentication, "Invalid or missing gateway API key."), "req_models", snapshot.Secrets);
+            return;
+        }
+        var models = snapshot.Routes.ExactModels.Order(StringComparer.Ordinal).ToList();
+        var anthropic = IsAnthropic(http);
+        await WriteJsonAsync(http, w =>
+        {
+            w.WriteStartObject();
+            if (!anthropic)
+            {
+                w.WriteString("object", "list");
+            }
+            w.WriteStartArray("data");
+            foreach (var m in models)
+            {
+                WriteModel(w, m, anthropic);
+            }
+            w.WriteEndArray();
+            if (anthropic)
+            {
+                w.WriteBoolean("has_more", false);
+                WriteNullable(w, "first_id", models.FirstOrDefault());
+                WriteNullable(w, "last_id", models.LastOrDefault());
+            }
+            w.WriteEndObject();
+        });
+    }
+
+    private static async Task GetAsync(HttpContext http, string id, GatewaySnapshot snapshot)
+    {
+        var protocol = ProtocolOf(http);
+        if (!GatewayAuth.IsAuthorized(http, snapshot.Config.Auth))
+        {
+            await ClientWriter.WriteErrorAsync(http, protocol, new GatewayError(ErrorKind.Authentication, "Invalid or missing gateway API key."), "req_models", snapshot.Secrets);
+            return;
+        }
+        if (snapshot.Routes.Resolve(id) is null)
+        {
+            await ClientWriter.WriteErrorAsync(http, protocol, new GatewayError(ErrorKind.NotFound, $"The model '{id}' does not exist.") { Param = "model" }, "req_models", snapshot.Secrets);
+            return;
+        }
+        await WriteJsonAsync(http, w => WriteModel(w, id, IsAnthropic(http)));
+    }
+
+    private static void WriteModel(Utf8JsonWriter w, string id, bool anthropic)
+    {
+        w.WriteStartObject();
+        if (anthropic)
+        {
+            w.WriteString("type", "model");
+            w.WriteString("id", id);
+            w.WriteString("display_name", id);
+            w.WriteString("created_at", "2024-01-01T00:00:00Z");
+        }
+        else
+        {
+            w.WriteString("id", id);
+            w.WriteString("object", "model");
+            w.WriteNumber("created", 0);
+            w.WriteString("owned_by", "switchyard");
+        }
+        w.WriteEndObject();
+    }
+
+    private static void WriteNullable(Utf8JsonWriter w, string name, string? value)
+    {
+        if (value is null)
+        {
+            w.WriteNull(name);
+        }
+        else
+        {
+            w.WriteString(name, value);
+        }
+    }
+
+    internal static async Task WriteJsonAsync(HttpContext http, Action<Utf8JsonWriter> write)
+    {
+        http.Response.ContentType = "application/json";
+        var writer = new Utf8JsonWriter(http.Response.BodyWriter);
+        await using (writer.ConfigureAwait(false))
+        {
+            write(writer);
+            await writer.FlushAsync(http.RequestAborted).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,48 @@
+using Microsoft.Extensions.Logging.Console;
+using Switchyard.Config;
+using Switchyard.Dispatch;
+using Switchyard.Endpoints;
+using Switchyard.Providers;
+using Switchyard.Providers.Mock;
+
+namespace Switchyard;
+
+/// <summary>Builds the gateway's web host around one config snapshot (used by <c>serve</c> and by the tests).</summary>
+internal static class GatewayHost
+{
+    public static WebApplication Build(GatewayConfig config, string[] args, string urls, LogLevel minimumLevel = LogLevel.Information)
+    {
+        var builder = WebApplication.CreateSlimBuilder(args);
+        builder.WebHost.UseUrls(urls);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = null; // the gateway enforces its own, configurable limit in the client's protocol
+        });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss ";
+            o.ColorBehavior = LoggerColorBehavior.Disabled;
+        });
+        builder.Logging.SetMinimumLevel(minimumLevel);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+
+        var services = builder.Services;
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton(new ConfigHolder(config));
+        services.AddSingleton<UpstreamHttp>();
+        services.AddSingleton<KeyRotation>();
+        services.AddSingleton<MockProvider>();
+        services.AddSingleton<HttpAttempt>();
+        services.AddSingleton<MockAttempt>();
+        services.AddSingleton<ProxyHandler>();
+
+        var app = builder.Build();
+        app.MapChatApi();
+        app.MapModelApi();
+        app.MapHealthApi();
+        return app;
+    }
+}

@@ -1,0 +1,1 @@
+return await Switchyard.Cli.ServeCommand.RunAsync(args).ConfigureAwait(false);

@@ -1,0 +1,76 @@
+using System.Net.Http.Headers;
+using Switchyard.Config;
+using Switchyard.Protocols.Anthropic;
+using Switchyard.Protocols.Canonical;
+using Switchyard.Protocols.OpenAI;
+
+namespace Switchyard.Providers;
+
+/// <summary>How to talk to one upstream protocol over HTTP: URL, credentials, body codecs, error shape.</summary>
+internal abstract class UpstreamCodec
+{
+    public abstract WireProtocol Wire { get; }
+    public abstract Uri ChatUrl(ProviderConfig provider);
+    public abstract byte[] EncodeRequest(ChatRequest request, EncodeOptions options);
+    public abstract ChatResponse DecodeResponse(ReadOnlyMemory<byte> body);
+    public abstract IStreamDecoder CreateStreamDecoder();
+    public abstract GatewayError DecodeError(int status, ReadOnlySpan<byte> body, TimeSpan? retryAfter);
+    protected abstract void ApplyDefaultAuth(HttpRequestMessage message, string key);
+
+    public void ApplyAuth(HttpRequestMessage message, ProviderConfig provider, string key)
+    {
+        switch (provider.Auth)
+        {
+            case UpstreamAuthScheme.Bearer:
+                message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+                break;
+            case UpstreamAuthScheme.ApiKeyHeader:
+                message.Headers.TryAddWithoutValidation("x-api-key", key);
+                break;
+            case UpstreamAuthScheme.CustomHeader:
+                message.Headers.TryAddWithoutValidation(provider.AuthHeader!, provider.AuthFormat.Replace("{key}", key, StringComparison.Ordinal));
+                break;
+            default:
+                ApplyDefaultAuth(message, key);
+                break;
+        }
+        foreach (var (name, value) in provider.Headers)
+        {
+            message.Headers.TryAddWithoutValidation(name, value);
+        }
+    }
+
+    public static UpstreamCodec For(ProviderKind kind) => kind switch
+    {
+        ProviderKind.OpenAI => OpenAI,
+        ProviderKind.Anthropic => Anthropic,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not an HTTP provider"),
+    };
+
+    public static readonly UpstreamCodec OpenAI = new OpenAICodec();
+    public static readonly UpstreamCodec Anthropic = new AnthropicCodec();
+
+    private sealed class OpenAICodec : UpstreamCodec
+    {
+        public override WireProtocol Wire => WireProtocol.OpenAI;
+        public override Uri ChatUrl(ProviderConfig provider) => new(provider.BaseUrl, "chat/completions");
+        public override byte[] EncodeRequest(ChatRequest request, EncodeOptions options) => OpenAIRequestEncoder.Encode(request, options);
+        public override ChatResponse DecodeResponse(ReadOnlyMemory<byte> body) => OpenAIResponseCodec.Decode(body);
+        public override IStreamDecoder CreateStreamDecoder() => new OpenAIStreamDecoder();
+        public override GatewayError DecodeError(int status, ReadOnlySpan<byte> body, TimeSpan? retryAfter) => OpenAIErrors.Decode(status, body, retryAfter);
+        protected override void ApplyDefaultAuth(HttpRequestMessage message, string key) =>
+            message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+    }
+
+    private sealed class AnthropicCodec : UpstreamCodec
+    {
+        public override WireProtocol Wire => WireProtocol.Anthropic;
+        public override Uri ChatUrl(ProviderConfig provider) => new(provider.BaseUrl, "v1/messages");
+        public override byte[] EncodeRequest(ChatRequest request, EncodeOptions options) => AnthropicRequestEncoder.Encode(request, options);
+        public override ChatResponse DecodeResponse(ReadOnlyMemory<byte> body) => AnthropicResponseCodec.Decode(body);
+        public override IStreamDecoder CreateStreamDecoder() => new AnthropicStreamDecoder();
+        public override GatewayError DecodeError(int status, ReadOnlySpan<byte> body, TimeSpan? retryAfter) => AnthropicErrors.Decode(status, body, retryAfter);
+        protected override void ApplyDefaultAuth(HttpRequestMessage message, string key) =>
+            message.Headers.TryAddWithoutValidation("x-api-key", key);
+    }
+}
