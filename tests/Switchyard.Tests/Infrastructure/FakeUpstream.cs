@@ -1,0 +1,99 @@
+using System.Collections.Concurrent;
+using System.Text;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Switchyard.Tests.Infrastructure;
+
+/// <summary>What a fake upstream received.</summary>
+public sealed record RecordedRequest(string Method, string Path, string Query, IReadOnlyDictionary<string, string> Headers, byte[] Body)
+{
+    public JsonNode Json => JsonNode.Parse(Body)!;
+    public string Header(string name) => Headers.TryGetValue(name, out var v) ? v : "";
+}
+
+/// <summary>
+/// A real Kestrel server on 127.0.0.1 standing in for a provider: records each request and answers with
+/// the bytes a test scripts (the provider's real wire format, byte for byte).
+/// </summary>
+public sealed class FakeUpstream : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private FakeUpstream(WebApplication app) => _app = app;
+
+    public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
+    public Func<HttpContext, RecordedRequest, Task> Handler { get; set; } = (ctx, _) => { ctx.Response.StatusCode = 500; return Task.CompletedTask; };
+    public string Url => _app.Urls.First();
+
+    public static async Task<FakeUpstream> StartAsync(Func<HttpContext, RecordedRequest, Task>? handler = null)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var fake = new FakeUpstream(app);
+        if (handler is not null)
+        {
+            fake.Handler = handler;
+        }
+        app.Run(async ctx =>
+        {
+            using var ms = new MemoryStream();
+            await ctx.Request.Body.CopyToAsync(ms, ctx.RequestAborted);
+            var headers = ctx.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
+            var recorded = new RecordedRequest(ctx.Request.Method, ctx.Request.Path, ctx.Request.QueryString.Value ?? "", headers, ms.ToArray());
+            fake.Requests.Enqueue(recorded);
+            await fake.Handler(ctx, recorded);
+        });
+        await app.StartAsync();
+        return fake;
+    }
+
+    public static Func<HttpContext, RecordedRequest, Task> Json(string body, int status = 200, params (string Name, string Value)[] headers) => async (ctx, _) =>
+    {
+        ctx.Response.StatusCode = status;
+        ctx.Response.ContentType = "application/json";
+        foreach (var (n, v) in headers)
+        {
+            ctx.Response.Headers[n] = v;
+        }
+        await ctx.Response.WriteAsync(body, ctx.RequestAborted);
+    };
+
+    /// <summary>Streams SSE bytes event by event, flushing each (optionally pausing between them).</summary>
+    public static Func<HttpContext, RecordedRequest, Task> Sse(string body, TimeSpan? gap = null) => async (ctx, _) =>
+    {
+        ctx.Response.StatusCode = 200;
+        ctx.Response.ContentType = "text/event-stream";
+        foreach (var evt in body.Split("\n\n", StringSplitOptions.RemoveEmptyEntries))
+        {
+            await ctx.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(evt + "\n\n"), ctx.RequestAborted);
+            await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
+            if (gap is { } g)
+            {
+                await Task.Delay(g, ctx.RequestAborted);
+            }
+        }
+    };
+
+    /// <summary>
+    /// An OpenAI stream as OpenAI sends it: the final usage chunk (<c>"choices":[]</c>) only when the request
+    /// asked for it with <c>stream_options.include_usage</c>.
+    /// </summary>
+    public static Func<HttpContext, RecordedRequest, Task> OpenAISse(string body) => (ctx, req) =>
+    {
+        var wantsUsage = req.Json["stream_options"]?["include_usage"]?.GetValue<bool>() == true;
+        var events = body.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Where(e => wantsUsage || !e.Contains("\"choices\":[]", StringComparison.Ordinal));
+        return Sse(string.Join("", events.Select(e => e + "\n\n")))(ctx, req);
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}
