@@ -91,6 +91,33 @@ public sealed class FakeUpstream : IAsyncDisposable
         return Sse(string.Join("", events.Select(e => e + "\n\n")))(ctx, req);
     };
 
+    /// <summary>
+    /// A provider that behaves like a model in an agent loop: it calls get_weather for Paris and Tokyo when tools are
+    /// offered and no tool result came back yet, and answers in text otherwise; streaming when asked to.
+    /// </summary>
+    public static Func<HttpContext, RecordedRequest, Task> Scripted(string kind) => (ctx, req) =>
+    {
+        var json = req.Json;
+        var stream = json["stream"]?.GetValue<bool>() == true;
+        var hasTools = json["tools"] is JsonArray { Count: > 0 };
+        var lastMessage = json["messages"]!.AsArray()[^1]!;
+        var answeredTool = kind == "openai"
+            ? lastMessage["role"]!.GetValue<string>() == "tool"
+            : lastMessage["content"] is JsonArray blocks && blocks.Any(b => b!["type"]?.GetValue<string>() == "tool_result");
+        var useTool = hasTools && !answeredTool;
+        return (kind, stream, useTool) switch
+        {
+            ("openai", false, false) => Json(Wire.OpenAI.TextResponse)(ctx, req),
+            ("openai", false, true) => Json(Wire.OpenAI.ToolResponse)(ctx, req),
+            ("openai", true, false) => OpenAISse(Wire.OpenAI.TextStream)(ctx, req),
+            ("openai", true, true) => OpenAISse(Wire.OpenAI.ToolStream)(ctx, req),
+            (_, false, false) => Json(Wire.Anthropic.TextResponse)(ctx, req),
+            (_, false, true) => Json(Wire.Anthropic.ToolResponse)(ctx, req),
+            (_, true, false) => Sse(Wire.Anthropic.TextStream)(ctx, req),
+            _ => Sse(Wire.Anthropic.ToolStream)(ctx, req),
+        };
+    };
+
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
