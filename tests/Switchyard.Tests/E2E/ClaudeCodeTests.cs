@@ -1,0 +1,159 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Switchyard.Tests.Infrastructure;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace Switchyard.Tests.E2E;
+
+/// <summary>
+/// The real Claude Code CLI (npm @anthropic-ai/claude-code, installed by the test script) completes a two-turn
+/// Bash tool round trip through the gateway, with claude-* routed to an OpenAI-protocol upstream.
+/// </summary>
+public sealed class ClaudeCodeTests(ITestOutputHelper output)
+{
+    private const string Marker = "switchyard-e2e-7f3a";
+
+    [Fact]
+    public async Task Claude_Code_runs_a_Bash_tool_round_trip_through_an_OpenAI_upstream()
+    {
+        var claude = ToolLocator.Find("claude");
+        await using var fake = await FakeUpstream.StartAsync(OpenAIAgent);
+        await using var gw = await Gateway.StartAsync($$"""
+            auth:
+              keys: [sk-sy-claude]
+            providers:
+              - name: openai-up
+                type: openai
+                base_url: {{fake.Url}}/v1
+                keys: [sk-openai-upstream]
+                max_output_tokens: 16384
+            routes:
+              - model: claude-*
+                targets:
+                  - provider: openai-up
+                    model: gpt-4.1
+            """);
+
+        var home = Directory.CreateTempSubdirectory("sy-claude-home");
+        var work = Directory.CreateTempSubdirectory("sy-claude-work");
+        try
+        {
+            var psi = new ProcessStartInfo(claude)
+            {
+                WorkingDirectory = work.FullName,
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                RedirectStandardInput = true,
+                UseShellExecute = false,
+            };
+            foreach (var arg in new[] { "-p", $"Run the shell command: echo {Marker}", "--output-format", "json", "--allowedTools", "Bash" })
+            {
+                psi.ArgumentList.Add(arg);
+            }
+            psi.Environment["HOME"] = home.FullName;
+            psi.Environment["ANTHROPIC_BASE_URL"] = gw.Url;
+            psi.Environment["ANTHROPIC_API_KEY"] = "sk-sy-claude";
+            psi.Environment["DISABLE_TELEMETRY"] = "1";
+            psi.Environment["CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"] = "1";
+            psi.Environment["DISABLE_AUTOUPDATER"] = "1";
+            psi.Environment.Remove("ANTHROPIC_AUTH_TOKEN");
+
+            using var process = Process.Start(psi)!;
+            process.StandardInput.Close();
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+            await process.WaitForExitAsync(timeout.Token);
+            var outText = await stdout;
+            output.WriteLine(outText);
+            output.WriteLine(await stderr);
+            Assert.Equal(0, process.ExitCode);
+
+            var result = JsonNode.Parse(outText)!;
+            Assert.False(result["is_error"]?.GetValue<bool>() ?? false, outText);
+            Assert.Contains($"The command printed: {Marker}", result["result"]!.GetValue<string>(), StringComparison.Ordinal);
+
+            // The upstream saw the real tool output come back as an OpenAI tool message answering its call.
+            var requests = fake.Requests.Select(r => r.Json).ToList();
+            var followUp = requests.Single(r => r["messages"]!.AsArray().Any(m => m!["role"]!.GetValue<string>() == "tool"));
+            var toolMessage = followUp["messages"]!.AsArray().Last(m => m!["role"]!.GetValue<string>() == "tool")!;
+            Assert.Equal("call_bash_1", toolMessage["tool_call_id"]!.GetValue<string>());
+            Assert.Contains(Marker, toolMessage["content"]!.GetValue<string>(), StringComparison.Ordinal);
+            Assert.All(requests, r => Assert.Equal("gpt-4.1", r["model"]!.GetValue<string>()));
+            Assert.All(requests, r => Assert.DoesNotContain("cache_control", r.ToJsonString(), StringComparison.Ordinal));
+            Assert.All(fake.Requests, r => Assert.Equal("Bearer sk-openai-upstream", r.Header("authorization")));
+        }
+        finally
+        {
+            home.Delete(recursive: true);
+            work.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>An OpenAI-protocol model: asks for Bash when it may, then reports what the command printed.</summary>
+    private static Task OpenAIAgent(HttpContext ctx, RecordedRequest req)
+    {
+        var json = req.Json;
+        var messages = json["messages"]!.AsArray();
+        var last = messages[^1]!;
+        var hasBash = json["tools"]?.AsArray().Any(t => t!["function"]!["name"]!.GetValue<string>() == "Bash") == true;
+        var stream = json["stream"]?.GetValue<bool>() == true;
+        List<string> deltas;
+        string finish;
+        if (last["role"]!.GetValue<string>() == "tool")
+        {
+            var printed = last["content"]!.GetValue<string>().Trim();
+            deltas = [Delta(new JsonObject { ["content"] = "The command printed: " }), Delta(new JsonObject { ["content"] = printed })];
+            finish = "stop";
+        }
+        else if (hasBash)
+        {
+            var args = JsonSerializer.Serialize(new { command = $"echo {Marker}", description = "Print the marker" });
+            deltas =
+            [
+                Delta(new JsonObject { ["tool_calls"] = new JsonArray(new JsonObject { ["index"] = 0, ["id"] = "call_bash_1", ["type"] = "function", ["function"] = new JsonObject { ["name"] = "Bash", ["arguments"] = "" } }) }),
+                Delta(new JsonObject { ["tool_calls"] = new JsonArray(new JsonObject { ["index"] = 0, ["function"] = new JsonObject { ["arguments"] = args[..10] } }) }),
+                Delta(new JsonObject { ["tool_calls"] = new JsonArray(new JsonObject { ["index"] = 0, ["function"] = new JsonObject { ["arguments"] = args[10..] } }) }),
+            ];
+            finish = "tool_calls";
+        }
+        else
+        {
+            deltas = [Delta(new JsonObject { ["content"] = "OK" })];
+            finish = "stop";
+        }
+        if (!stream)
+        {
+            return FakeUpstream.Json(Wire.OpenAI.TextResponse)(ctx, req);
+        }
+        var sb = new StringBuilder();
+        sb.Append(Chunk(new JsonObject { ["role"] = "assistant", ["content"] = "" }, null));
+        foreach (var d in deltas)
+        {
+            sb.Append(d);
+        }
+        sb.Append(Chunk(new JsonObject(), finish));
+        sb.Append("data: {\"id\":\"chatcmpl-e2e\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4.1\",\"choices\":[],\"usage\":{\"prompt_tokens\":900,\"completion_tokens\":20,\"total_tokens\":920}}\n\n");
+        sb.Append("data: [DONE]\n\n");
+        return FakeUpstream.Sse(sb.ToString())(ctx, req);
+
+        static string Delta(JsonObject delta) => Chunk(delta, null);
+    }
+
+    private static string Chunk(JsonObject delta, string? finish)
+    {
+        var chunk = new JsonObject
+        {
+            ["id"] = "chatcmpl-e2e",
+            ["object"] = "chat.completion.chunk",
+            ["created"] = 1,
+            ["model"] = "gpt-4.1",
+            ["choices"] = new JsonArray(new JsonObject { ["index"] = 0, ["delta"] = delta, ["finish_reason"] = finish }),
+        };
+        return $"data: {chunk.ToJsonString()}\n\n";
+    }
+}
