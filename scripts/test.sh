@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Runs every Switchyard test suite and prints the totals as its last line: "N passed, M failed".
+# First installs the real clients the end-to-end tests drive (npm, into tests/clients/node_modules).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -x tests/clients/node_modules/.bin/claude ]; then
+  echo "Installing the npm test clients (tests/clients)…"
+  (cd tests/clients && npm ci --no-audit --no-fund --loglevel=error) || { echo "npm install of the test clients failed"; echo "0 passed, 1 failed"; exit 1; }
+fi
+
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+
+if ! dotnet build Switchyard.slnx -c Release -nologo -clp:ErrorsOnly; then
+  echo "build failed"
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+status=0
+for project in tests/Switchyard.Protocols.Tests tests/Switchyard.Tests; do
+  name=$(basename "$project")
+  dotnet test "$project" -c Release --no-build --nologo \
+    --logger "trx;LogFileName=$name.trx" --results-directory "$results" || status=1
+done
+
+passed=0
+failed=0
+for trx in "$results"/*.trx; do
+  [ -f "$trx" ] || continue
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -n 1)
+  p=$(sed -n 's/.* passed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  f=$(sed -n 's/.* failed="\([0-9]*\)".*/\1/p' <<<"$counters")
+  e=$(sed -n 's/.* error="\([0-9]*\)".*/\1/p' <<<"$counters")
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${f:-0} + ${e:-0}))
+done
+if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then
+  failed=1 # no test ran: that is a failure, not a pass
+fi
+[ "$status" -ne 0 ] && [ "$failed" -eq 0 ] && failed=1
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
