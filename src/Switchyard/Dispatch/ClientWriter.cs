@@ -29,9 +29,22 @@ internal static class ClientWriter
     public static void SetServedBy(ProxyContext ctx, string provider, string model)
     {
         var headers = ctx.Http.Response.Headers;
-        headers["x-switchyard-provider"] = provider;
-        headers["x-switchyard-model"] = model;
+        headers["x-switchyard-provider"] = HeaderSafe(provider);
+        headers["x-switchyard-model"] = HeaderSafe(model);
         headers["x-switchyard-attempts"] = ctx.Attempts.ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Header values must be visible ASCII; anything else (a model name with 'é') is percent-encoded.</summary>
+    internal static string HeaderSafe(string value)
+    {
+        foreach (var ch in value)
+        {
+            if (ch is < ' ' or > '~')
+            {
+                return Uri.EscapeDataString(value);
+            }
+        }
+        return value;
     }
 
     public static void StartStream(HttpContext http)

@@ -15,6 +15,28 @@ internal sealed partial class ProxyHandler(ConfigHolder config, HttpAttempt http
 {
     public async Task HandleAsync(HttpContext http, ClientProtocol client, bool forceStream)
     {
+        try
+        {
+            await HandleCoreAsync(http, client, forceStream).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!http.RequestAborted.IsCancellationRequested)
+        {
+            // A bug, not bad input: answer in the client's protocol without internals, and log it.
+            LogUnexpected(logger, ex);
+            if (!http.Response.HasStarted)
+            {
+                http.Response.Clear();
+                await ClientWriter.WriteErrorAsync(http, client, new GatewayError(ErrorKind.Internal, "The gateway failed to process the request."), "req_error", []).ConfigureAwait(false);
+            }
+            else
+            {
+                http.Abort();
+            }
+        }
+    }
+
+    private async Task HandleCoreAsync(HttpContext http, ClientProtocol client, bool forceStream)
+    {
         var started = time.GetTimestamp();
         var snapshot = config.Current;
         var requestId = "req_" + Guid.NewGuid().ToString("N")[..24];
@@ -125,6 +147,9 @@ internal sealed partial class ProxyHandler(ConfigHolder config, HttpAttempt http
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{RequestId} {Protocol} model={Model} status={Status} attempts={Attempts} [{Trail}] {ElapsedMs:0.0}ms tokens={InputTokens}/{OutputTokens}")]
     private static partial void LogRequest(ILogger logger, string requestId, WireProtocol protocol, string model, int status, int attempts, string trail, double elapsedMs, int inputTokens, int outputTokens);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure while proxying a request")]
+    private static partial void LogUnexpected(ILogger logger, Exception exception);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{RequestId} {Protocol} rejected: {Kind} {Reason}")]
     private static partial void LogRejected(ILogger logger, string requestId, WireProtocol protocol, ErrorKind kind, string reason);
