@@ -395,6 +395,17 @@ public sealed class PitfallTests
     }
 
     [Fact]
+    public void Structured_output_crosses_both_ways()
+    {
+        var an = OaToAn("""{"model":"m","response_format":{"type":"json_schema","json_schema":{"name":"p","schema":{"type":"object","properties":{"a":{"type":"string"}}},"strict":true}},"messages":[{"role":"user","content":"x"}]}""");
+        Assert.Equal("json_schema", an["output_config"]!["format"]!["type"]!.GetValue<string>());
+        Assert.Equal("string", an["output_config"]!["format"]!["schema"]!["properties"]!["a"]!["type"]!.GetValue<string>());
+        var oa = AnToOa("""{"model":"m","max_tokens":5,"output_config":{"format":{"type":"json_schema","schema":{"type":"object"}}},"messages":[{"role":"user","content":"x"}]}""");
+        Assert.Equal("json_schema", oa["response_format"]!["type"]!.GetValue<string>());
+        Assert.Equal("object", oa["response_format"]!["json_schema"]!["schema"]!["type"]!.GetValue<string>());
+    }
+
+    [Fact]
     public void Anthropic_to_Anthropic_keeps_unmodelled_fields_and_hosted_tools()
     {
         var body = """{"model":"m","max_tokens":5,"context_management":{"edits":[]},"output_config":{"effort":"high"},"thinking":{"type":"adaptive","display":"omitted"},"tools":[{"name":"f","input_schema":{"type":"object"},"defer_loading":true},{"type":"web_search_20250305","name":"web_search","max_uses":3}],"messages":[{"role":"user","content":"x"}]}""";
