@@ -145,11 +145,6 @@ internal static class J
         return buffer.WrittenSpan.ToArray();
     }
 
-    public static void WriteRawOrObject(Utf8JsonWriter w, string json)
-    {
-        w.WriteRawValue(json, skipInputValidation: true);
-    }
-
     public static void WriteExtensions(Utf8JsonWriter w, Dictionary<string, JsonElement>? ext)
     {
         if (ext is null)

@@ -9,6 +9,10 @@ internal static class CanonicalRelay
 {
     public static async Task<AttemptResult> WriteResponseAsync(ProxyContext ctx, ChatResponse response, string provider, string model)
     {
+        if (response.Created == 0)
+        {
+            response.Created = ctx.Created; // Anthropic answers carry no timestamp; OpenAI clients expect one
+        }
         var body = ctx.Client.EncodeResponse(response);
         ClientWriter.SetServedBy(ctx, provider, model);
         var http = ctx.Http.Response;
@@ -61,7 +65,7 @@ internal static class CanonicalRelay
 
         ClientWriter.SetServedBy(ctx, provider, model);
         ClientWriter.StartStream(ctx.Http);
-        using var encoder = ctx.Client.CreateStreamEncoder(ctx.Canonical(), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        using var encoder = ctx.Client.CreateStreamEncoder(ctx.Canonical(), ctx.Created);
         var output = ctx.Http.Response.BodyWriter;
         Usage? usage = null;
         try

@@ -8,7 +8,7 @@ using Switchyard.Providers;
 namespace Switchyard.Dispatch;
 
 /// <summary>One try of one key against one HTTP provider: encode (or forward bytes), send, classify, relay.</summary>
-internal sealed class HttpAttempt(UpstreamHttp http)
+internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time)
 {
     private const int MaxErrorBody = 1024 * 1024;
     private const int MaxResponseBody = 64 * 1024 * 1024;
@@ -77,7 +77,7 @@ internal sealed class HttpAttempt(UpstreamHttp http)
             {
                 if (!response.IsSuccessStatusCode)
                 {
-                    return await ReadErrorAsync(ctx, codec, provider, response, body).ConfigureAwait(false);
+                    return await ReadErrorAsync(ctx, codec, response, body, time.GetUtcNow()).ConfigureAwait(false);
                 }
                 if (ctx.Stream)
                 {
@@ -124,7 +124,7 @@ internal sealed class HttpAttempt(UpstreamHttp http)
         SendReasoningEffort = provider.SendReasoningEffort,
     };
 
-    private static async Task<AttemptResult> ReadErrorAsync(ProxyContext ctx, UpstreamCodec codec, ProviderConfig provider, HttpResponseMessage response, Stream body)
+    private static async Task<AttemptResult> ReadErrorAsync(ProxyContext ctx, UpstreamCodec codec, HttpResponseMessage response, Stream body, DateTimeOffset now)
     {
         byte[] bytes;
         try
@@ -140,12 +140,12 @@ internal sealed class HttpAttempt(UpstreamHttp http)
             bytes = [];
         }
         var status = (int)response.StatusCode;
-        var error = codec.DecodeError(status, bytes, RetryAfterOf(response));
+        var error = codec.DecodeError(status, bytes, RetryAfterOf(response, now));
         return AttemptResult.FromError(error);
     }
 
     /// <summary><c>retry-after</c> in seconds or as an HTTP date; Anthropic's reset headers are read by the key pools later.</summary>
-    internal static TimeSpan? RetryAfterOf(HttpResponseMessage response)
+    internal static TimeSpan? RetryAfterOf(HttpResponseMessage response, DateTimeOffset now)
     {
         var ra = response.Headers.RetryAfter;
         if (ra?.Delta is { } delta)
@@ -154,7 +154,7 @@ internal sealed class HttpAttempt(UpstreamHttp http)
         }
         if (ra?.Date is { } date)
         {
-            var d = date - DateTimeOffset.UtcNow;
+            var d = date - now;
             return d > TimeSpan.Zero ? d : TimeSpan.Zero;
         }
         return null;

@@ -13,7 +13,9 @@ internal sealed class IdleTimeoutStream(Stream inner, TimeSpan idle, Cancellatio
         try
         {
             using var reg = cancellationToken.CanBeCanceled ? cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), _cts) : default;
-            return await inner.ReadAsync(buffer, _cts.Token).ConfigureAwait(false);
+            var n = await inner.ReadAsync(buffer, _cts.Token).ConfigureAwait(false);
+            _cts.CancelAfter(Timeout.InfiniteTimeSpan); // disarm: time spent writing to a slow client is not upstream silence
+            return n;
         }
         catch (OperationCanceledException) when (!outer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {

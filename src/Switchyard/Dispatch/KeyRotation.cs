@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using Switchyard.Config;
 
 namespace Switchyard.Dispatch;
@@ -27,9 +28,4 @@ internal sealed class KeyRotation(TimeProvider time)
 
     public void CoolDown(ProviderConfig provider, UpstreamKey key, TimeSpan duration) =>
         _cooldownUntil[(provider.Name, key.Secret)] = time.GetUtcNow() + duration;
-
-    private sealed class StrongBox<T>(T value)
-    {
-        public T Value = value;
-    }
 }

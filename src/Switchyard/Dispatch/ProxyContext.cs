@@ -5,7 +5,7 @@ using Switchyard.Protocols.Canonical;
 namespace Switchyard.Dispatch;
 
 /// <summary>Everything one proxied request carries through its attempts.</summary>
-internal sealed class ProxyContext(HttpContext http, ClientProtocol client, GatewaySnapshot snapshot, string requestId, byte[] body, RequestSniff sniff, bool forceStream)
+internal sealed class ProxyContext(HttpContext http, ClientProtocol client, GatewaySnapshot snapshot, string requestId, byte[] body, RequestSniff sniff, bool forceStream, long created)
 {
     private ChatRequest? _canonical;
 
@@ -16,6 +16,8 @@ internal sealed class ProxyContext(HttpContext http, ClientProtocol client, Gate
     public byte[] Body { get; } = body;
     public RequestSniff Sniff { get; } = sniff;
     public bool ForceStream { get; } = forceStream;
+    /// <summary>Unix seconds at arrival: the <c>created</c> of answers the gateway composes.</summary>
+    public long Created { get; } = created;
     public bool Stream => ForceStream || Sniff.Stream;
     public CancellationToken Aborted => Http.RequestAborted;
     public int Attempts { get; set; }

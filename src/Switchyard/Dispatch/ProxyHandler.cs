@@ -70,7 +70,7 @@ internal sealed partial class ProxyHandler(ConfigHolder config, HttpAttempt http
             return;
         }
 
-        var ctx = new ProxyContext(http, client, snapshot, requestId, body, sniff, forceStream);
+        var ctx = new ProxyContext(http, client, snapshot, requestId, body, sniff, forceStream, time.GetUtcNow().ToUnixTimeSeconds());
         var result = await DispatchAsync(ctx, route).ConfigureAwait(false);
         if (result.Status is not (AttemptStatus.Served or AttemptStatus.ClientGone))
         {
