@@ -395,6 +395,26 @@ public sealed class PitfallTests
     }
 
     [Fact]
+    public void OpenAI_compatible_quirks_are_tolerated()
+    {
+        // DeepSeek-style: reasoning_content, prompt_cache_hit_tokens, extra fields; another server: no usage at all.
+        var deepseek = OpenAIResponseCodec.Decode("""{"id":"x","object":"chat.completion","created":1,"model":"deepseek-reasoner","choices":[{"index":0,"message":{"role":"assistant","content":"4","reasoning_content":"2+2"},"finish_reason":"stop","logprobs":null}],"usage":{"prompt_tokens":10,"completion_tokens":5,"total_tokens":15,"prompt_cache_hit_tokens":8,"prompt_cache_miss_tokens":2},"x_vendor":{"a":1}}"""u8.ToArray());
+        Assert.Equal("2+2", Assert.IsType<ThinkingPart>(deepseek.Content[0]).Text);
+        Assert.Null(((ThinkingPart)deepseek.Content[0]).Signature);
+        Assert.Equal(8, deepseek.Usage.CacheReadTokens);
+        var an = JsonNode.Parse(AnthropicResponseCodec.Encode(deepseek))!;
+        Assert.Equal(["text"], an["content"]!.AsArray().Select(b => b!["type"]!.GetValue<string>())); // unsigned thinking is not shown to Anthropic clients
+        var bare = OpenAIResponseCodec.Decode("""{"choices":[{"message":{"content":"hi"},"finish_reason":"stop"}]}"""u8.ToArray());
+        Assert.Equal("hi", Assert.IsType<TextPart>(bare.Content[0]).Text);
+        Assert.Equal(0, bare.Usage.TotalTokens);
+        // A stream with no usage chunk and no [DONE] still finishes once finish_reason came.
+        var sse = "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"hi\"}}]}\n\ndata: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\"}]}\n\n";
+        using var enc = new AnthropicStreamEncoder();
+        var events = ParseSse(Translate(Encoding.UTF8.GetBytes(sse), new OpenAIStreamDecoder(), enc));
+        Assert.Equal("message_stop", events[^1].EventType);
+    }
+
+    [Fact]
     public void Structured_output_crosses_both_ways()
     {
         var an = OaToAn("""{"model":"m","response_format":{"type":"json_schema","json_schema":{"name":"p","schema":{"type":"object","properties":{"a":{"type":"string"}}},"strict":true}},"messages":[{"role":"user","content":"x"}]}""");

@@ -34,6 +34,14 @@ internal static class ClientWriter
         headers["x-switchyard-attempts"] = ctx.Attempts.ToString(CultureInfo.InvariantCulture);
     }
 
+    /// <summary>On a failed request: which provider was tried last, and how many attempts were made.</summary>
+    public static void SetTried(ProxyContext ctx, string provider)
+    {
+        var headers = ctx.Http.Response.Headers;
+        headers["x-switchyard-provider"] = HeaderSafe(provider);
+        headers["x-switchyard-attempts"] = ctx.Attempts.ToString(CultureInfo.InvariantCulture);
+    }
+
     /// <summary>Header values must be visible ASCII; anything else (a model name with 'é') is percent-encoded.</summary>
     internal static string HeaderSafe(string value)
     {

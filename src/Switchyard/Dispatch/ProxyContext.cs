@@ -21,6 +21,7 @@ internal sealed class ProxyContext(HttpContext http, ClientProtocol client, Gate
     public bool Stream => ForceStream || Sniff.Stream;
     public CancellationToken Aborted => Http.RequestAborted;
     public int Attempts { get; set; }
+    public string? LastProvider { get; set; }
     public List<string> Trail { get; } = [];
 
     /// <summary>The canonical request, decoded once and only when a translation needs it.</summary>

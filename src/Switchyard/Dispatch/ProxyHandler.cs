@@ -74,6 +74,10 @@ internal sealed partial class ProxyHandler(ConfigHolder config, HttpAttempt http
         var result = await DispatchAsync(ctx, route).ConfigureAwait(false);
         if (result.Status is not (AttemptStatus.Served or AttemptStatus.ClientGone))
         {
+            if (ctx.LastProvider is { } tried)
+            {
+                ClientWriter.SetTried(ctx, tried);
+            }
             await ClientWriter.WriteErrorAsync(http, client, result.Error ?? new GatewayError(ErrorKind.Unavailable, "No provider could serve the request."), requestId, snapshot.Secrets).ConfigureAwait(false);
         }
         if (logger.IsEnabled(LogLevel.Information))
@@ -98,6 +102,7 @@ internal sealed partial class ProxyHandler(ConfigHolder config, HttpAttempt http
         {
             var provider = ctx.Snapshot.Config.Providers[target.Provider];
             var model = route.UpstreamModel(target);
+            ctx.LastProvider = provider.Name;
             if (provider.Kind == ProviderKind.Mock)
             {
                 ctx.Attempts++;

@@ -94,6 +94,8 @@ public sealed class FailoverTests
         var json = JsonNode.Parse(await resp.Content.ReadAsStringAsync())!;
         Assert.Equal("error", json["type"]!.GetValue<string>());
         Assert.Contains("nowhere", json["error"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal("nowhere", resp.Headers.GetValues("x-switchyard-provider").Single());
+        Assert.Equal("1", resp.Headers.GetValues("x-switchyard-attempts").Single());
     }
 
     [Fact]
