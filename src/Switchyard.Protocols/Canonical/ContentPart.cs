@@ -7,6 +7,9 @@ public abstract class ContentPart
 {
     /// <summary>Anthropic <c>cache_control</c>; only Anthropic upstreams receive it (P30).</summary>
     public JsonElement? CacheControl { get; set; }
+
+    /// <summary>Gemini's <c>thoughtSignature</c> on the part that carried it; only Gemini upstreams receive it (P27).</summary>
+    public string? ThoughtSignature { get; set; }
 }
 
 public sealed class TextPart(string text) : ContentPart

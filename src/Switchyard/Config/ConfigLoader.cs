@@ -119,6 +119,7 @@ internal static partial class ConfigLoader
             {
                 "openai" => ProviderKind.OpenAI,
                 "anthropic" => ProviderKind.Anthropic,
+                "gemini" => ProviderKind.Gemini,
                 "mock" => ProviderKind.Mock,
                 _ => throw Error(typeNode, path + ".type", $"provider type '{type}' is not available in this version yet."),
             };
@@ -126,6 +127,7 @@ internal static partial class ConfigLoader
             {
                 ProviderKind.OpenAI => "https://api.openai.com/v1",
                 ProviderKind.Anthropic => "https://api.anthropic.com",
+                ProviderKind.Gemini => "https://generativelanguage.googleapis.com",
                 _ => "http://mock.invalid",
             };
             if (map.TryGetValue("base_url", out var bu))

@@ -23,7 +23,7 @@ internal sealed record ServerOptions(long MaxRequestBodyBytes, string? Urls)
 
 internal sealed record AuthOptions(ImmutableArray<string> Keys);
 
-internal enum ProviderKind { OpenAI, Anthropic, Mock }
+internal enum ProviderKind { OpenAI, Anthropic, Gemini, Mock }
 
 internal enum UpstreamAuthScheme { Default, Bearer, ApiKeyHeader, CustomHeader }
 

@@ -64,8 +64,8 @@ internal static class CanonicalRelay
         }
 
         ClientWriter.SetServedBy(ctx, provider, model);
-        ClientWriter.StartStream(ctx.Http);
-        using var encoder = ctx.Client.CreateStreamEncoder(ctx.Canonical(), ctx.Created);
+        ClientWriter.StartStream(ctx);
+        using var encoder = ctx.Client.CreateStreamEncoder(ctx.Canonical(), ctx.Created, ctx.Http.Request);
         var output = ctx.Http.Response.BodyWriter;
         Usage? usage = null;
         try

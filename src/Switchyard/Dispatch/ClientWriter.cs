@@ -55,10 +55,11 @@ internal static class ClientWriter
         return value;
     }
 
-    public static void StartStream(HttpContext http)
+    public static void StartStream(ProxyContext ctx)
     {
+        var http = ctx.Http;
         http.Response.StatusCode = 200;
-        http.Response.ContentType = "text/event-stream; charset=utf-8";
+        http.Response.ContentType = ctx.Client.StreamContentType(http.Request);
         http.Response.Headers.CacheControl = "no-cache";
         http.Response.Headers["x-accel-buffering"] = "no";
     }

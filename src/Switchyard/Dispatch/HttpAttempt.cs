@@ -29,7 +29,9 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time)
             return new AttemptResult(AttemptStatus.Fail, pe.Error);
         }
 
-        using var message = new HttpRequestMessage(HttpMethod.Post, codec.ChatUrl(provider)) { Content = new ByteArrayContent(payload) };
+        // A Gemini client that asked for the JSON-array stream gets it from a Gemini upstream byte for byte; translations always use SSE.
+        var sse = !(passthrough && codec.Wire == WireProtocol.Gemini && ctx.Http.Request.Query["alt"] != "sse");
+        using var message = new HttpRequestMessage(HttpMethod.Post, codec.ChatUrl(provider, upstreamModel, ctx.Stream, sse)) { Content = new ByteArrayContent(payload) };
         message.Content.Headers.ContentType = Json;
         message.Options.Set(UpstreamHttp.ConnectTimeoutKey, provider.ConnectTimeout);
         codec.ApplyAuth(message, provider, key.Secret);
@@ -184,7 +186,7 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time)
     {
         var sniffer = new UsageSniffer(codec.Wire);
         ClientWriter.SetServedBy(ctx, provider.Name, model);
-        ClientWriter.StartStream(ctx.Http);
+        ClientWriter.StartStream(ctx);
         if (upstream.Content.Headers.ContentType is { } ct)
         {
             ctx.Http.Response.ContentType = ct.ToString();
@@ -208,7 +210,7 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time)
         catch (Exception ex) when (CanonicalRelay.IsUpstreamFailure(ex))
         {
             // Mid-stream failure on the byte path: end any partial event, then the client protocol's error event.
-            using var encoder = ctx.Client.CreateStreamEncoder(new ChatRequest { Model = ctx.Sniff.Model }, 0);
+            using var encoder = ctx.Client.CreateStreamEncoder(new ChatRequest { Model = ctx.Sniff.Model }, 0, ctx.Http.Request);
             var tail = new ArrayBufferWriter<byte>(256);
             tail.Write("\n\n"u8);
             encoder.Write(new StreamErrorEvent(CanonicalRelay.FailureOf(ex, provider.Name)), tail);

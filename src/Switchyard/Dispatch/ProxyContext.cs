@@ -29,7 +29,7 @@ internal sealed class ProxyContext(HttpContext http, ClientProtocol client, Gate
     {
         if (_canonical is null)
         {
-            _canonical = Client.Decode(Body);
+            _canonical = Client.Decode(Body, Sniff);
             if (ForceStream)
             {
                 _canonical.Stream = true;

@@ -13,11 +13,14 @@ namespace Switchyard.Dispatch;
 /// </summary>
 internal sealed partial class ProxyHandler(ConfigHolder config, HttpAttempt httpAttempt, MockAttempt mockAttempt, KeyRotation keys, TimeProvider time, ILogger<ProxyHandler> logger)
 {
-    public async Task HandleAsync(HttpContext http, ClientProtocol client, bool forceStream)
+    /// <param name="forceStream">The endpoint always streams (OpenAI's /stream alias): translation, never the byte path.</param>
+    /// <param name="pathModel">The model named in the URL (Gemini).</param>
+    /// <param name="pathStream">The URL asks for a stream (Gemini's streamGenerateContent).</param>
+    public async Task HandleAsync(HttpContext http, ClientProtocol client, bool forceStream = false, string? pathModel = null, bool pathStream = false)
     {
         try
         {
-            await HandleCoreAsync(http, client, forceStream).ConfigureAwait(false);
+            await HandleCoreAsync(http, client, forceStream, pathModel, pathStream).ConfigureAwait(false);
         }
         catch (Exception ex) when (!http.RequestAborted.IsCancellationRequested)
         {
@@ -35,7 +38,7 @@ internal sealed partial class ProxyHandler(ConfigHolder config, HttpAttempt http
         }
     }
 
-    private async Task HandleCoreAsync(HttpContext http, ClientProtocol client, bool forceStream)
+    private async Task HandleCoreAsync(HttpContext http, ClientProtocol client, bool forceStream, string? pathModel, bool pathStream)
     {
         var started = time.GetTimestamp();
         var snapshot = config.Current;
@@ -52,7 +55,7 @@ internal sealed partial class ProxyHandler(ConfigHolder config, HttpAttempt http
         try
         {
             body = await RequestBody.ReadAsync(http.Request, snapshot.Config.Server.MaxRequestBodyBytes, http.RequestAborted).ConfigureAwait(false);
-            sniff = RequestSniff.Sniff(body);
+            sniff = client.Sniff(body, pathModel, pathStream);
         }
         catch (ProtocolException pe)
         {
@@ -94,6 +97,10 @@ internal sealed partial class ProxyHandler(ConfigHolder config, HttpAttempt http
             return ClientWriter.WriteErrorAsync(http, client, error, requestId, snapshot.Secrets);
         }
     }
+
+    /// <summary>Answers a request the endpoint itself refuses, in the client's protocol.</summary>
+    public Task RejectAsync(HttpContext http, ClientProtocol client, GatewayError error) =>
+        ClientWriter.WriteErrorAsync(http, client, error, "req_" + Guid.NewGuid().ToString("N")[..24], config.Current.Secrets);
 
     private async Task<AttemptResult> DispatchAsync(ProxyContext ctx, ResolvedRoute route)
     {

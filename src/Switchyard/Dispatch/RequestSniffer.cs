@@ -82,10 +82,55 @@ internal readonly record struct RequestSniff(string Model, bool Stream, int Mode
         return new RequestSniff(model, stream, modelStart, modelLength);
     }
 
-    /// <summary>The body with <c>model</c> replaced; the original array when the name does not change.</summary>
+    /// <summary>Gemini bodies name no model (it is in the URL): check the JSON and that <c>contents</c> is a list.</summary>
+    public static RequestSniff SniffGemini(ReadOnlySpan<byte> body, string model, bool stream)
+    {
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 256 });
+        var hasContents = false;
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                throw new ProtocolException("Invalid JSON payload received. The request body must be a JSON object.");
+            }
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isContents = reader.ValueTextEquals("contents"u8);
+                reader.Read();
+                if (isContents)
+                {
+                    if (reader.TokenType != JsonTokenType.StartArray)
+                    {
+                        throw new ProtocolException("Invalid JSON payload received. 'contents' must be a list.", "contents");
+                    }
+                    hasContents = true;
+                }
+                reader.Skip();
+            }
+            while (reader.Read())
+            {
+                // consume the rest so trailing garbage is caught
+            }
+        }
+        catch (JsonException ex)
+        {
+            throw new ProtocolException($"Invalid JSON payload received. {ex.Message}");
+        }
+        if (string.IsNullOrEmpty(model))
+        {
+            throw new ProtocolException("The URL names no model.", "model");
+        }
+        if (!hasContents)
+        {
+            throw new ProtocolException("* GenerateContentRequest.contents: contents is not specified", "contents");
+        }
+        return new RequestSniff(model, stream, -1, 0);
+    }
+
+    /// <summary>The body with <c>model</c> replaced; the original array when the name does not change or sits in the URL.</summary>
     public byte[] WithModel(byte[] body, string upstreamModel)
     {
-        if (upstreamModel == Model)
+        if (upstreamModel == Model || ModelStart < 0)
         {
             return body;
         }

@@ -28,7 +28,7 @@ internal sealed class UsageSniffer(WireProtocol protocol)
         var seq = new ReadOnlySequence<byte>(_pending, 0, _count);
         while (_parser.TryReadEvent(ref seq, isCompleted: false, out var evt))
         {
-            if (evt.Data.Span.IndexOf("\"usage\""u8) >= 0)
+            if (evt.Data.Span.IndexOf("\"usage"u8) >= 0)
             {
                 ReadUsageFromEvent(evt.Data.Span);
             }
@@ -59,15 +59,18 @@ internal sealed class UsageSniffer(WireProtocol protocol)
                 {
                     continue;
                 }
-                var isUsage = reader.ValueTextEquals("usage"u8);
+                var isUsage = reader.ValueTextEquals("usage"u8) || reader.ValueTextEquals("usageMetadata"u8);
                 var isMessage = reader.ValueTextEquals("message"u8);
                 reader.Read();
                 if (isUsage && reader.TokenType == JsonTokenType.StartObject)
                 {
                     using var doc = JsonDocument.ParseValue(ref reader);
-                    Usage = protocol == WireProtocol.Anthropic
-                        ? Protocols.Anthropic.AnthropicResponseCodec.DecodeUsage(doc.RootElement, Usage)
-                        : Protocols.OpenAI.OpenAIResponseCodec.DecodeUsage(doc.RootElement);
+                    Usage = protocol switch
+                    {
+                        WireProtocol.Anthropic => Protocols.Anthropic.AnthropicResponseCodec.DecodeUsage(doc.RootElement, Usage),
+                        WireProtocol.Gemini => Protocols.Gemini.GeminiResponseCodec.HasCounts(doc.RootElement) ? Protocols.Gemini.GeminiResponseCodec.DecodeUsage(doc.RootElement) : Usage,
+                        _ => Protocols.OpenAI.OpenAIResponseCodec.DecodeUsage(doc.RootElement),
+                    };
                 }
                 else if (!(isMessage && reader.TokenType == JsonTokenType.StartObject))
                 {

@@ -12,6 +12,21 @@ internal static class ChatEndpoints
         app.MapPost("/v1/chat/completions/stream", (HttpContext http, ProxyHandler proxy) => proxy.HandleAsync(http, ClientProtocol.OpenAI, forceStream: true));
         // Anthropic clients add query strings such as ?beta=true: any query is accepted.
         app.MapPost("/v1/messages", (HttpContext http, ProxyHandler proxy) => proxy.HandleAsync(http, ClientProtocol.Anthropic, forceStream: false));
+        // Gemini: POST /v1beta/models/{model}:{action} (also /v1/models/… as newer SDKs call it).
+        app.MapPost("/v1beta/models/{**target}", (HttpContext http, string target, ProxyHandler proxy) => GeminiAsync(http, target, proxy));
+        app.MapPost("/v1/models/{**target}", (HttpContext http, string target, ProxyHandler proxy) => GeminiAsync(http, target, proxy));
         return app;
+    }
+
+    private static Task GeminiAsync(HttpContext http, string target, ProxyHandler proxy)
+    {
+        var colon = target.LastIndexOf(':');
+        var model = colon > 0 ? target[..colon] : target;
+        return (colon > 0 ? target[(colon + 1)..] : "") switch
+        {
+            "generateContent" => proxy.HandleAsync(http, ClientProtocol.Gemini, pathModel: model, pathStream: false),
+            "streamGenerateContent" => proxy.HandleAsync(http, ClientProtocol.Gemini, pathModel: model, pathStream: true),
+            var action => proxy.RejectAsync(http, ClientProtocol.Gemini, new Protocols.Canonical.GatewayError(Protocols.Canonical.ErrorKind.NotFound, $"Method '{action}' is not supported on models/{model}.")),
+        };
     }
 }

@@ -1,28 +1,36 @@
+using Switchyard.Dispatch;
 using Switchyard.Protocols.Anthropic;
 using Switchyard.Protocols.Canonical;
+using Switchyard.Protocols.Gemini;
 using Switchyard.Protocols.OpenAI;
 
 namespace Switchyard.Endpoints;
 
-/// <summary>What the gateway needs from the protocol a client speaks: decode its requests, answer in its shape.</summary>
+/// <summary>What the gateway needs from the protocol a client speaks: read its requests, answer in its shape.</summary>
 internal abstract class ClientProtocol
 {
     public abstract WireProtocol Wire { get; }
-    public abstract ChatRequest Decode(ReadOnlyMemory<byte> body);
+
+    /// <summary>The one cheap pass over the body: valid JSON, required fields, model and stream flag.</summary>
+    public virtual RequestSniff Sniff(ReadOnlySpan<byte> body, string? pathModel, bool pathStream) => RequestSniff.Sniff(body);
+
+    public abstract ChatRequest Decode(ReadOnlyMemory<byte> body, in RequestSniff sniff);
     public abstract byte[] EncodeResponse(ChatResponse response);
-    public abstract IStreamEncoder CreateStreamEncoder(ChatRequest request, long created);
+    public abstract IStreamEncoder CreateStreamEncoder(ChatRequest request, long created, HttpRequest http);
+    public virtual string StreamContentType(HttpRequest http) => "text/event-stream; charset=utf-8";
     public abstract int ErrorStatus(GatewayError error);
     public abstract byte[] EncodeError(GatewayError error, string requestId);
 
     public static readonly ClientProtocol OpenAI = new OpenAIClient();
     public static readonly ClientProtocol Anthropic = new AnthropicClient();
+    public static readonly ClientProtocol Gemini = new GeminiClient();
 
     private sealed class OpenAIClient : ClientProtocol
     {
         public override WireProtocol Wire => WireProtocol.OpenAI;
-        public override ChatRequest Decode(ReadOnlyMemory<byte> body) => OpenAIRequestDecoder.Decode(body);
+        public override ChatRequest Decode(ReadOnlyMemory<byte> body, in RequestSniff sniff) => OpenAIRequestDecoder.Decode(body);
         public override byte[] EncodeResponse(ChatResponse response) => OpenAIResponseCodec.Encode(response);
-        public override IStreamEncoder CreateStreamEncoder(ChatRequest request, long created) => new OpenAIStreamEncoder(request.StreamIncludeUsage, created);
+        public override IStreamEncoder CreateStreamEncoder(ChatRequest request, long created, HttpRequest http) => new OpenAIStreamEncoder(request.StreamIncludeUsage, created);
         public override int ErrorStatus(GatewayError error) => OpenAIErrors.Status(error);
         public override byte[] EncodeError(GatewayError error, string requestId) => OpenAIErrors.Encode(error);
     }
@@ -30,10 +38,25 @@ internal abstract class ClientProtocol
     private sealed class AnthropicClient : ClientProtocol
     {
         public override WireProtocol Wire => WireProtocol.Anthropic;
-        public override ChatRequest Decode(ReadOnlyMemory<byte> body) => AnthropicRequestDecoder.Decode(body);
+        public override ChatRequest Decode(ReadOnlyMemory<byte> body, in RequestSniff sniff) => AnthropicRequestDecoder.Decode(body);
         public override byte[] EncodeResponse(ChatResponse response) => AnthropicResponseCodec.Encode(response);
-        public override IStreamEncoder CreateStreamEncoder(ChatRequest request, long created) => new AnthropicStreamEncoder();
+        public override IStreamEncoder CreateStreamEncoder(ChatRequest request, long created, HttpRequest http) => new AnthropicStreamEncoder();
         public override int ErrorStatus(GatewayError error) => AnthropicErrors.Status(error);
         public override byte[] EncodeError(GatewayError error, string requestId) => AnthropicErrors.Encode(error, requestId);
+    }
+
+    /// <summary>Gemini: the model and the stream flag come from the URL; streams are SSE with alt=sse, else one JSON array.</summary>
+    private sealed class GeminiClient : ClientProtocol
+    {
+        public override WireProtocol Wire => WireProtocol.Gemini;
+        public override RequestSniff Sniff(ReadOnlySpan<byte> body, string? pathModel, bool pathStream) => RequestSniff.SniffGemini(body, pathModel ?? "", pathStream);
+        public override ChatRequest Decode(ReadOnlyMemory<byte> body, in RequestSniff sniff) => GeminiRequestDecoder.Decode(body, sniff.Model, sniff.Stream);
+        public override byte[] EncodeResponse(ChatResponse response) => GeminiResponseCodec.Encode(response);
+        public override IStreamEncoder CreateStreamEncoder(ChatRequest request, long created, HttpRequest http) => new GeminiStreamEncoder(IsSse(http));
+        public override string StreamContentType(HttpRequest http) => IsSse(http) ? "text/event-stream" : "application/json; charset=UTF-8";
+        public override int ErrorStatus(GatewayError error) => GeminiErrors.StatusOf(error).Status;
+        public override byte[] EncodeError(GatewayError error, string requestId) => GeminiErrors.Encode(error);
+
+        public static bool IsSse(HttpRequest http) => http.Query["alt"] == "sse";
     }
 }

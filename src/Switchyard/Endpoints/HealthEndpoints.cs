@@ -30,8 +30,8 @@ internal static class HealthEndpoints
             }));
         app.MapFallback((HttpContext http, ConfigHolder config) =>
         {
-            var protocol = http.Request.Headers.ContainsKey("anthropic-version") || http.Request.Path.StartsWithSegments("/v1/messages")
-                ? ClientProtocol.Anthropic
+            var protocol = http.Request.Path.StartsWithSegments("/v1beta") ? ClientProtocol.Gemini
+                : http.Request.Headers.ContainsKey("anthropic-version") || http.Request.Path.StartsWithSegments("/v1/messages") ? ClientProtocol.Anthropic
                 : ClientProtocol.OpenAI;
             return ClientWriter.WriteErrorAsync(http, protocol, new GatewayError(ErrorKind.NotFound, $"No endpoint {http.Request.Method} {http.Request.Path}."), "req_none", config.Current.Secrets);
         });

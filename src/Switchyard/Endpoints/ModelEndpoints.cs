@@ -16,6 +16,8 @@ internal static class ModelEndpoints
     {
         app.MapGet("/v1/models", (HttpContext http, ConfigHolder config) => ListAsync(http, config.Current));
         app.MapGet("/v1/models/{**id}", (HttpContext http, string id, ConfigHolder config) => GetAsync(http, id, config.Current));
+        app.MapGet("/v1beta/models", (HttpContext http, ConfigHolder config) => GeminiListAsync(http, config.Current));
+        app.MapGet("/v1beta/models/{**id}", (HttpContext http, string id, ConfigHolder config) => GeminiGetAsync(http, id, config.Current));
         return app;
     }
 
@@ -69,6 +71,55 @@ internal static class ModelEndpoints
             return;
         }
         await WriteJsonAsync(http, w => WriteModel(w, id, IsAnthropic(http)));
+    }
+
+    private static async Task GeminiListAsync(HttpContext http, GatewaySnapshot snapshot)
+    {
+        if (!GatewayAuth.IsAuthorized(http, snapshot.Config.Auth))
+        {
+            await ClientWriter.WriteErrorAsync(http, ClientProtocol.Gemini, new GatewayError(ErrorKind.Authentication, "API key not valid. Please pass a valid API key."), "req_models", snapshot.Secrets);
+            return;
+        }
+        await WriteJsonAsync(http, w =>
+        {
+            w.WriteStartObject();
+            w.WriteStartArray("models");
+            foreach (var m in snapshot.Routes.ExactModels.Order(StringComparer.Ordinal))
+            {
+                WriteGeminiModel(w, m);
+            }
+            w.WriteEndArray();
+            w.WriteEndObject();
+        });
+    }
+
+    private static async Task GeminiGetAsync(HttpContext http, string id, GatewaySnapshot snapshot)
+    {
+        var name = id.StartsWith("models/", StringComparison.Ordinal) ? id[7..] : id;
+        if (!GatewayAuth.IsAuthorized(http, snapshot.Config.Auth))
+        {
+            await ClientWriter.WriteErrorAsync(http, ClientProtocol.Gemini, new GatewayError(ErrorKind.Authentication, "API key not valid. Please pass a valid API key."), "req_models", snapshot.Secrets);
+            return;
+        }
+        if (snapshot.Routes.Resolve(name) is null)
+        {
+            await ClientWriter.WriteErrorAsync(http, ClientProtocol.Gemini, new GatewayError(ErrorKind.NotFound, $"models/{name} is not found."), "req_models", snapshot.Secrets);
+            return;
+        }
+        await WriteJsonAsync(http, w => WriteGeminiModel(w, name));
+    }
+
+    private static void WriteGeminiModel(Utf8JsonWriter w, string id)
+    {
+        w.WriteStartObject();
+        w.WriteString("name", "models/" + id);
+        w.WriteString("displayName", id);
+        w.WriteString("description", "Routed by Switchyard");
+        w.WriteStartArray("supportedGenerationMethods");
+        w.WriteStringValue("generateContent");
+        w.WriteStringValue("streamGenerateContent");
+        w.WriteEndArray();
+        w.WriteEndObject();
     }
 
     private static void WriteModel(Utf8JsonWriter w, string id, bool anthropic)

@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using Switchyard.Config;
 using Switchyard.Protocols.Anthropic;
 using Switchyard.Protocols.Canonical;
+using Switchyard.Protocols.Gemini;
 using Switchyard.Protocols.OpenAI;
 
 namespace Switchyard.Providers;
@@ -10,7 +11,8 @@ namespace Switchyard.Providers;
 internal abstract class UpstreamCodec
 {
     public abstract WireProtocol Wire { get; }
-    public abstract Uri ChatUrl(ProviderConfig provider);
+    /// <param name="sse">Gemini only: stream as SSE (<c>alt=sse</c>) rather than one JSON array.</param>
+    public abstract Uri ChatUrl(ProviderConfig provider, string model, bool stream, bool sse);
     public abstract byte[] EncodeRequest(ChatRequest request, EncodeOptions options);
     public abstract ChatResponse DecodeResponse(ReadOnlyMemory<byte> body);
     public abstract IStreamDecoder CreateStreamDecoder();
@@ -44,16 +46,18 @@ internal abstract class UpstreamCodec
     {
         ProviderKind.OpenAI => OpenAI,
         ProviderKind.Anthropic => Anthropic,
+        ProviderKind.Gemini => Gemini,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not an HTTP provider"),
     };
 
     public static readonly UpstreamCodec OpenAI = new OpenAICodec();
     public static readonly UpstreamCodec Anthropic = new AnthropicCodec();
+    public static readonly UpstreamCodec Gemini = new GeminiCodec();
 
     private sealed class OpenAICodec : UpstreamCodec
     {
         public override WireProtocol Wire => WireProtocol.OpenAI;
-        public override Uri ChatUrl(ProviderConfig provider) => new(provider.BaseUrl, "chat/completions");
+        public override Uri ChatUrl(ProviderConfig provider, string model, bool stream, bool sse) => new(provider.BaseUrl, "chat/completions");
         public override byte[] EncodeRequest(ChatRequest request, EncodeOptions options) => OpenAIRequestEncoder.Encode(request, options);
         public override ChatResponse DecodeResponse(ReadOnlyMemory<byte> body) => OpenAIResponseCodec.Decode(body);
         public override IStreamDecoder CreateStreamDecoder() => new OpenAIStreamDecoder();
@@ -65,12 +69,32 @@ internal abstract class UpstreamCodec
     private sealed class AnthropicCodec : UpstreamCodec
     {
         public override WireProtocol Wire => WireProtocol.Anthropic;
-        public override Uri ChatUrl(ProviderConfig provider) => new(provider.BaseUrl, "v1/messages");
+        public override Uri ChatUrl(ProviderConfig provider, string model, bool stream, bool sse) => new(provider.BaseUrl, "v1/messages");
         public override byte[] EncodeRequest(ChatRequest request, EncodeOptions options) => AnthropicRequestEncoder.Encode(request, options);
         public override ChatResponse DecodeResponse(ReadOnlyMemory<byte> body) => AnthropicResponseCodec.Decode(body);
         public override IStreamDecoder CreateStreamDecoder() => new AnthropicStreamDecoder();
         public override GatewayError DecodeError(int status, ReadOnlySpan<byte> body, TimeSpan? retryAfter) => AnthropicErrors.Decode(status, body, retryAfter);
         protected override void ApplyDefaultAuth(HttpRequestMessage message, string key) =>
             message.Headers.TryAddWithoutValidation("x-api-key", key);
+    }
+
+    /// <summary>Gemini Developer API: the model is in the path; the key goes in a header, never the URL (MAPPING §1).</summary>
+    private sealed class GeminiCodec : UpstreamCodec
+    {
+        public override WireProtocol Wire => WireProtocol.Gemini;
+
+        public override Uri ChatUrl(ProviderConfig provider, string model, bool stream, bool sse)
+        {
+            var name = model.StartsWith("models/", StringComparison.Ordinal) || model.StartsWith("tunedModels/", StringComparison.Ordinal) ? model : "models/" + model;
+            var action = !stream ? ":generateContent" : sse ? ":streamGenerateContent?alt=sse" : ":streamGenerateContent";
+            return new Uri(provider.BaseUrl, "v1beta/" + Uri.EscapeDataString(name).Replace("%2F", "/", StringComparison.Ordinal) + action);
+        }
+
+        public override byte[] EncodeRequest(ChatRequest request, EncodeOptions options) => GeminiRequestEncoder.Encode(request, options);
+        public override ChatResponse DecodeResponse(ReadOnlyMemory<byte> body) => GeminiResponseCodec.Decode(body);
+        public override IStreamDecoder CreateStreamDecoder() => new GeminiStreamDecoder();
+        public override GatewayError DecodeError(int status, ReadOnlySpan<byte> body, TimeSpan? retryAfter) => GeminiErrors.Decode(status, body, retryAfter);
+        protected override void ApplyDefaultAuth(HttpRequestMessage message, string key) =>
+            message.Headers.TryAddWithoutValidation("x-goog-api-key", key);
     }
 }

@@ -1,0 +1,148 @@
+using System.Text.Json;
+using Switchyard.Protocols.Canonical;
+using Switchyard.Protocols.Sse;
+
+namespace Switchyard.Protocols.Gemini;
+
+/// <summary>
+/// Gemini <c>streamGenerateContent?alt=sse</c> → canonical events (MAPPING §12.3, §12.5). Every chunk is a partial
+/// <c>GenerateContentResponse</c>; each functionCall arrives whole and becomes one complete tool block with its own
+/// running index (P9); the last complete usage snapshot wins (P7); there is no terminator, so EOF ends the message.
+/// </summary>
+public sealed class GeminiStreamDecoder : IStreamDecoder
+{
+    private bool _started;
+    private int _nextBlock;
+    private int _openBlock = -1;
+    private BlockKind _openKind;
+    private int _calls;
+    private string _responseId = "gemini";
+    private string? _finish;
+    private bool _blocked;
+    private Usage? _usage;
+
+    public bool IsFinished { get; private set; }
+
+    public void OnEvent(SseEvent sse, List<StreamEvent> output)
+    {
+        if (IsFinished || sse.Data.IsEmpty)
+        {
+            return;
+        }
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(sse.Data);
+        }
+        catch (JsonException)
+        {
+            return;
+        }
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return;
+            }
+            if (root.TryGetProperty("error", out var err) && err.ValueKind == JsonValueKind.Object)
+            {
+                var code = G.Int(err, "code") ?? 500;
+                output.Add(new StreamErrorEvent(GeminiErrors.Decode(code, System.Text.Encoding.UTF8.GetBytes(root.GetRawText()), null)));
+                IsFinished = true;
+                return;
+            }
+            if (!_started)
+            {
+                _started = true;
+                _responseId = G.Get(root, "responseId", "response_id")?.GetString() ?? _responseId;
+                output.Add(new MessageStartEvent(_responseId, G.Get(root, "modelVersion", "model_version")?.GetString() ?? "", null));
+            }
+            if (G.Get(root, "candidates") is { ValueKind: JsonValueKind.Array } candidates && candidates.GetArrayLength() > 0)
+            {
+                var candidate = candidates[0];
+                if (G.Get(candidate, "content") is { } content)
+                {
+                    foreach (var part in G.Parts(content, "content"))
+                    {
+                        OnPart(part, output);
+                    }
+                }
+                _finish = G.Get(candidate, "finishReason", "finish_reason")?.GetString() ?? _finish;
+            }
+            if (G.Get(root, "promptFeedback", "prompt_feedback") is { } pf && G.Get(pf, "blockReason", "block_reason") is not null)
+            {
+                _blocked = true;
+            }
+            if (G.Get(root, "usageMetadata", "usage_metadata") is { } usage && GeminiResponseCodec.HasCounts(usage))
+            {
+                _usage = GeminiResponseCodec.DecodeUsage(usage);
+            }
+        }
+    }
+
+    private void OnPart(JsonElement part, List<StreamEvent> output)
+    {
+        var ordinal = _calls;
+        var decoded = GeminiResponseCodec.DecodePart(part, _responseId, ref ordinal);
+        switch (decoded)
+        {
+            case ToolCallPart call:
+                _calls = ordinal;
+                CloseOpen(output);
+                var index = _nextBlock++;
+                output.Add(new BlockStartEvent(index, BlockKind.ToolCall) { ToolCallId = call.Id, ToolName = call.Name, ThoughtSignature = call.ThoughtSignature });
+                output.Add(new BlockDeltaEvent(index, DeltaKind.Arguments, call.ArgumentsJson));
+                output.Add(new BlockStopEvent(index));
+                break;
+            case ThinkingPart thinking when thinking.Text.Length > 0:
+                Ensure(BlockKind.Thinking, output);
+                output.Add(new BlockDeltaEvent(_openBlock, DeltaKind.Thinking, thinking.Text));
+                break;
+            case TextPart text when text.Text.Length > 0:
+                Ensure(BlockKind.Text, output);
+                output.Add(new BlockDeltaEvent(_openBlock, DeltaKind.Text, text.Text));
+                break;
+        }
+    }
+
+    private void Ensure(BlockKind kind, List<StreamEvent> output)
+    {
+        if (_openBlock >= 0 && _openKind == kind)
+        {
+            return;
+        }
+        CloseOpen(output);
+        _openBlock = _nextBlock++;
+        _openKind = kind;
+        // A Gemini thought summary is not an Anthropic-signed thinking block: Anthropic clients never get it.
+        output.Add(new BlockStartEvent(_openBlock, kind) { NeverSigned = kind == BlockKind.Thinking });
+    }
+
+    private void CloseOpen(List<StreamEvent> output)
+    {
+        if (_openBlock >= 0)
+        {
+            output.Add(new BlockStopEvent(_openBlock));
+            _openBlock = -1;
+        }
+    }
+
+    public void OnEnd(List<StreamEvent> output)
+    {
+        if (IsFinished)
+        {
+            return;
+        }
+        IsFinished = true;
+        if (!_started)
+        {
+            output.Add(new StreamErrorEvent(new GatewayError(ErrorKind.Internal, "The upstream closed the stream without any content.")));
+            return;
+        }
+        CloseOpen(output);
+        var finish = _blocked ? FinishReason.ContentFilter : GeminiResponseCodec.MapFinish(_finish, _calls > 0) ?? FinishReason.EndTurn;
+        output.Add(new MessageDeltaEvent(finish, null, _usage));
+        output.Add(MessageStopEvent.Instance);
+    }
+}
