@@ -254,6 +254,7 @@ public static class OpenAIRequestDecoder
                     Id = J.RequireStr(call, "id", p + ".id"),
                     Name = J.RequireStr(fn, "name", p + ".function.name"),
                     ArgumentsJson = J.NormalizeArguments(J.Str(fn, "arguments", p + ".function.arguments")),
+                    ThoughtSignature = GoogleSignature(call),
                 });
             }
         }
@@ -360,6 +361,25 @@ public static class OpenAIRequestDecoder
                 J.Bool(js, "strict", "response_format.json_schema.strict")),
             _ => throw new ProtocolException($"'response_format.type' value '{type}' is not supported.", "response_format.type"),
         };
+    }
+
+    /// <summary>Gemini's thought signature carried through OpenAI-shaped history (<c>extra_content.google.thought_signature</c>, P27).</summary>
+    internal static string? GoogleSignature(JsonElement call) =>
+        J.Has(call, "extra_content", out var extra) && J.Has(extra, "google", out var google) && J.Has(google, "thought_signature", out var sig) && sig.ValueKind == JsonValueKind.String
+            ? sig.GetString()
+            : null;
+
+    internal static void WriteGoogleSignature(Utf8JsonWriter w, string? signature)
+    {
+        if (signature is null)
+        {
+            return;
+        }
+        w.WriteStartObject("extra_content");
+        w.WriteStartObject("google");
+        w.WriteString("thought_signature", signature);
+        w.WriteEndObject();
+        w.WriteEndObject();
     }
 
     private static JsonElement? CacheControlOf(JsonElement part) =>

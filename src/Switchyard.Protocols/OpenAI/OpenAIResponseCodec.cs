@@ -44,6 +44,7 @@ public static class OpenAIResponseCodec
                             Id = J.Str(call, "id", "id") ?? $"call_{resp.Content.Count}",
                             Name = J.Str(fn, "name", "name") ?? "",
                             ArgumentsJson = J.NormalizeArguments(J.Str(fn, "arguments", "arguments")),
+                            ThoughtSignature = OpenAIRequestDecoder.GoogleSignature(call),
                         });
                     }
                 }
@@ -135,6 +136,7 @@ public static class OpenAIResponseCodec
                 w.WriteString("name", c.Name);
                 w.WriteString("arguments", c.ArgumentsJson);
                 w.WriteEndObject();
+                OpenAIRequestDecoder.WriteGoogleSignature(w, c.ThoughtSignature);
                 w.WriteEndObject();
             }
             w.WriteEndArray();

@@ -117,6 +117,7 @@ public sealed class OpenAIStreamDecoder : IStreamDecoder
             {
                 ToolCallId = TextOf(call, "id") ?? $"call_{index}",
                 ToolName = fn.ValueKind == JsonValueKind.Object ? TextOf(fn, "name") ?? "" : "",
+                ThoughtSignature = OpenAIRequestDecoder.GoogleSignature(call),
             });
         }
         if (fn.ValueKind == JsonValueKind.Object && TextOf(fn, "arguments") is { Length: > 0 } args)

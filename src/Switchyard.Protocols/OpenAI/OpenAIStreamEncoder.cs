@@ -50,6 +50,7 @@ public sealed class OpenAIStreamEncoder(bool includeUsage, long created) : IStre
                     w.WriteString("name", tool.ToolName);
                     w.WriteString("arguments", "");
                     w.WriteEndObject();
+                    OpenAIRequestDecoder.WriteGoogleSignature(w, tool.ThoughtSignature);
                     w.WriteEndObject();
                     w.WriteEndArray();
                 });
