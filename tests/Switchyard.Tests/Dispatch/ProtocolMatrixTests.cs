@@ -5,15 +5,17 @@ using Xunit;
 
 namespace Switchyard.Tests.Dispatch;
 
-/// <summary>{OpenAI, Anthropic client} × {OpenAI, Anthropic upstream} × {non-streaming, streaming} × {text, tool call, error} through real Kestrel.</summary>
+/// <summary>{OpenAI, Anthropic, Gemini client} × {OpenAI, Anthropic, Gemini upstream} × {non-streaming, streaming} × {text, parallel tool calls, error} through real Kestrel.</summary>
 public sealed class ProtocolMatrixTests
 {
+    private static readonly string[] Protocols = ["openai", "anthropic", "gemini"];
+
     public static TheoryData<string, string, bool, string> Matrix()
     {
         var data = new TheoryData<string, string, bool, string>();
-        foreach (var client in new[] { "openai", "anthropic" })
+        foreach (var client in Protocols)
         {
-            foreach (var upstream in new[] { "openai", "anthropic" })
+            foreach (var upstream in Protocols)
             {
                 foreach (var stream in new[] { false, true })
                 {
@@ -31,6 +33,7 @@ public sealed class ProtocolMatrixTests
     {
         ("openai", _, "error") => FakeUpstream.Json(Wire.OpenAI.RateLimitError, 429, ("retry-after", "3")),
         ("anthropic", _, "error") => FakeUpstream.Json(Wire.Anthropic.RateLimitError, 429, ("retry-after", "3")),
+        ("gemini", _, "error") => FakeUpstream.Json(Wire.Gemini.RateLimitError, 429),
         ("openai", false, "text") => FakeUpstream.Json(Wire.OpenAI.TextResponse),
         ("openai", false, _) => FakeUpstream.Json(Wire.OpenAI.ToolResponse),
         ("openai", true, "text") => FakeUpstream.OpenAISse(Wire.OpenAI.TextStream),
@@ -38,26 +41,50 @@ public sealed class ProtocolMatrixTests
         ("anthropic", false, "text") => FakeUpstream.Json(Wire.Anthropic.TextResponse),
         ("anthropic", false, _) => FakeUpstream.Json(Wire.Anthropic.ToolResponse),
         ("anthropic", true, "text") => FakeUpstream.Sse(Wire.Anthropic.TextStream),
-        _ => FakeUpstream.Sse(Wire.Anthropic.ToolStream),
+        ("anthropic", true, _) => FakeUpstream.Sse(Wire.Anthropic.ToolStream),
+        ("gemini", false, "text") => FakeUpstream.Json(Wire.Gemini.TextResponse),
+        ("gemini", false, _) => FakeUpstream.Json(Wire.Gemini.ToolResponse),
+        ("gemini", true, "text") => FakeUpstream.GeminiStream(Wire.Gemini.TextChunks),
+        _ => FakeUpstream.GeminiStream(Wire.Gemini.ToolChunks),
+    };
+
+    internal static string ClientPath(string client, bool stream, string model = "matrix-model") => client switch
+    {
+        "openai" => "/v1/chat/completions",
+        "anthropic" => "/v1/messages?beta=true",
+        _ => stream ? $"/v1beta/models/{model}:streamGenerateContent?alt=sse" : $"/v1beta/models/{model}:generateContent",
     };
 
     internal static string ClientRequest(string client, bool stream, bool tools)
     {
         var streamField = stream ? ",\"stream\":true" : "";
-        if (client == "openai")
+        switch (client)
         {
-            var toolsField = tools ? ",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"description\":\"Weather\",\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}},\"required\":[\"city\"]}}}]" : "";
-            return $"{{\"model\":\"matrix-model\",\"messages\":[{{\"role\":\"system\",\"content\":\"Be brief.\"}},{{\"role\":\"user\",\"content\":\"Weather in Paris and Tokyo?\"}}]{toolsField}{streamField}}}";
+            case "openai":
+                {
+                    var toolsField = tools ? ",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"description\":\"Weather\",\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}},\"required\":[\"city\"]}}}]" : "";
+                    return $"{{\"model\":\"matrix-model\",\"messages\":[{{\"role\":\"system\",\"content\":\"Be brief.\"}},{{\"role\":\"user\",\"content\":\"Weather in Paris and Tokyo?\"}}]{toolsField}{streamField}}}";
+                }
+            case "anthropic":
+                {
+                    var toolsField = tools ? ",\"tools\":[{\"name\":\"get_weather\",\"description\":\"Weather\",\"input_schema\":{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}},\"required\":[\"city\"]}}]" : "";
+                    return $"{{\"model\":\"matrix-model\",\"max_tokens\":1024,\"system\":\"Be brief.\",\"messages\":[{{\"role\":\"user\",\"content\":\"Weather in Paris and Tokyo?\"}}]{toolsField}{streamField}}}";
+                }
+            default:
+                {
+                    var toolsField = tools ? ",\"tools\":[{\"functionDeclarations\":[{\"name\":\"get_weather\",\"description\":\"Weather\",\"parameters\":{\"type\":\"OBJECT\",\"properties\":{\"city\":{\"type\":\"STRING\"}},\"required\":[\"city\"]}}]}]" : "";
+                    return $"{{\"systemInstruction\":{{\"parts\":[{{\"text\":\"Be brief.\"}}]}},\"contents\":[{{\"role\":\"user\",\"parts\":[{{\"text\":\"Weather in Paris and Tokyo?\"}}]}}]{toolsField},\"generationConfig\":{{\"maxOutputTokens\":1024}}}}";
+                }
         }
-        var anTools = tools ? ",\"tools\":[{\"name\":\"get_weather\",\"description\":\"Weather\",\"input_schema\":{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}},\"required\":[\"city\"]}}]" : "";
-        return $"{{\"model\":\"matrix-model\",\"max_tokens\":1024,\"system\":\"Be brief.\",\"messages\":[{{\"role\":\"user\",\"content\":\"Weather in Paris and Tokyo?\"}}]{anTools}{streamField}}}";
     }
+
+    internal static string BaseUrl(string kind, string url) => kind == "openai" ? url + "/v1" : url;
 
     internal static string Config(string upstreamKind, string url) => $$"""
         providers:
           - name: up
             type: {{upstreamKind}}
-            base_url: {{(upstreamKind == "openai" ? url + "/v1" : url)}}
+            base_url: {{BaseUrl(upstreamKind, url)}}
             keys: [sk-upstream-secret-1]
         routes:
           - model: matrix-model
@@ -72,45 +99,62 @@ public sealed class ProtocolMatrixTests
     {
         await using var fake = await FakeUpstream.StartAsync(UpstreamReply(upstream, stream, scenario));
         await using var gw = await Gateway.StartAsync(Config(upstream, fake.Url));
-        var path = client == "openai" ? "/v1/chat/completions" : "/v1/messages?beta=true";
-        using var resp = await gw.PostJsonAsync(path, ClientRequest(client, stream, scenario != "text"), ("anthropic-version", "2023-06-01"));
+        using var resp = await gw.PostJsonAsync(ClientPath(client, stream), ClientRequest(client, stream, scenario != "text"), ("anthropic-version", "2023-06-01"));
         var view = await ClientView.ReadAsync(resp, client);
 
         // What the upstream received: its own protocol, its own path, our credentials, the target's model.
         var sent = Assert.Single(fake.Requests);
-        Assert.Equal(upstream == "openai" ? "/v1/chat/completions" : "/v1/messages", sent.Path);
-        Assert.Equal("upstream-model", sent.Json["model"]!.GetValue<string>());
-        if (upstream == "openai")
+        switch (upstream)
         {
-            Assert.Equal("Bearer sk-upstream-secret-1", sent.Header("authorization"));
-            Assert.NotNull(sent.Json["messages"]);
-        }
-        else
-        {
-            Assert.Equal("sk-upstream-secret-1", sent.Header("x-api-key"));
-            Assert.Equal("2023-06-01", sent.Header("anthropic-version"));
-            Assert.Equal("Be brief.", sent.Json["system"]!.GetValue<string>());
-            Assert.True(sent.Json["max_tokens"]!.GetValue<int>() > 0);
-        }
-        Assert.Equal(stream, sent.Json["stream"]?.GetValue<bool>() ?? false);
-        if (stream && upstream == "openai" && client != "openai")
-        {
-            Assert.True(sent.Json["stream_options"]!["include_usage"]!.GetValue<bool>());
+            case "openai":
+                Assert.Equal("/v1/chat/completions", sent.Path);
+                Assert.Equal("upstream-model", sent.Json["model"]!.GetValue<string>());
+                Assert.Equal("Bearer sk-upstream-secret-1", sent.Header("authorization"));
+                Assert.Equal(stream, sent.Json["stream"]?.GetValue<bool>() ?? false);
+                if (stream && client != "openai")
+                {
+                    Assert.True(sent.Json["stream_options"]!["include_usage"]!.GetValue<bool>());
+                }
+                break;
+            case "anthropic":
+                Assert.Equal("/v1/messages", sent.Path);
+                Assert.Equal("upstream-model", sent.Json["model"]!.GetValue<string>());
+                Assert.Equal("sk-upstream-secret-1", sent.Header("x-api-key"));
+                Assert.Equal("2023-06-01", sent.Header("anthropic-version"));
+                Assert.Equal("Be brief.", sent.Json["system"]!.GetValue<string>());
+                Assert.True(sent.Json["max_tokens"]!.GetValue<int>() > 0);
+                Assert.Equal(stream, sent.Json["stream"]?.GetValue<bool>() ?? false);
+                break;
+            default:
+                Assert.Equal(stream ? "/v1beta/models/upstream-model:streamGenerateContent" : "/v1beta/models/upstream-model:generateContent", sent.Path);
+                Assert.Equal(stream ? "?alt=sse" : "", sent.Query);
+                Assert.Equal("sk-upstream-secret-1", sent.Header("x-goog-api-key"));
+                Assert.Equal("", sent.Header("authorization"));
+                Assert.Equal("Be brief.", sent.Json["systemInstruction"]!["parts"]![0]!["text"]!.GetValue<string>());
+                Assert.Null(sent.Json["model"]);
+                break;
         }
 
         if (scenario == "error")
         {
             Assert.Equal(HttpStatusCode.TooManyRequests, view.Status);
             Assert.Equal("3", view.RetryAfter);
-            if (client == "openai")
+            switch (client)
             {
-                Assert.Equal("rate_limit_exceeded", view.ErrorBody!["error"]!["code"]!.GetValue<string>());
-                Assert.False(string.IsNullOrEmpty(view.ErrorBody["error"]!["message"]!.GetValue<string>()));
-            }
-            else
-            {
-                Assert.Equal("error", view.ErrorBody!["type"]!.GetValue<string>());
-                Assert.Equal("rate_limit_error", view.ErrorBody["error"]!["type"]!.GetValue<string>());
+                case "openai":
+                    Assert.Equal("rate_limit_exceeded", view.ErrorBody!["error"]!["code"]!.GetValue<string>());
+                    Assert.False(string.IsNullOrEmpty(view.ErrorBody["error"]!["message"]!.GetValue<string>()));
+                    break;
+                case "anthropic":
+                    Assert.Equal("error", view.ErrorBody!["type"]!.GetValue<string>());
+                    Assert.Equal("rate_limit_error", view.ErrorBody["error"]!["type"]!.GetValue<string>());
+                    break;
+                default:
+                    var error = view.ErrorBody!["error"]!;
+                    Assert.Equal(429, error["code"]!.GetValue<int>());
+                    Assert.Equal("RESOURCE_EXHAUSTED", error["status"]!.GetValue<string>());
+                    Assert.Equal("3s", error["details"]![0]!["retryDelay"]!.GetValue<string>());
+                    break;
             }
             return;
         }
@@ -122,7 +166,7 @@ public sealed class ProtocolMatrixTests
         if (scenario == "text")
         {
             Assert.Equal(Wire.Text, view.Text);
-            Assert.Equal(client == "openai" ? "stop" : "end_turn", view.Finish);
+            Assert.Equal(client switch { "openai" => "stop", "anthropic" => "end_turn", _ => "STOP" }, view.Finish);
             Assert.Empty(view.ToolCalls);
         }
         else
@@ -131,24 +175,47 @@ public sealed class ProtocolMatrixTests
             Assert.All(view.ToolCalls, c => Assert.Equal("get_weather", c.Name));
             Assert.Equal("Paris", JsonNode.Parse(view.ToolCalls[0].Arguments)!["city"]!.GetValue<string>());
             Assert.Equal("Tokyo", JsonNode.Parse(view.ToolCalls[1].Arguments)!["city"]!.GetValue<string>());
-            Assert.NotEqual(view.ToolCalls[0].Id, view.ToolCalls[1].Id);
-            Assert.Equal(client == "openai" ? "tool_calls" : "tool_use", view.Finish);
-            var tools = sent.Json["tools"]!.AsArray();
+            if (client != "gemini" || upstream != "gemini")
+            {
+                Assert.NotEqual(view.ToolCalls[0].Id, view.ToolCalls[1].Id);
+            }
+            Assert.Equal(client switch { "openai" => "tool_calls", "anthropic" => "tool_use", _ => "STOP" }, view.Finish);
+            var tools = upstream == "gemini" ? sent.Json["tools"]![0]!["functionDeclarations"]!.AsArray() : sent.Json["tools"]!.AsArray();
             Assert.Single(tools);
         }
         if (stream)
         {
             Assert.Equal("text/event-stream", resp.Content.Headers.ContentType!.MediaType);
-            if (client == "openai")
+            switch (client)
             {
-                Assert.Equal("data: [DONE]", view.RawEvents[^1]);
-                Assert.DoesNotContain(view.RawEvents, e => e.Contains("\"choices\":[]", StringComparison.Ordinal)); // not asked for usage (P5)
+                case "openai":
+                    Assert.Equal("data: [DONE]", view.RawEvents[^1]);
+                    Assert.DoesNotContain(view.RawEvents, e => e.Contains("\"choices\":[]", StringComparison.Ordinal)); // not asked for usage (P5)
+                    break;
+                case "anthropic":
+                    Assert.StartsWith("event: message_start", view.RawEvents[0], StringComparison.Ordinal);
+                    Assert.StartsWith("event: message_stop", view.RawEvents[^1], StringComparison.Ordinal);
+                    break;
             }
-            else
-            {
-                Assert.StartsWith("event: message_start", view.RawEvents[0], StringComparison.Ordinal);
-                Assert.StartsWith("event: message_stop", view.RawEvents[^1], StringComparison.Ordinal);
-            }
+        }
+    }
+
+    [Theory]
+    [InlineData("openai")]
+    [InlineData("anthropic")]
+    [InlineData("gemini")]
+    public async Task Gemini_clients_get_the_JSON_array_stream_without_alt_sse(string upstream)
+    {
+        await using var fake = await FakeUpstream.StartAsync(UpstreamReply(upstream, true, "text"));
+        await using var gw = await Gateway.StartAsync(Config(upstream, fake.Url));
+        using var resp = await gw.PostJsonAsync("/v1beta/models/matrix-model:streamGenerateContent", ClientRequest("gemini", true, false));
+        Assert.Equal("application/json", resp.Content.Headers.ContentType!.MediaType);
+        var view = await ClientView.ReadAsync(resp, "gemini");
+        Assert.Equal(Wire.Text, view.Text);
+        Assert.Equal("STOP", view.Finish);
+        if (upstream == "gemini")
+        {
+            Assert.Equal("", fake.Requests.Single().Query); // byte path: the upstream streams the array itself
         }
     }
 }

@@ -18,6 +18,10 @@ public sealed record ClientView(HttpStatusCode Status, string Text, List<ToolCal
             return new ClientView(resp.StatusCode, "", [], null, JsonNode.Parse(body), retry, []);
         }
         var isStream = resp.Content.Headers.ContentType?.MediaType == "text/event-stream";
+        if (protocol == "gemini")
+        {
+            return FromGemini(resp.StatusCode, body, isStream);
+        }
         if (!isStream)
         {
             var json = JsonNode.Parse(body)!;
@@ -25,6 +29,50 @@ public sealed record ClientView(HttpStatusCode Status, string Text, List<ToolCal
         }
         var events = body.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).ToList();
         return protocol == "openai" ? FromOpenAIStream(resp.StatusCode, events) : FromAnthropicStream(resp.StatusCode, events);
+    }
+
+    /// <summary>Gemini: one response, an SSE stream of partial responses, or a JSON array of them.</summary>
+    private static ClientView FromGemini(HttpStatusCode status, string body, bool sse)
+    {
+        List<string> raw;
+        List<JsonNode> chunks;
+        if (sse)
+        {
+            raw = [.. body.Split(["\r\n\r\n", "\n\n"], StringSplitOptions.RemoveEmptyEntries)];
+            chunks = [.. raw.Select(e => JsonNode.Parse(e["data: ".Length..])!)];
+        }
+        else
+        {
+            var parsed = JsonNode.Parse(body)!;
+            chunks = parsed is JsonArray array ? [.. array.Select(n => n!)] : [parsed];
+            raw = [.. chunks.Select(c => c.ToJsonString())];
+        }
+        var text = new StringBuilder();
+        var calls = new List<ToolCallView>();
+        string? finish = null;
+        JsonNode? error = null;
+        foreach (var chunk in chunks)
+        {
+            if (chunk["error"] is { } err)
+            {
+                error = err;
+                continue;
+            }
+            var candidate = chunk["candidates"]?[0];
+            foreach (var part in candidate?["content"]?["parts"]?.AsArray() ?? [])
+            {
+                if (part!["functionCall"] is { } fc)
+                {
+                    calls.Add(new ToolCallView(fc["id"]?.GetValue<string>() ?? "", fc["name"]!.GetValue<string>(), fc["args"]!.ToJsonString()));
+                }
+                else if (part["thought"] is null)
+                {
+                    text.Append(part["text"]?.GetValue<string>());
+                }
+            }
+            finish = candidate?["finishReason"]?.GetValue<string>() ?? finish;
+        }
+        return new ClientView(status, text.ToString(), calls, finish, error, null, raw);
     }
 
     private static ClientView FromOpenAI(HttpStatusCode status, JsonNode json)

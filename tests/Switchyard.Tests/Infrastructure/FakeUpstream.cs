@@ -91,6 +91,23 @@ public sealed class FakeUpstream : IAsyncDisposable
         return Sse(string.Join("", events.Select(e => e + "\n\n")))(ctx, req);
     };
 
+    /// <summary>A Gemini stream as Google sends it: SSE with CRLF framing for alt=sse, else one JSON array.</summary>
+    public static Func<HttpContext, RecordedRequest, Task> GeminiStream(string[] chunks) => async (ctx, req) =>
+    {
+        if (req.Query.Contains("alt=sse", StringComparison.Ordinal))
+        {
+            ctx.Response.ContentType = "text/event-stream";
+            foreach (var chunk in chunks)
+            {
+                await ctx.Response.Body.WriteAsync(Encoding.UTF8.GetBytes($"data: {chunk}\r\n\r\n"), ctx.RequestAborted);
+                await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
+            }
+            return;
+        }
+        ctx.Response.ContentType = "application/json; charset=UTF-8";
+        await ctx.Response.WriteAsync("[" + string.Join(",\r\n", chunks) + "]", ctx.RequestAborted);
+    };
+
     /// <summary>
     /// A provider that behaves like a model in an agent loop: it calls get_weather for Paris and Tokyo when tools are
     /// offered and no tool result came back yet, and answers in text otherwise; streaming when asked to.
@@ -98,15 +115,22 @@ public sealed class FakeUpstream : IAsyncDisposable
     public static Func<HttpContext, RecordedRequest, Task> Scripted(string kind) => (ctx, req) =>
     {
         var json = req.Json;
-        var stream = json["stream"]?.GetValue<bool>() == true;
+        var stream = kind == "gemini" ? req.Path.EndsWith(":streamGenerateContent", StringComparison.Ordinal) : json["stream"]?.GetValue<bool>() == true;
         var hasTools = json["tools"] is JsonArray { Count: > 0 };
-        var lastMessage = json["messages"]!.AsArray()[^1]!;
-        var answeredTool = kind == "openai"
-            ? lastMessage["role"]!.GetValue<string>() == "tool"
-            : lastMessage["content"] is JsonArray blocks && blocks.Any(b => b!["type"]?.GetValue<string>() == "tool_result");
+        var lastMessage = kind == "gemini" ? json["contents"]!.AsArray()[^1]! : json["messages"]!.AsArray()[^1]!;
+        var answeredTool = kind switch
+        {
+            "openai" => lastMessage["role"]!.GetValue<string>() == "tool",
+            "gemini" => lastMessage["parts"]!.AsArray().Any(p => p!["functionResponse"] is not null),
+            _ => lastMessage["content"] is JsonArray blocks && blocks.Any(b => b!["type"]?.GetValue<string>() == "tool_result"),
+        };
         var useTool = hasTools && !answeredTool;
         return (kind, stream, useTool) switch
         {
+            ("gemini", false, false) => Json(Wire.Gemini.TextResponse)(ctx, req),
+            ("gemini", false, true) => Json(Wire.Gemini.ToolResponse)(ctx, req),
+            ("gemini", true, false) => GeminiStream(Wire.Gemini.TextChunks)(ctx, req),
+            ("gemini", true, true) => GeminiStream(Wire.Gemini.ToolChunks)(ctx, req),
             ("openai", false, false) => Json(Wire.OpenAI.TextResponse)(ctx, req),
             ("openai", false, true) => Json(Wire.OpenAI.ToolResponse)(ctx, req),
             ("openai", true, false) => OpenAISse(Wire.OpenAI.TextStream)(ctx, req),

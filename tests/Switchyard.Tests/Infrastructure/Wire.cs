@@ -84,4 +84,35 @@ public static class Wire
             {"type":"error","error":{"type":"rate_limit_error","message":"Number of request tokens has exceeded your per-minute rate limit"},"request_id":"req_011CSHoEeqs5C35K2UUqR7Fy"}
             """;
     }
+
+    public static class Gemini
+    {
+        private const string Tail = "\"modelVersion\":\"gemini-2.5-flash\",\"responseId\":\"Qo3ZaLmSGsmvz7IPh5fW4AM\"";
+
+        public const string TextResponse = """
+            {"candidates":[{"content":{"parts":[{"text":"Hello from upstream!"}],"role":"model"},"finishReason":"STOP","index":0}],"usageMetadata":{"promptTokenCount":9,"candidatesTokenCount":5,"totalTokenCount":34,"promptTokensDetails":[{"modality":"TEXT","tokenCount":9}],"thoughtsTokenCount":20},"modelVersion":"gemini-2.5-flash","responseId":"Qo3ZaLmSGsmvz7IPh5fW4AM"}
+            """;
+
+        public const string ToolResponse = """
+            {"candidates":[{"content":{"parts":[{"functionCall":{"name":"get_weather","args":{"city":"Paris"}},"thoughtSignature":"CiQB0e2Kb7sig"},{"functionCall":{"name":"get_weather","args":{"city":"Tokyo"}}}],"role":"model"},"finishReason":"STOP","index":0}],"usageMetadata":{"promptTokenCount":60,"candidatesTokenCount":30,"totalTokenCount":90},"modelVersion":"gemini-2.5-flash","responseId":"Qo3ZaLmSGsmvz7IPh5fW4AM"}
+            """;
+
+        /// <summary>Stream chunks (one GenerateContentResponse each), as sent with alt=sse or in the JSON array.</summary>
+        public static readonly string[] TextChunks =
+        [
+            $"{{\"candidates\":[{{\"content\":{{\"parts\":[{{\"text\":\"Hello\"}}],\"role\":\"model\"}},\"index\":0}}],\"usageMetadata\":{{\"promptTokenCount\":9,\"totalTokenCount\":9}},{Tail}}}",
+            $"{{\"candidates\":[{{\"content\":{{\"parts\":[{{\"text\":\" from upstream!\"}}],\"role\":\"model\"}},\"finishReason\":\"STOP\",\"index\":0}}],\"usageMetadata\":{{\"promptTokenCount\":9,\"candidatesTokenCount\":5,\"totalTokenCount\":14}},{Tail}}}",
+        ];
+
+        public static readonly string[] ToolChunks =
+        [
+            $"{{\"candidates\":[{{\"content\":{{\"parts\":[{{\"functionCall\":{{\"name\":\"get_weather\",\"args\":{{\"city\":\"Paris\"}}}},\"thoughtSignature\":\"CiQB0e2Kb7sig\"}}],\"role\":\"model\"}},\"index\":0}}],{Tail}}}",
+            $"{{\"candidates\":[{{\"content\":{{\"parts\":[{{\"functionCall\":{{\"name\":\"get_weather\",\"args\":{{\"city\":\"Tokyo\"}}}}}}],\"role\":\"model\"}},\"index\":0}}],{Tail}}}",
+            $"{{\"candidates\":[{{\"content\":{{\"parts\":[{{\"text\":\"\"}}],\"role\":\"model\"}},\"finishReason\":\"STOP\",\"index\":0}}],\"usageMetadata\":{{\"promptTokenCount\":60,\"candidatesTokenCount\":30,\"totalTokenCount\":90}},{Tail}}}",
+        ];
+
+        public const string RateLimitError = """
+            {"error":{"code":429,"message":"You exceeded your current quota, please check your plan and billing details.","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[{"quotaMetric":"generativelanguage.googleapis.com/generate_content_free_tier_requests"}]},{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"3s"}]}}
+            """;
+    }
 }
