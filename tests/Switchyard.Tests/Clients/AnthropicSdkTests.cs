@@ -26,6 +26,7 @@ public sealed class AnthropicSdkTests
     [Theory]
     [InlineData("openai")]
     [InlineData("anthropic")]
+    [InlineData("gemini")]
     public async Task Message_completes(string kind)
     {
         await using var fake = await FakeUpstream.StartAsync(FakeUpstream.Scripted(kind));
@@ -46,6 +47,7 @@ public sealed class AnthropicSdkTests
     [Theory]
     [InlineData("openai")]
     [InlineData("anthropic")]
+    [InlineData("gemini")]
     public async Task Message_streams(string kind)
     {
         await using var fake = await FakeUpstream.StartAsync(FakeUpstream.Scripted(kind));
@@ -77,6 +79,8 @@ public sealed class AnthropicSdkTests
     [InlineData("openai", true)]
     [InlineData("anthropic", false)]
     [InlineData("anthropic", true)]
+    [InlineData("gemini", false)]
+    [InlineData("gemini", true)]
     public async Task Tool_use_round_trip(string kind, bool stream)
     {
         await using var fake = await FakeUpstream.StartAsync(FakeUpstream.Scripted(kind));

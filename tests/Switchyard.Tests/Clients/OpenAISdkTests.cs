@@ -17,7 +17,7 @@ public sealed class OpenAISdkTests
         providers:
           - name: up-{{kind}}
             type: {{kind}}
-            base_url: {{(kind == "openai" ? url + "/v1" : url)}}
+            base_url: {{Dispatch.ProtocolMatrixTests.BaseUrl(kind, url)}}
             keys: [sk-upstream-a]
         routes:
           - model: sdk-model
@@ -35,6 +35,7 @@ public sealed class OpenAISdkTests
     [Theory]
     [InlineData("openai")]
     [InlineData("anthropic")]
+    [InlineData("gemini")]
     public async Task Chat_completes(string kind)
     {
         await using var fake = await FakeUpstream.StartAsync(FakeUpstream.Scripted(kind));
@@ -49,6 +50,7 @@ public sealed class OpenAISdkTests
     [Theory]
     [InlineData("openai")]
     [InlineData("anthropic")]
+    [InlineData("gemini")]
     public async Task Chat_streams(string kind)
     {
         await using var fake = await FakeUpstream.StartAsync(FakeUpstream.Scripted(kind));
@@ -75,6 +77,8 @@ public sealed class OpenAISdkTests
     [InlineData("openai", true)]
     [InlineData("anthropic", false)]
     [InlineData("anthropic", true)]
+    [InlineData("gemini", false)]
+    [InlineData("gemini", true)]
     public async Task Tool_call_round_trip(string kind, bool stream)
     {
         await using var fake = await FakeUpstream.StartAsync(FakeUpstream.Scripted(kind));
@@ -128,6 +132,15 @@ public sealed class OpenAISdkTests
         {
             var tools = last["messages"]!.AsArray().Where(m => m!["role"]!.GetValue<string>() == "tool").ToList();
             Assert.Equal(calls.Select(c => c.Id), tools.Select(t => t!["tool_call_id"]!.GetValue<string>()));
+        }
+        else if (kind == "gemini")
+        {
+            var contents = last["contents"]!.AsArray();
+            var responses = contents[^1]!["parts"]!.AsArray().Select(p => p!["functionResponse"]!).ToList();
+            Assert.Equal(["get_weather", "get_weather"], responses.Select(r => r["name"]!.GetValue<string>()));
+            Assert.Equal("18°C", responses[0]["response"]!["output"]!.GetValue<string>());
+            var calls2 = contents[^2]!["parts"]!.AsArray().Select(p => p!["functionCall"]!).ToList();
+            Assert.Equal(2, calls2.Count);
         }
         else
         {

@@ -20,7 +20,6 @@ public sealed class ClaudeCodeTests(ITestOutputHelper output)
     [Fact]
     public async Task Claude_Code_runs_a_Bash_tool_round_trip_through_an_OpenAI_upstream()
     {
-        var claude = ToolLocator.Find("claude");
         await using var fake = await FakeUpstream.StartAsync(OpenAIAgent);
         await using var gw = await Gateway.StartAsync($$"""
             auth:
@@ -37,6 +36,57 @@ public sealed class ClaudeCodeTests(ITestOutputHelper output)
                   - provider: openai-up
                     model: gpt-4.1
             """);
+        await RunClaudeAsync(gw);
+
+        // The upstream saw the real tool output come back as an OpenAI tool message answering its call.
+        var requests = fake.Requests.Select(r => r.Json).ToList();
+        var followUp = requests.Single(r => r["messages"]!.AsArray().Any(m => m!["role"]!.GetValue<string>() == "tool"));
+        var toolMessage = followUp["messages"]!.AsArray().Last(m => m!["role"]!.GetValue<string>() == "tool")!;
+        Assert.Equal("call_bash_1", toolMessage["tool_call_id"]!.GetValue<string>());
+        Assert.Contains(Marker, toolMessage["content"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.All(requests, r => Assert.Equal("gpt-4.1", r["model"]!.GetValue<string>()));
+        Assert.All(requests, r => Assert.DoesNotContain("cache_control", r.ToJsonString(), StringComparison.Ordinal));
+        Assert.All(fake.Requests, r => Assert.Equal("Bearer sk-openai-upstream", r.Header("authorization")));
+    }
+
+    [Fact]
+    public async Task Claude_Code_runs_a_Bash_tool_round_trip_through_a_Gemini_upstream()
+    {
+        await using var fake = await FakeUpstream.StartAsync(GeminiAgent);
+        await using var gw = await Gateway.StartAsync($$"""
+            auth:
+              keys: [sk-sy-claude]
+            providers:
+              - name: gemini-up
+                type: gemini
+                base_url: {{fake.Url}}
+                keys: [gemini-upstream-key]
+                max_output_tokens: 65536
+            routes:
+              - model: claude-*
+                targets:
+                  - provider: gemini-up
+                    model: gemini-2.5-pro
+            """);
+        await RunClaudeAsync(gw);
+
+        var requests = fake.Requests.ToList();
+        Assert.All(requests, r => Assert.StartsWith("/v1beta/models/gemini-2.5-pro:", r.Path, StringComparison.Ordinal));
+        Assert.All(requests, r => Assert.Equal("gemini-upstream-key", r.Header("x-goog-api-key")));
+        // Every request passed the schema rules Gemini enforces (the fake refuses otherwise, and Claude Code would have failed).
+        Assert.All(requests, r => Assert.Null(GeminiSchemaRules.CheckRequest(r.Json)));
+        Assert.Contains(requests, r => r.Json["tools"]?[0]?["functionDeclarations"]?.AsArray().Count >= 10);
+        var followUp = requests.Select(r => r.Json).Single(j => j["contents"]!.AsArray().Any(c => c!["parts"]!.AsArray().Any(p => p!["functionResponse"] is not null)));
+        var response = followUp["contents"]!.AsArray()[^1]!["parts"]!.AsArray().First(p => p!["functionResponse"] is not null)!["functionResponse"]!;
+        Assert.Equal("Bash", response["name"]!.GetValue<string>());
+        Assert.Contains(Marker, response["response"]!.ToJsonString(), StringComparison.Ordinal);
+        var call = followUp["contents"]!.AsArray()[^2]!["parts"]!.AsArray().First(p => p!["functionCall"] is not null)!;
+        Assert.Equal("Bash", call["functionCall"]!["name"]!.GetValue<string>());
+    }
+
+    private async Task RunClaudeAsync(Gateway gw)
+    {
+        var claude = ToolLocator.Find("claude");
 
         var home = Directory.CreateTempSubdirectory("sy-claude-home");
         var work = Directory.CreateTempSubdirectory("sy-claude-work");
@@ -76,22 +126,46 @@ public sealed class ClaudeCodeTests(ITestOutputHelper output)
             var result = JsonNode.Parse(outText)!;
             Assert.False(result["is_error"]?.GetValue<bool>() ?? false, outText);
             Assert.Contains($"The command printed: {Marker}", result["result"]!.GetValue<string>(), StringComparison.Ordinal);
-
-            // The upstream saw the real tool output come back as an OpenAI tool message answering its call.
-            var requests = fake.Requests.Select(r => r.Json).ToList();
-            var followUp = requests.Single(r => r["messages"]!.AsArray().Any(m => m!["role"]!.GetValue<string>() == "tool"));
-            var toolMessage = followUp["messages"]!.AsArray().Last(m => m!["role"]!.GetValue<string>() == "tool")!;
-            Assert.Equal("call_bash_1", toolMessage["tool_call_id"]!.GetValue<string>());
-            Assert.Contains(Marker, toolMessage["content"]!.GetValue<string>(), StringComparison.Ordinal);
-            Assert.All(requests, r => Assert.Equal("gpt-4.1", r["model"]!.GetValue<string>()));
-            Assert.All(requests, r => Assert.DoesNotContain("cache_control", r.ToJsonString(), StringComparison.Ordinal));
-            Assert.All(fake.Requests, r => Assert.Equal("Bearer sk-openai-upstream", r.Header("authorization")));
         }
         finally
         {
             home.Delete(recursive: true);
             work.Delete(recursive: true);
         }
+    }
+
+    /// <summary>
+    /// A Gemini-protocol model that enforces Gemini's schema rules like Google does (400 INVALID_ARGUMENT otherwise),
+    /// asks for Bash when it may, then reports what the command printed.
+    /// </summary>
+    private static Task GeminiAgent(HttpContext ctx, RecordedRequest req)
+    {
+        var json = req.Json;
+        if (GeminiSchemaRules.CheckRequest(json) is { } violation)
+        {
+            return FakeUpstream.Json(JsonSerializer.Serialize(new { error = new { code = 400, message = violation, status = "INVALID_ARGUMENT" } }), 400)(ctx, req);
+        }
+        var last = json["contents"]!.AsArray()[^1]!;
+        var response = last["parts"]!.AsArray().FirstOrDefault(p => p!["functionResponse"] is not null)?["functionResponse"];
+        var hasBash = json["tools"]?[0]?["functionDeclarations"]?.AsArray().Any(d => d!["name"]!.GetValue<string>() == "Bash") == true;
+        string part;
+        if (response is not null)
+        {
+            var printed = response["response"]!["output"]?.GetValue<string>() ?? response["response"]!.ToJsonString();
+            part = JsonSerializer.Serialize(new { text = "The command printed: " + printed.Trim() });
+        }
+        else if (hasBash)
+        {
+            part = $$$"""{"functionCall":{"name":"Bash","args":{"command":"echo {{{Marker}}}","description":"Print the marker"}},"thoughtSignature":"Q2lRQjBlMktiN3NpZw=="}""";
+        }
+        else
+        {
+            part = """{"text":"OK"}""";
+        }
+        var chunk = $$$"""{"candidates":[{"content":{"parts":[{{{part}}}],"role":"model"},"finishReason":"STOP","index":0}],"usageMetadata":{"promptTokenCount":900,"candidatesTokenCount":20,"totalTokenCount":920},"modelVersion":"gemini-2.5-pro","responseId":"resp-e2e"}""";
+        return req.Path.EndsWith(":streamGenerateContent", StringComparison.Ordinal)
+            ? FakeUpstream.GeminiStream([chunk])(ctx, req)
+            : FakeUpstream.Json(chunk)(ctx, req);
     }
 
     /// <summary>An OpenAI-protocol model: asks for Bash when it may, then reports what the command printed.</summary>
