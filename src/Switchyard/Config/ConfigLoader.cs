@@ -107,7 +107,7 @@ internal static partial class ConfigLoader
         {
             var map = Map(node, path, "name", "type", "base_url", "keys", "auth", "auth_header", "auth_format", "headers",
                 "connect_timeout", "first_byte_timeout", "idle_timeout", "max_tokens_field", "max_output_tokens",
-                "default_max_tokens", "reasoning_effort", "anthropic_version");
+                "default_max_tokens", "reasoning_effort", "anthropic_version", "preset", "api_version", "deployments");
             var name = Required(map, node, path, "name");
             var typeNode = map.GetValueOrDefault("type") ?? throw Error(node, path, "'type' is required (openai | anthropic | gemini | azure-openai | mock).");
             var type = Scalar(typeNode, path + ".type");
@@ -120,12 +120,27 @@ internal static partial class ConfigLoader
                 "openai" => ProviderKind.OpenAI,
                 "anthropic" => ProviderKind.Anthropic,
                 "gemini" => ProviderKind.Gemini,
+                "azure-openai" => ProviderKind.AzureOpenAI,
                 "mock" => ProviderKind.Mock,
                 _ => throw Error(typeNode, path + ".type", $"provider type '{type}' is not available in this version yet."),
             };
+            OpenAIPreset? preset = null;
+            if (map.TryGetValue("preset", out var presetNode))
+            {
+                var presetName = Scalar(presetNode, path + ".preset");
+                if (kind != ProviderKind.OpenAI)
+                {
+                    throw Error(presetNode, path + ".preset", "presets apply to type: openai only.");
+                }
+                preset = OpenAIPreset.Find(presetName) ?? throw Error(presetNode, path + ".preset", $"unknown preset '{presetName}'; expected one of {string.Join(", ", OpenAIPreset.Names)}.");
+            }
+            if (kind == ProviderKind.AzureOpenAI && !map.ContainsKey("base_url"))
+            {
+                throw Error(node, path + ".base_url", "azure-openai needs base_url (https://<resource>.openai.azure.com).");
+            }
             var baseUrl = kind switch
             {
-                ProviderKind.OpenAI => "https://api.openai.com/v1",
+                ProviderKind.OpenAI => preset?.BaseUrl ?? "https://api.openai.com/v1",
                 ProviderKind.Anthropic => "https://api.anthropic.com",
                 ProviderKind.Gemini => "https://generativelanguage.googleapis.com",
                 _ => "http://mock.invalid",
@@ -139,6 +154,10 @@ internal static partial class ConfigLoader
                 }
             }
             var keys = map.TryGetValue("keys", out var k) ? ReadKeys(k, path + ".keys") : [];
+            if (keys.Length == 0 && preset is { KeyOptional: true })
+            {
+                keys = [new UpstreamKey("", 1, 3, TimeSpan.FromSeconds(60), true)]; // local servers need no key: no auth header is sent
+            }
             if (keys.Length == 0 && kind != ProviderKind.Mock)
             {
                 throw Error(node, path + ".keys", $"provider '{name}' needs at least one API key in 'keys'.");
@@ -165,7 +184,7 @@ internal static partial class ConfigLoader
                 headers = (hn as YamlMappingNode ?? throw Error(hn, path + ".headers", "must be a mapping of header names to values."))
                     .Children.ToImmutableDictionary(kv => Scalar(kv.Key, path + ".headers"), kv => Scalar(kv.Value, path + ".headers"), StringComparer.OrdinalIgnoreCase);
             }
-            var maxField = map.TryGetValue("max_tokens_field", out var mf) ? Scalar(mf, path + ".max_tokens_field") : "max_completion_tokens";
+            var maxField = map.TryGetValue("max_tokens_field", out var mf) ? Scalar(mf, path + ".max_tokens_field") : preset?.MaxTokensField ?? "max_completion_tokens";
             if (maxField is not ("max_tokens" or "max_completion_tokens"))
             {
                 throw Error(mf!, path + ".max_tokens_field", "must be max_tokens or max_completion_tokens.");
@@ -188,6 +207,11 @@ internal static partial class ConfigLoader
                 DefaultMaxTokens = map.TryGetValue("default_max_tokens", out var dm) ? Int(dm, path + ".default_max_tokens", 1) : 8192,
                 SendReasoningEffort = map.TryGetValue("reasoning_effort", out var re) && Bool(re, path + ".reasoning_effort"),
                 AnthropicVersion = map.TryGetValue("anthropic_version", out var av) ? Scalar(av, path + ".anthropic_version") : "2023-06-01",
+                ApiVersion = map.TryGetValue("api_version", out var apiv) ? Scalar(apiv, path + ".api_version") : "2024-10-21",
+                Deployments = map.TryGetValue("deployments", out var dn)
+                    ? (dn as YamlMappingNode ?? throw Error(dn, path + ".deployments", "must be a mapping of model names to deployment names."))
+                        .Children.ToImmutableDictionary(kv => Scalar(kv.Key, path + ".deployments"), kv => Scalar(kv.Value, path + ".deployments"), StringComparer.Ordinal)
+                    : ImmutableDictionary<string, string>.Empty,
             };
         }
 

@@ -23,7 +23,7 @@ internal sealed record ServerOptions(long MaxRequestBodyBytes, string? Urls)
 
 internal sealed record AuthOptions(ImmutableArray<string> Keys);
 
-internal enum ProviderKind { OpenAI, Anthropic, Gemini, Mock }
+internal enum ProviderKind { OpenAI, AzureOpenAI, Anthropic, Gemini, Mock }
 
 internal enum UpstreamAuthScheme { Default, Bearer, ApiKeyHeader, CustomHeader }
 
@@ -46,6 +46,10 @@ internal sealed record ProviderConfig
     public int DefaultMaxTokens { get; init; } = 8192;
     public bool SendReasoningEffort { get; init; }
     public string AnthropicVersion { get; init; } = "2023-06-01";
+    /// <summary>Azure OpenAI: the <c>api-version</c> query parameter.</summary>
+    public string ApiVersion { get; init; } = "2024-10-21";
+    /// <summary>Azure OpenAI: upstream model name → deployment name (absent: the model name is the deployment).</summary>
+    public ImmutableDictionary<string, string> Deployments { get; init; } = ImmutableDictionary<string, string>.Empty;
 }
 
 /// <summary>One upstream API key. <see cref="ToString"/> is masked so a key never leaks through logging.</summary>

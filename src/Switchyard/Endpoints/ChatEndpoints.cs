@@ -12,6 +12,9 @@ internal static class ChatEndpoints
         app.MapPost("/v1/chat/completions/stream", (HttpContext http, ProxyHandler proxy) => proxy.HandleAsync(http, ClientProtocol.OpenAI, forceStream: true));
         // Anthropic clients add query strings such as ?beta=true: any query is accepted.
         app.MapPost("/v1/messages", (HttpContext http, ProxyHandler proxy) => proxy.HandleAsync(http, ClientProtocol.Anthropic, forceStream: false));
+        // Entry paths some users' existing configs point at (documented aliases).
+        app.MapPost("/v1/anthropic/completions", (HttpContext http, ProxyHandler proxy) => proxy.HandleAsync(http, ClientProtocol.Anthropic));
+        app.MapPost("/v1/gemini/completions", (HttpContext http, ProxyHandler proxy) => proxy.HandleAsync(http, ClientProtocol.OpenAI));
         // Gemini: POST /v1beta/models/{model}:{action} (also /v1/models/… as newer SDKs call it).
         app.MapPost("/v1beta/models/{**target}", (HttpContext http, string target, ProxyHandler proxy) => GeminiAsync(http, target, proxy));
         app.MapPost("/v1/models/{**target}", (HttpContext http, string target, ProxyHandler proxy) => GeminiAsync(http, target, proxy));

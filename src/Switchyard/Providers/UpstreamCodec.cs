@@ -21,6 +21,14 @@ internal abstract class UpstreamCodec
 
     public void ApplyAuth(HttpRequestMessage message, ProviderConfig provider, string key)
     {
+        foreach (var (name, value) in provider.Headers)
+        {
+            message.Headers.TryAddWithoutValidation(name, value);
+        }
+        if (key.Length == 0)
+        {
+            return; // a keyless local server (vllm, ollama presets)
+        }
         switch (provider.Auth)
         {
             case UpstreamAuthScheme.Bearer:
@@ -36,25 +44,23 @@ internal abstract class UpstreamCodec
                 ApplyDefaultAuth(message, key);
                 break;
         }
-        foreach (var (name, value) in provider.Headers)
-        {
-            message.Headers.TryAddWithoutValidation(name, value);
-        }
     }
 
     public static UpstreamCodec For(ProviderKind kind) => kind switch
     {
         ProviderKind.OpenAI => OpenAI,
+        ProviderKind.AzureOpenAI => AzureOpenAI,
         ProviderKind.Anthropic => Anthropic,
         ProviderKind.Gemini => Gemini,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not an HTTP provider"),
     };
 
     public static readonly UpstreamCodec OpenAI = new OpenAICodec();
+    public static readonly UpstreamCodec AzureOpenAI = new AzureOpenAICodec();
     public static readonly UpstreamCodec Anthropic = new AnthropicCodec();
     public static readonly UpstreamCodec Gemini = new GeminiCodec();
 
-    private sealed class OpenAICodec : UpstreamCodec
+    private class OpenAICodec : UpstreamCodec
     {
         public override WireProtocol Wire => WireProtocol.OpenAI;
         public override Uri ChatUrl(ProviderConfig provider, string model, bool stream, bool sse) => new(provider.BaseUrl, "chat/completions");
@@ -64,6 +70,19 @@ internal abstract class UpstreamCodec
         public override GatewayError DecodeError(int status, ReadOnlySpan<byte> body, TimeSpan? retryAfter) => OpenAIErrors.Decode(status, body, retryAfter);
         protected override void ApplyDefaultAuth(HttpRequestMessage message, string key) =>
             message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+    }
+
+    /// <summary>Azure OpenAI: OpenAI's wire format at a deployment URL, with an <c>api-key</c> header.</summary>
+    private sealed class AzureOpenAICodec : OpenAICodec
+    {
+        public override Uri ChatUrl(ProviderConfig provider, string model, bool stream, bool sse)
+        {
+            var deployment = provider.Deployments.TryGetValue(model, out var d) ? d : model;
+            return new Uri(provider.BaseUrl, $"openai/deployments/{Uri.EscapeDataString(deployment)}/chat/completions?api-version={Uri.EscapeDataString(provider.ApiVersion)}");
+        }
+
+        protected override void ApplyDefaultAuth(HttpRequestMessage message, string key) =>
+            message.Headers.TryAddWithoutValidation("api-key", key);
     }
 
     private sealed class AnthropicCodec : UpstreamCodec
