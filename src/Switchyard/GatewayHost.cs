@@ -38,6 +38,8 @@ internal static class GatewayHost
         services.AddSingleton<HttpAttempt>();
         services.AddSingleton<MockAttempt>();
         services.AddSingleton<ProxyHandler>();
+        services.AddSingleton<Counting.TokenCountHandler>();
+        services.AddMemoryCache(o => o.SizeLimit = 10_000);
 
         var app = builder.Build();
         app.MapChatApi();

@@ -1,3 +1,4 @@
+using Switchyard.Counting;
 using Switchyard.Dispatch;
 
 namespace Switchyard.Endpoints;
@@ -12,16 +13,17 @@ internal static class ChatEndpoints
         app.MapPost("/v1/chat/completions/stream", (HttpContext http, ProxyHandler proxy) => proxy.HandleAsync(http, ClientProtocol.OpenAI, forceStream: true));
         // Anthropic clients add query strings such as ?beta=true: any query is accepted.
         app.MapPost("/v1/messages", (HttpContext http, ProxyHandler proxy) => proxy.HandleAsync(http, ClientProtocol.Anthropic, forceStream: false));
+        app.MapPost("/v1/messages/count_tokens", (HttpContext http, TokenCountHandler counter) => counter.HandleAsync(http, ClientProtocol.Anthropic));
         // Entry paths some users' existing configs point at (documented aliases).
         app.MapPost("/v1/anthropic/completions", (HttpContext http, ProxyHandler proxy) => proxy.HandleAsync(http, ClientProtocol.Anthropic));
         app.MapPost("/v1/gemini/completions", (HttpContext http, ProxyHandler proxy) => proxy.HandleAsync(http, ClientProtocol.OpenAI));
         // Gemini: POST /v1beta/models/{model}:{action} (also /v1/models/… as newer SDKs call it).
-        app.MapPost("/v1beta/models/{**target}", (HttpContext http, string target, ProxyHandler proxy) => GeminiAsync(http, target, proxy));
-        app.MapPost("/v1/models/{**target}", (HttpContext http, string target, ProxyHandler proxy) => GeminiAsync(http, target, proxy));
+        app.MapPost("/v1beta/models/{**target}", (HttpContext http, string target, ProxyHandler proxy, TokenCountHandler counter) => GeminiAsync(http, target, proxy, counter));
+        app.MapPost("/v1/models/{**target}", (HttpContext http, string target, ProxyHandler proxy, TokenCountHandler counter) => GeminiAsync(http, target, proxy, counter));
         return app;
     }
 
-    private static Task GeminiAsync(HttpContext http, string target, ProxyHandler proxy)
+    private static Task GeminiAsync(HttpContext http, string target, ProxyHandler proxy, TokenCountHandler counter)
     {
         var colon = target.LastIndexOf(':');
         var model = colon > 0 ? target[..colon] : target;
@@ -29,6 +31,7 @@ internal static class ChatEndpoints
         {
             "generateContent" => proxy.HandleAsync(http, ClientProtocol.Gemini, pathModel: model, pathStream: false),
             "streamGenerateContent" => proxy.HandleAsync(http, ClientProtocol.Gemini, pathModel: model, pathStream: true),
+            "countTokens" => counter.HandleAsync(http, ClientProtocol.Gemini, model),
             var action => proxy.RejectAsync(http, ClientProtocol.Gemini, new Protocols.Canonical.GatewayError(Protocols.Canonical.ErrorKind.NotFound, $"Method '{action}' is not supported on models/{model}.")),
         };
     }

@@ -82,7 +82,7 @@ internal sealed class MockProvider(TimeProvider time)
         var outputChars = response.Content.Sum(p => p switch { TextPart t => t.Text.Length, ToolCallPart c => c.ArgumentsJson.Length + c.Name.Length, ThinkingPart th => th.Text.Length, _ => 0 });
         response.Usage = new Usage
         {
-            InputTokens = EstimateInputTokens(request),
+            InputTokens = TokenEstimator.Count(request),
             OutputTokens = Math.Max(1, outputChars / 4),
             ReasoningTokens = response.Content.OfType<ThinkingPart>().Sum(t => Math.Max(1, t.Text.Length / 4)),
         };
@@ -224,30 +224,6 @@ internal sealed class MockProvider(TimeProvider time)
             "object" => "{}",
             _ => name == "command" ? "\"echo mock\"" : "\"mock\"",
         };
-    }
-
-    /// <summary>About four characters a token, over everything the model would read.</summary>
-    internal static int EstimateInputTokens(ChatRequest request)
-    {
-        long chars = request.System.Sum(s => s.Text.Length);
-        foreach (var m in request.Messages)
-        {
-            foreach (var p in m.Content)
-            {
-                chars += p switch
-                {
-                    TextPart t => t.Text.Length,
-                    ToolCallPart c => c.ArgumentsJson.Length + c.Name.Length,
-                    ToolResultPart r => r.Content.OfType<TextPart>().Sum(x => x.Text.Length),
-                    ThinkingPart th => th.Text.Length,
-                    MediaPart => 340 * 4,
-                    _ => 0,
-                };
-            }
-            chars += 12;
-        }
-        chars += request.Tools.Sum(t => t.Name.Length + (t.Description?.Length ?? 0) + (t.Parameters?.GetRawText().Length ?? 0));
-        return (int)Math.Max(1, chars / 4);
     }
 
     private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max] + "…";
