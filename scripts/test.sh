@@ -4,9 +4,11 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -x tests/clients/node_modules/.bin/claude ]; then
+# (Re)install when the lock file changed since the last install.
+if ! cmp -s tests/clients/package-lock.json tests/clients/node_modules/.installed-lock.json 2>/dev/null; then
   echo "Installing the npm test clients (tests/clients)…"
-  (cd tests/clients && npm ci --no-audit --no-fund --loglevel=error) || { echo "npm install of the test clients failed"; echo "0 passed, 1 failed"; exit 1; }
+  (cd tests/clients && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.installed-lock.json) \
+    || { echo "npm install of the test clients failed"; echo "0 passed, 1 failed"; exit 1; }
 fi
 
 results=$(mktemp -d)
