@@ -33,7 +33,12 @@ internal static class GatewayHost
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(new ConfigHolder(config));
         services.AddSingleton<UpstreamHttp>();
-        services.AddSingleton<KeyRotation>();
+        services.AddSingleton(Random.Shared);
+        services.AddSingleton<Keys.IKeyStateStore, Keys.InMemoryKeyStateStore>();
+        services.AddSingleton<Routing.IProviderHealthStore, Routing.InMemoryProviderHealthStore>();
+        services.AddSingleton<Keys.KeySelectionStrategies>();
+        services.AddSingleton<Routing.TargetSelectionStrategies>();
+        services.AddSingleton<Dispatcher>();
         services.AddSingleton<MockProvider>();
         services.AddSingleton<HttpAttempt>();
         services.AddSingleton<MockAttempt>();

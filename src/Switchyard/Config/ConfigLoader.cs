@@ -107,7 +107,8 @@ internal static partial class ConfigLoader
         {
             var map = Map(node, path, "name", "type", "base_url", "keys", "auth", "auth_header", "auth_format", "headers",
                 "connect_timeout", "first_byte_timeout", "idle_timeout", "max_tokens_field", "max_output_tokens",
-                "default_max_tokens", "reasoning_effort", "anthropic_version", "preset", "api_version", "deployments");
+                "default_max_tokens", "reasoning_effort", "anthropic_version", "preset", "api_version", "deployments",
+                "key_strategy", "max_failures", "failure_cooldown", "key_affinity", "big_model", "small_model");
             var name = Required(map, node, path, "name");
             var typeNode = map.GetValueOrDefault("type") ?? throw Error(node, path, "'type' is required (openai | anthropic | gemini | azure-openai | mock).");
             var type = Scalar(typeNode, path + ".type");
@@ -207,12 +208,26 @@ internal static partial class ConfigLoader
                 DefaultMaxTokens = map.TryGetValue("default_max_tokens", out var dm) ? Int(dm, path + ".default_max_tokens", 1) : 8192,
                 SendReasoningEffort = map.TryGetValue("reasoning_effort", out var re) && Bool(re, path + ".reasoning_effort"),
                 AnthropicVersion = map.TryGetValue("anthropic_version", out var av) ? Scalar(av, path + ".anthropic_version") : "2023-06-01",
+                KeyStrategy = map.TryGetValue("key_strategy", out var ks) ? KeyStrategyName(ks, path + ".key_strategy") : "round_robin",
+                MaxFailures = map.TryGetValue("max_failures", out var pmf) ? Int(pmf, path + ".max_failures", 1) : 3,
+                FailureCooldown = map.TryGetValue("failure_cooldown", out var fc) ? Duration(fc, path + ".failure_cooldown") : TimeSpan.FromSeconds(60),
+                KeyAffinity = map.TryGetValue("key_affinity", out var ka) && Bool(ka, path + ".key_affinity"),
+                BigModel = map.TryGetValue("big_model", out var pbm) ? Scalar(pbm, path + ".big_model") : null,
+                SmallModel = map.TryGetValue("small_model", out var psm) ? Scalar(psm, path + ".small_model") : null,
                 ApiVersion = map.TryGetValue("api_version", out var apiv) ? Scalar(apiv, path + ".api_version") : "2024-10-21",
                 Deployments = map.TryGetValue("deployments", out var dn)
                     ? (dn as YamlMappingNode ?? throw Error(dn, path + ".deployments", "must be a mapping of model names to deployment names."))
                         .Children.ToImmutableDictionary(kv => Scalar(kv.Key, path + ".deployments"), kv => Scalar(kv.Value, path + ".deployments"), StringComparer.Ordinal)
                     : ImmutableDictionary<string, string>.Empty,
             };
+        }
+
+        private string KeyStrategyName(YamlNode node, string path)
+        {
+            var name = Scalar(node, path);
+            return Keys.KeySelectionStrategies.Names.Contains(name)
+                ? name
+                : throw Error(node, path, $"unknown key strategy '{name}'; expected one of {string.Join(", ", Keys.KeySelectionStrategies.Names)}.");
         }
 
         private ImmutableArray<UpstreamKey> ReadKeys(YamlNode node, string path)
@@ -240,27 +255,84 @@ internal static partial class ConfigLoader
 
         private RouteConfig ReadRoute(YamlNode node, string path, Dictionary<string, ProviderConfig> providers)
         {
-            var map = Map(node, path, "model", "targets");
-            var model = Required(map, node, path, "model");
+            var map = Map(node, path, "model", "targets", "strategy", "keywords", "aliases", "default", "mode", "retry", "big_model", "small_model");
+            var isDefault = map.TryGetValue("default", out var dn) && Bool(dn, path + ".default");
+            var keywords = map.TryGetValue("keywords", out var kn) ? Seq(kn, path + ".keywords").Select((k, i) => NonEmpty(k, $"{path}.keywords[{i}]")).ToImmutableArray() : [];
+            var model = map.ContainsKey("model") || (!isDefault && keywords.IsEmpty) ? Required(map, node, path, "model") : "";
             var targetsNode = map.GetValueOrDefault("targets") ?? throw Error(node, path, "'targets' is required: list the providers that serve this model.");
             var targets = ImmutableArray.CreateBuilder<RouteTarget>();
             var i = 0;
             foreach (var t in Seq(targetsNode, path + ".targets"))
             {
                 var p = $"{path}.targets[{i++}]";
-                var tm = Map(t, p, "provider", "model");
+                var tm = Map(t, p, "provider", "model", "weight", "priority", "patch");
                 var provider = Required(tm, t, p, "provider");
                 if (!providers.ContainsKey(provider))
                 {
                     throw Error(tm["provider"], p + ".provider", $"unknown provider '{provider}'; defined providers: {string.Join(", ", providers.Keys)}.");
                 }
-                targets.Add(new RouteTarget(provider, tm.TryGetValue("model", out var m) ? Scalar(m, p + ".model") : null));
+                targets.Add(new RouteTarget(provider, tm.TryGetValue("model", out var m) ? Scalar(m, p + ".model") : null)
+                {
+                    Weight = tm.TryGetValue("weight", out var w) ? Int(w, p + ".weight", 0) : 1,
+                    Priority = tm.TryGetValue("priority", out var pr) ? Int(pr, p + ".priority", 0) : 0,
+                    Patch = tm.TryGetValue("patch", out var pn) ? ReadPatch(pn, p + ".patch") : null,
+                });
             }
             if (targets.Count == 0)
             {
                 throw Error(targetsNode, path + ".targets", "list at least one target.");
             }
-            return new RouteConfig(model, targets.ToImmutable());
+            var strategy = map.TryGetValue("strategy", out var sn) ? Scalar(sn, path + ".strategy") : "failover";
+            if (!Routing.TargetSelectionStrategies.Names.Contains(strategy))
+            {
+                throw Error(sn!, path + ".strategy", $"unknown strategy '{strategy}'; expected one of {string.Join(", ", Routing.TargetSelectionStrategies.Names)}.");
+            }
+            var mode = RouteMode.Transformer;
+            if (map.TryGetValue("mode", out var mn))
+            {
+                mode = Scalar(mn, path + ".mode") switch
+                {
+                    "direct" => RouteMode.Direct,
+                    "transformer" => RouteMode.Transformer,
+                    var other => throw Error(mn, path + ".mode", $"unknown mode '{other}'; expected direct or transformer."),
+                };
+                if (mode == RouteMode.Direct && targets.Any(t => t.Patch is not null))
+                {
+                    throw Error(mn, path + ".mode", "a direct route forwards bytes untouched: it cannot patch requests.");
+                }
+            }
+            return new RouteConfig(model, targets.ToImmutable())
+            {
+                Strategy = strategy,
+                Keywords = keywords,
+                Aliases = map.TryGetValue("aliases", out var an) ? Seq(an, path + ".aliases").Select((a, j) => NonEmpty(a, $"{path}.aliases[{j}]")).ToImmutableArray() : [],
+                IsDefault = isDefault,
+                Mode = mode,
+                Retry = map.TryGetValue("retry", out var rn) ? ReadRetry(rn, path + ".retry") : RetryPolicy.Default,
+                BigModel = map.TryGetValue("big_model", out var bm) ? Scalar(bm, path + ".big_model") : null,
+                SmallModel = map.TryGetValue("small_model", out var sm) ? Scalar(sm, path + ".small_model") : null,
+            };
+        }
+
+        private RequestPatch ReadPatch(YamlNode node, string path)
+        {
+            var map = Map(node, path, "max_tokens", "reasoning_effort", "drop");
+            return new RequestPatch(
+                map.TryGetValue("max_tokens", out var mt) ? Int(mt, path + ".max_tokens", 1) : null,
+                map.TryGetValue("reasoning_effort", out var re) ? Scalar(re, path + ".reasoning_effort") : null,
+                map.TryGetValue("drop", out var d) ? Seq(d, path + ".drop").Select((x, i) => NonEmpty(x, $"{path}.drop[{i}]")).ToImmutableArray() : []);
+        }
+
+        private RetryPolicy ReadRetry(YamlNode node, string path)
+        {
+            var map = Map(node, path, "max_retries", "statuses", "backoff", "max_backoff", "deadline");
+            var d = RetryPolicy.Default;
+            return new RetryPolicy(
+                map.TryGetValue("max_retries", out var mr) ? Int(mr, path + ".max_retries", 0) : d.MaxRetries,
+                map.TryGetValue("statuses", out var st) ? Seq(st, path + ".statuses").Select((x, i) => Int(x, $"{path}.statuses[{i}]", 100)).ToFrozenSet() : d.Statuses,
+                map.TryGetValue("backoff", out var bo) ? Duration(bo, path + ".backoff") : d.Backoff,
+                map.TryGetValue("max_backoff", out var mb) ? Duration(mb, path + ".max_backoff") : d.MaxBackoff,
+                map.TryGetValue("deadline", out var dl) ? Duration(dl, path + ".deadline") : d.Deadline);
         }
 
         private Dictionary<string, YamlNode> Map(YamlNode node, string path, params string[] allowed)

@@ -46,6 +46,16 @@ internal sealed record ProviderConfig
     public int DefaultMaxTokens { get; init; } = 8192;
     public bool SendReasoningEffort { get; init; }
     public string AnthropicVersion { get; init; } = "2023-06-01";
+    /// <summary>How the key pool picks: round_robin | random | weighted | least_used.</summary>
+    public string KeyStrategy { get; init; } = "round_robin";
+    /// <summary>Provider-level failures (5xx, timeouts, connection errors) in a row before it cools down.</summary>
+    public int MaxFailures { get; init; } = 3;
+    public TimeSpan FailureCooldown { get; init; } = TimeSpan.FromSeconds(60);
+    /// <summary>Keep a session on one key (by <c>x-switchyard-session</c> / <c>x-claude-code-session-id</c>) so upstream prompt caches survive rotation.</summary>
+    public bool KeyAffinity { get; init; }
+    /// <summary>Claude Code mapping: Haiku-class requests go to <see cref="SmallModel"/>, the rest to <see cref="BigModel"/>; "passthrough" keeps the name.</summary>
+    public string? BigModel { get; init; }
+    public string? SmallModel { get; init; }
     /// <summary>Azure OpenAI: the <c>api-version</c> query parameter.</summary>
     public string ApiVersion { get; init; } = "2024-10-21";
     /// <summary>Azure OpenAI: upstream model name → deployment name (absent: the model name is the deployment).</summary>
@@ -63,9 +73,37 @@ internal sealed record UpstreamKey(string Secret, int Weight, int MaxFailures, T
         secret.Length <= 8 ? "****" : string.Concat(secret.AsSpan(0, 4), "…", secret.AsSpan(secret.Length - 4));
 }
 
-internal sealed record RouteTarget(string Provider, string? Model);
+internal sealed record RouteTarget(string Provider, string? Model)
+{
+    public int Weight { get; init; } = 1;
+    /// <summary>Lower goes first with the failover strategy.</summary>
+    public int Priority { get; init; }
+    public RequestPatch? Patch { get; init; }
+}
+
+/// <summary>Per-target changes to the request: cap the output limit, set the reasoning effort, drop parameters the upstream rejects.</summary>
+internal sealed record RequestPatch(int? MaxTokens, string? ReasoningEffort, ImmutableArray<string> Drop);
+
+internal enum RouteMode { Transformer, Direct }
+
+/// <summary>When and how often to try again before anything reached the client.</summary>
+internal sealed record RetryPolicy(int MaxRetries, FrozenSet<int> Statuses, TimeSpan Backoff, TimeSpan MaxBackoff, TimeSpan? Deadline)
+{
+    public static readonly RetryPolicy Default = new(3, FrozenSet.ToFrozenSet([408, 429, 500, 502, 503, 504, 529]), TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(2), null);
+}
 
 internal sealed record RouteConfig(string Model, ImmutableArray<RouteTarget> Targets)
 {
     public bool IsGlob => Model.Contains('*', StringComparison.Ordinal) || Model.Contains('?', StringComparison.Ordinal);
+    public string Strategy { get; init; } = "failover";
+    /// <summary>Matches when the requested name contains any of these (case-insensitive), after exact names, aliases and globs.</summary>
+    public ImmutableArray<string> Keywords { get; init; } = [];
+    /// <summary>Other exact names for this route.</summary>
+    public ImmutableArray<string> Aliases { get; init; } = [];
+    /// <summary>The route for any name nothing else matched.</summary>
+    public bool IsDefault { get; init; }
+    public RouteMode Mode { get; init; } = RouteMode.Transformer;
+    public RetryPolicy Retry { get; init; } = RetryPolicy.Default;
+    public string? BigModel { get; init; }
+    public string? SmallModel { get; init; }
 }

@@ -84,7 +84,7 @@ internal sealed partial class TokenCountHandler(ConfigHolder config, UpstreamHtt
         foreach (var target in route.Route.Targets)
         {
             var provider = snapshot.Config.Providers[target.Provider];
-            var model = route.UpstreamModel(target);
+            var model = route.UpstreamModel(target, provider);
             if (provider.Kind is not (ProviderKind.Anthropic or ProviderKind.Gemini) || provider.Keys.FirstOrDefault(k => k.Enabled) is not { } key)
             {
                 return new Counted(TokenEstimator.Count(request), "estimate", provider.Name);

@@ -14,15 +14,15 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time)
     private const int MaxResponseBody = 64 * 1024 * 1024;
     private static readonly MediaTypeHeaderValue Json = new("application/json");
 
-    public async Task<AttemptResult> RunAsync(ProxyContext ctx, ProviderConfig provider, UpstreamKey key, string upstreamModel)
+    public async Task<AttemptResult> RunAsync(ProxyContext ctx, ProviderConfig provider, UpstreamKey key, string upstreamModel, RequestPatch? patch)
     {
         var codec = UpstreamCodec.For(provider.Kind);
         // Fast path: same protocol on both sides, nothing to change but the model name and the credentials.
-        var passthrough = codec.Wire == ctx.Client.Wire && !ctx.ForceStream;
+        var passthrough = codec.Wire == ctx.Client.Wire && !ctx.ForceStream && patch is null;
         byte[] payload;
         try
         {
-            payload = passthrough ? ctx.Sniff.WithModel(ctx.Body, upstreamModel) : codec.EncodeRequest(ctx.Canonical(), OptionsFor(provider, upstreamModel));
+            payload = passthrough ? ctx.Sniff.WithModel(ctx.Body, upstreamModel) : codec.EncodeRequest(ctx.Patched(patch), OptionsFor(provider, upstreamModel));
         }
         catch (ProtocolException pe)
         {
@@ -51,6 +51,7 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time)
         }
 
         HttpResponseMessage response;
+        var sentAt = time.GetTimestamp();
         using (var firstByte = CancellationTokenSource.CreateLinkedTokenSource(ctx.Aborted))
         {
             firstByte.CancelAfter(provider.FirstByteTimeout);
@@ -74,47 +75,53 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time)
 
         using (response)
         {
-            var body = new IdleTimeoutStream(await response.Content.ReadAsStreamAsync(ctx.Aborted).ConfigureAwait(false), provider.IdleTimeout, ctx.Aborted);
-            await using (body.ConfigureAwait(false))
+            var result = await RelayAsync(ctx, codec, provider, upstreamModel, passthrough, response).ConfigureAwait(false);
+            return result with { Ttfb = time.GetElapsedTime(sentAt), KeyExhaustedUntil = RateLimitHeaders.ExhaustedUntil(response, time.GetUtcNow()) };
+        }
+    }
+
+    private async Task<AttemptResult> RelayAsync(ProxyContext ctx, UpstreamCodec codec, ProviderConfig provider, string upstreamModel, bool passthrough, HttpResponseMessage response)
+    {
+        var body = new IdleTimeoutStream(await response.Content.ReadAsStreamAsync(ctx.Aborted).ConfigureAwait(false), provider.IdleTimeout, ctx.Aborted);
+        await using (body.ConfigureAwait(false))
+        {
+            if (!response.IsSuccessStatusCode)
             {
-                if (!response.IsSuccessStatusCode)
-                {
-                    return await ReadErrorAsync(ctx, codec, response, body, time.GetUtcNow()).ConfigureAwait(false);
-                }
-                if (ctx.Stream)
-                {
-                    return passthrough
-                        ? await RelayBytesAsync(ctx, codec, provider, upstreamModel, response, body).ConfigureAwait(false)
-                        : await CanonicalRelay.RelayStreamAsync(ctx, StreamDecoding.DecodeAsync(body, codec.CreateStreamDecoder(), ctx.Aborted), provider.Name, upstreamModel).ConfigureAwait(false);
-                }
-                byte[] bytes;
-                try
-                {
-                    bytes = await ReadAllAsync(body, MaxResponseBody, ctx.Aborted).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) when (ctx.Aborted.IsCancellationRequested)
-                {
-                    return AttemptResult.Gone;
-                }
-                catch (Exception ex) when (CanonicalRelay.IsUpstreamFailure(ex))
-                {
-                    return AttemptResult.FromError(CanonicalRelay.FailureOf(ex, provider.Name));
-                }
-                if (passthrough)
-                {
-                    return await WriteBytesAsync(ctx, codec, provider, upstreamModel, response, bytes).ConfigureAwait(false);
-                }
-                ChatResponse decoded;
-                try
-                {
-                    decoded = codec.DecodeResponse(bytes);
-                }
-                catch (Exception ex) when (ex is JsonException or InvalidOperationException or KeyNotFoundException or ProtocolException)
-                {
-                    return AttemptResult.FromError(new GatewayError(ErrorKind.Internal, $"Provider '{provider.Name}' returned a response that could not be read."));
-                }
-                return await CanonicalRelay.WriteResponseAsync(ctx, decoded, provider.Name, upstreamModel).ConfigureAwait(false);
+                return await ReadErrorAsync(ctx, codec, response, body, time.GetUtcNow()).ConfigureAwait(false);
             }
+            if (ctx.Stream)
+            {
+                return passthrough
+                    ? await RelayBytesAsync(ctx, codec, provider, upstreamModel, response, body).ConfigureAwait(false)
+                    : await CanonicalRelay.RelayStreamAsync(ctx, StreamDecoding.DecodeAsync(body, codec.CreateStreamDecoder(), ctx.Aborted), provider.Name, upstreamModel).ConfigureAwait(false);
+            }
+            byte[] bytes;
+            try
+            {
+                bytes = await ReadAllAsync(body, MaxResponseBody, ctx.Aborted).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (ctx.Aborted.IsCancellationRequested)
+            {
+                return AttemptResult.Gone;
+            }
+            catch (Exception ex) when (CanonicalRelay.IsUpstreamFailure(ex))
+            {
+                return AttemptResult.FromError(CanonicalRelay.FailureOf(ex, provider.Name));
+            }
+            if (passthrough)
+            {
+                return await WriteBytesAsync(ctx, codec, provider, upstreamModel, response, bytes).ConfigureAwait(false);
+            }
+            ChatResponse decoded;
+            try
+            {
+                decoded = codec.DecodeResponse(bytes);
+            }
+            catch (Exception ex) when (ex is JsonException or InvalidOperationException or KeyNotFoundException or ProtocolException)
+            {
+                return AttemptResult.FromError(new GatewayError(ErrorKind.Internal, $"Provider '{provider.Name}' returned a response that could not be read."));
+            }
+            return await CanonicalRelay.WriteResponseAsync(ctx, decoded, provider.Name, upstreamModel).ConfigureAwait(false);
         }
     }
 

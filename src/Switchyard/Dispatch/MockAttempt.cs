@@ -7,12 +7,12 @@ namespace Switchyard.Dispatch;
 /// <summary>One try against the in-process mock provider: its canonical answer goes through the same relay.</summary>
 internal sealed class MockAttempt(MockProvider mock)
 {
-    public async Task<AttemptResult> RunAsync(ProxyContext ctx, ProviderConfig provider, string upstreamModel)
+    public async Task<AttemptResult> RunAsync(ProxyContext ctx, ProviderConfig provider, string upstreamModel, RequestPatch? patch)
     {
         ChatRequest request;
         try
         {
-            request = ctx.Canonical();
+            request = ctx.Patched(patch);
         }
         catch (ProtocolException pe)
         {

@@ -24,6 +24,13 @@ internal sealed class ProxyContext(HttpContext http, ClientProtocol client, Gate
     public string? LastProvider { get; set; }
     public List<string> Trail { get; } = [];
 
+    /// <summary>The canonical request with a target's patch applied (a shallow copy: the messages are shared).</summary>
+    public ChatRequest Patched(Config.RequestPatch? patch)
+    {
+        var request = Canonical();
+        return patch is null ? request : RequestPatcher.Apply(request, patch);
+    }
+
     /// <summary>The canonical request, decoded once and only when a translation needs it.</summary>
     public ChatRequest Canonical()
     {
@@ -43,6 +50,11 @@ internal enum AttemptStatus { Served, ClientGone, NextKey, NextTarget, Fail }
 
 internal readonly record struct AttemptResult(AttemptStatus Status, GatewayError? Error = null, Usage? Usage = null)
 {
+    /// <summary>Time from sending the request to the upstream's response headers.</summary>
+    public TimeSpan? Ttfb { get; init; }
+    /// <summary>The upstream said this key has no requests left until then (rate-limit headers): steer away before a 429.</summary>
+    public DateTimeOffset? KeyExhaustedUntil { get; init; }
+
     public static AttemptResult Served(Usage? usage) => new(AttemptStatus.Served, null, usage);
     public static readonly AttemptResult Gone = new(AttemptStatus.ClientGone);
 

@@ -11,7 +11,7 @@ namespace Switchyard.Dispatch;
 /// The hot path of one chat request: authenticate, read and sniff the body, route, then try targets and keys in
 /// order until one serves — retrying only before the first byte has reached the client.
 /// </summary>
-internal sealed partial class ProxyHandler(ConfigHolder config, HttpAttempt httpAttempt, MockAttempt mockAttempt, KeyRotation keys, TimeProvider time, ILogger<ProxyHandler> logger)
+internal sealed partial class ProxyHandler(ConfigHolder config, Dispatcher dispatcher, TimeProvider time, ILogger<ProxyHandler> logger)
 {
     /// <param name="forceStream">The endpoint always streams (OpenAI's /stream alias): translation, never the byte path.</param>
     /// <param name="pathModel">The model named in the URL (Gemini).</param>
@@ -74,7 +74,8 @@ internal sealed partial class ProxyHandler(ConfigHolder config, HttpAttempt http
         }
 
         var ctx = new ProxyContext(http, client, snapshot, requestId, body, sniff, forceStream, time.GetUtcNow().ToUnixTimeSeconds());
-        var result = await DispatchAsync(ctx, route).ConfigureAwait(false);
+        ctx.Trail.Add($"route {route.MatchedBy}");
+        var result = await dispatcher.DispatchAsync(ctx, route).ConfigureAwait(false);
         if (result.Status is not (AttemptStatus.Served or AttemptStatus.ClientGone))
         {
             if (ctx.LastProvider is { } tried)
@@ -101,61 +102,6 @@ internal sealed partial class ProxyHandler(ConfigHolder config, HttpAttempt http
     /// <summary>Answers a request the endpoint itself refuses, in the client's protocol.</summary>
     public Task RejectAsync(HttpContext http, ClientProtocol client, GatewayError error) =>
         ClientWriter.WriteErrorAsync(http, client, error, "req_" + Guid.NewGuid().ToString("N")[..24], config.Current.Secrets);
-
-    private async Task<AttemptResult> DispatchAsync(ProxyContext ctx, ResolvedRoute route)
-    {
-        var last = new AttemptResult(AttemptStatus.Fail, new GatewayError(ErrorKind.Unavailable, "No provider could serve the request."));
-        foreach (var target in route.Route.Targets)
-        {
-            var provider = ctx.Snapshot.Config.Providers[target.Provider];
-            var model = route.UpstreamModel(target);
-            ctx.LastProvider = provider.Name;
-            if (provider.Kind == ProviderKind.Mock)
-            {
-                ctx.Attempts++;
-                last = await mockAttempt.RunAsync(ctx, provider, model).ConfigureAwait(false);
-                ctx.Trail.Add($"{provider.Name}:{Describe(last)}");
-                if (last.Status is AttemptStatus.Served or AttemptStatus.ClientGone or AttemptStatus.Fail)
-                {
-                    return last;
-                }
-                continue;
-            }
-            var order = keys.Order(provider);
-            if (order.Count == 0)
-            {
-                ctx.Trail.Add($"{provider.Name}:all keys cooling down");
-                last = new AttemptResult(AttemptStatus.NextTarget, new GatewayError(ErrorKind.RateLimit, $"Every key of provider '{provider.Name}' is cooling down after rate limits."));
-                continue;
-            }
-            foreach (var key in order)
-            {
-                ctx.Attempts++;
-                last = await httpAttempt.RunAsync(ctx, provider, key, model).ConfigureAwait(false);
-                ctx.Trail.Add($"{provider.Name}/{key.Masked}:{Describe(last)}");
-                if (last is { Status: AttemptStatus.NextKey, Error.Kind: ErrorKind.RateLimit })
-                {
-                    keys.CoolDown(provider, key, last.Error.RetryAfter ?? key.Cooldown);
-                }
-                if (last.Status is AttemptStatus.Served or AttemptStatus.ClientGone or AttemptStatus.Fail)
-                {
-                    return last;
-                }
-                if (last.Status == AttemptStatus.NextTarget)
-                {
-                    break;
-                }
-            }
-        }
-        return last;
-    }
-
-    private static string Describe(AttemptResult r) => r.Status switch
-    {
-        AttemptStatus.Served => "served",
-        AttemptStatus.ClientGone => "client gone",
-        _ => r.Error is { } e ? $"{e.Kind}{(e.UpstreamStatus is { } s ? $"({s})" : "")}" : r.Status.ToString(),
-    };
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{RequestId} {Protocol} model={Model} status={Status} attempts={Attempts} [{Trail}] {ElapsedMs:0.0}ms tokens={InputTokens}/{OutputTokens}")]
     private static partial void LogRequest(ILogger logger, string requestId, WireProtocol protocol, string model, int status, int attempts, string trail, double elapsedMs, int inputTokens, int outputTokens);
