@@ -10,7 +10,8 @@ namespace Switchyard;
 /// <summary>Builds the gateway's web host around one config snapshot (used by <c>serve</c> and by the tests).</summary>
 internal static class GatewayHost
 {
-    public static WebApplication Build(GatewayConfig config, string[] args, string urls, LogLevel minimumLevel = LogLevel.Information)
+    /// <param name="overrides">Last word on services (tests swap the clock and the random source).</param>
+    public static WebApplication Build(GatewayConfig config, string[] args, string urls, LogLevel minimumLevel = LogLevel.Information, Action<IServiceCollection>? overrides = null)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
         builder.WebHost.UseUrls(urls);
@@ -46,9 +47,11 @@ internal static class GatewayHost
         services.AddSingleton<Counting.TokenCountHandler>();
         services.AddMemoryCache(o => o.SizeLimit = 10_000);
 
+        overrides?.Invoke(services);
         var app = builder.Build();
         app.MapChatApi();
         app.MapModelApi();
+        Admin.ProvidersEndpoints.MapProvidersApi(app);
         app.MapHealthApi();
         return app;
     }

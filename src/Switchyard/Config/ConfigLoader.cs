@@ -94,13 +94,14 @@ internal static partial class ConfigLoader
 
         private AuthOptions ReadAuth(YamlNode node)
         {
-            var map = Map(node, "auth", "keys");
+            var map = Map(node, "auth", "keys", "admin_key");
+            var admin = map.TryGetValue("admin_key", out var a) ? NonEmpty(a, "auth.admin_key") : null;
             if (!map.TryGetValue("keys", out var keys))
             {
-                return new AuthOptions([]);
+                return new AuthOptions([], admin);
             }
             var list = Seq(keys, "auth.keys").Select((k, i) => Scalar(k, $"auth.keys[{i}]")).Where(k => k.Length > 0).ToImmutableArray();
-            return new AuthOptions(list);
+            return new AuthOptions(list, admin);
         }
 
         private ProviderConfig ReadProvider(YamlNode node, string path)

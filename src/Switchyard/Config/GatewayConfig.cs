@@ -13,7 +13,7 @@ internal sealed record GatewayConfig(
 {
     /// <summary>Every upstream and gateway secret in this snapshot: what must never appear in logs or errors.</summary>
     public IEnumerable<string> Secrets() =>
-        Auth.Keys.Concat(Providers.Values.SelectMany(p => p.Keys.Select(k => k.Secret))).Where(s => s.Length >= 4);
+        Auth.Keys.Concat(Auth.AdminKey is { } admin ? [admin] : []).Concat(Providers.Values.SelectMany(p => p.Keys.Select(k => k.Secret))).Where(s => s.Length >= 4);
 }
 
 internal sealed record ServerOptions(long MaxRequestBodyBytes, string? Urls)
@@ -21,7 +21,8 @@ internal sealed record ServerOptions(long MaxRequestBodyBytes, string? Urls)
     public const long DefaultMaxRequestBodyBytes = 32L * 1024 * 1024;
 }
 
-internal sealed record AuthOptions(ImmutableArray<string> Keys);
+/// <param name="AdminKey">Required on admin endpoints when set; without it they answer loopback callers only.</param>
+internal sealed record AuthOptions(ImmutableArray<string> Keys, string? AdminKey = null);
 
 internal enum ProviderKind { OpenAI, AzureOpenAI, Anthropic, Gemini, Mock }
 

@@ -31,6 +31,17 @@ internal static class GatewayAuth
         return ok;
     }
 
+    /// <summary>Admin endpoints: the admin key when one is configured, else loopback callers only.</summary>
+    public static bool IsAdmin(HttpContext http, AuthOptions auth)
+    {
+        if (auth.AdminKey is null)
+        {
+            return http.Connection.RemoteIpAddress is { } ip && IPAddress.IsLoopback(ip);
+        }
+        return PresentedKey(http.Request) is { } presented
+            && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(auth.AdminKey));
+    }
+
     public static string? PresentedKey(HttpRequest request)
     {
         var authorization = request.Headers.Authorization.ToString();

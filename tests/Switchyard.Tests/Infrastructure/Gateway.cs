@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Switchyard.Config;
 
@@ -20,11 +21,17 @@ public sealed class Gateway : IAsyncDisposable
     public string Url => _app.Urls.First();
     public HttpClient Client { get; }
 
-    public static Task<Gateway> StartAsync(string yaml) => StartAsync(ConfigLoader.Parse(yaml, "test.yaml"));
+    public static Task<Gateway> StartAsync(string yaml, TimeProvider? time = null) => StartAsync(ConfigLoader.Parse(yaml, "test.yaml"), time);
 
-    internal static async Task<Gateway> StartAsync(GatewayConfig config)
+    internal static async Task<Gateway> StartAsync(GatewayConfig config, TimeProvider? time = null)
     {
-        var app = GatewayHost.Build(config, [], "http://127.0.0.1:0", LogLevel.Warning);
+        var app = GatewayHost.Build(config, [], "http://127.0.0.1:0", LogLevel.Warning, services =>
+        {
+            if (time is not null)
+            {
+                services.AddSingleton(time);
+            }
+        });
         await app.StartAsync();
         return new Gateway(app);
     }
