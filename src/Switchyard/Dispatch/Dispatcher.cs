@@ -129,9 +129,10 @@ internal sealed class Dispatcher(
             }
             ctx.Attempts++;
             var result = await httpAttempt.RunAsync(ctx, provider, candidate.Key, model, pick.Target.Patch).ConfigureAwait(false);
-            if (result.Status is AttemptStatus.NextKey or AttemptStatus.NextTarget && result.Error?.UpstreamStatus is { } s && !policy.Statuses.Contains(s))
+            // The route's retry statuses govern rate limits and provider failures; a rejected key always yields to the next key.
+            if (result is { Status: AttemptStatus.NextKey or AttemptStatus.NextTarget, Error: { Kind: not (ErrorKind.Authentication or ErrorKind.Permission), UpstreamStatus: { } s } } && !policy.Statuses.Contains(s))
             {
-                result = result with { Status = AttemptStatus.Fail }; // this status is not retried by the route's policy
+                result = result with { Status = AttemptStatus.Fail };
             }
             var finishedAt = time.GetUtcNow();
             candidate.State.End(candidate.Key, KeyOutcomeOf(result), result.Error?.UpstreamStatus ?? (result.Status == AttemptStatus.Served ? 200 : null), result.Error?.RetryAfter, finishedAt);
