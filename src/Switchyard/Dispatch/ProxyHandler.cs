@@ -74,7 +74,7 @@ internal sealed partial class ProxyHandler(ConfigHolder config, Dispatcher dispa
         }
 
         var ctx = new ProxyContext(http, client, snapshot, requestId, body, sniff, forceStream, time.GetUtcNow().ToUnixTimeSeconds());
-        ctx.Trail.Add($"route {route.MatchedBy}");
+        ctx.Trail.Add($"route {route.MatchedBy} ({route.Route.Strategy})");
         var result = await dispatcher.DispatchAsync(ctx, route).ConfigureAwait(false);
         if (result.Status is not (AttemptStatus.Served or AttemptStatus.ClientGone))
         {
