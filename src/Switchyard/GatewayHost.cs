@@ -44,6 +44,8 @@ internal static class GatewayHost
         services.AddSingleton<HttpAttempt>();
         services.AddSingleton<MockAttempt>();
         services.AddSingleton<ProxyHandler>();
+        services.AddSingleton(new Observability.RequestLogOptions(config.Server.RequestLog));
+        services.AddSingleton<Observability.RequestLog>();
         services.AddSingleton<Counting.TokenCountHandler>();
         services.AddMemoryCache(o => o.SizeLimit = 10_000);
 

@@ -87,9 +87,10 @@ internal static partial class ConfigLoader
 
         private ServerOptions ReadServer(YamlNode node)
         {
-            var map = Map(node, "server", "max_request_body", "urls");
+            var map = Map(node, "server", "max_request_body", "urls", "request_log");
             var max = map.TryGetValue("max_request_body", out var m) ? Size(m, "server.max_request_body") : ServerOptions.DefaultMaxRequestBodyBytes;
-            return new ServerOptions(max, map.TryGetValue("urls", out var u) ? Scalar(u, "server.urls") : null);
+            var log = map.TryGetValue("request_log", out var l) ? Scalar(l, "server.request_log") : Observability.RequestLogOptions.DefaultPath;
+            return new ServerOptions(max, map.TryGetValue("urls", out var u) ? Scalar(u, "server.urls") : null) { RequestLog = log is "off" or "" ? null : log };
         }
 
         private AuthOptions ReadAuth(YamlNode node)

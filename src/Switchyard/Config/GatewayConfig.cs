@@ -18,6 +18,8 @@ internal sealed record GatewayConfig(
 
 internal sealed record ServerOptions(long MaxRequestBodyBytes, string? Urls)
 {
+    /// <summary>The JSON-lines request log; null = off.</summary>
+    public string? RequestLog { get; init; } = Observability.RequestLogOptions.DefaultPath;
     public const long DefaultMaxRequestBodyBytes = 32L * 1024 * 1024;
 }
 
@@ -66,7 +68,7 @@ internal sealed record ProviderConfig
 /// <summary>One upstream API key. <see cref="ToString"/> is masked so a key never leaks through logging.</summary>
 internal sealed record UpstreamKey(string Secret, int Weight, int MaxFailures, TimeSpan Cooldown, bool Enabled)
 {
-    public string Masked => Mask(Secret);
+    public string Masked { get; } = Mask(Secret);
 
     public override string ToString() => Masked;
 

@@ -17,7 +17,8 @@ internal sealed class Dispatcher(
     HttpAttempt httpAttempt, MockAttempt mockAttempt, IKeyStateStore keyStates, IProviderHealthStore health,
     KeySelectionStrategies keyStrategies, TargetSelectionStrategies targetStrategies, TimeProvider time, Random random)
 {
-    private readonly ConcurrentDictionary<string, SelectionCursor> _cursors = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, SelectionCursor> _providerCursors = new(StringComparer.Ordinal);
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<RouteConfig, SelectionCursor> _routeCursors = [];
 
     public async Task<AttemptResult> DispatchAsync(ProxyContext ctx, ResolvedRoute route)
     {
@@ -37,7 +38,7 @@ internal sealed class Dispatcher(
         var failures = new List<(string Provider, GatewayError Error)>();
         AttemptResult? last = null;
         var targetStrategy = targetStrategies.Get(route.Route.Strategy);
-        var routeCursor = _cursors.GetOrAdd("route:" + route.Route.Model + "/" + route.Route.GetHashCode(), _ => new SelectionCursor());
+        var routeCursor = _routeCursors.GetValue(route.Route, static _ => new SelectionCursor());
 
         while (remaining.Count > 0 && ctx.Attempts < attemptsAllowed)
         {
@@ -104,7 +105,7 @@ internal sealed class Dispatcher(
             return new AttemptResult(AttemptStatus.NextTarget, new GatewayError(ErrorKind.RateLimit, $"every key of provider '{provider.Name}' is cooling down or disabled"));
         }
         var strategy = keyStrategies.Get(provider.KeyStrategy);
-        var cursor = _cursors.GetOrAdd("provider:" + provider.Name, _ => new SelectionCursor());
+        var cursor = _providerCursors.GetOrAdd(provider.Name, static _ => new SelectionCursor());
         var session = provider.KeyAffinity ? SessionOf(ctx.Http.Request) : null;
         AttemptResult? last = null;
         while (keys.Count > 0 && ctx.Attempts < attemptsAllowed)

@@ -238,8 +238,15 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time)
         return AttemptResult.Served(sniffer.Usage);
     }
 
-    private static async Task<byte[]> ReadAllAsync(Stream body, int limit, CancellationToken ct)
+    private static async Task<byte[]> ReadAllAsync(Stream body, int limit, CancellationToken ct, long? length = null)
     {
+        if (length is { } n0 && n0 <= limit)
+        {
+            // The usual case: the upstream said how long its answer is.
+            var exact = new byte[n0];
+            await body.ReadExactlyAsync(exact, ct).ConfigureAwait(false);
+            return exact;
+        }
         var buffer = new ArrayBufferWriter<byte>(16 * 1024);
         while (true)
         {

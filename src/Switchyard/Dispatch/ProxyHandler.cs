@@ -11,7 +11,7 @@ namespace Switchyard.Dispatch;
 /// The hot path of one chat request: authenticate, read and sniff the body, route, then try targets and keys in
 /// order until one serves — retrying only before the first byte has reached the client.
 /// </summary>
-internal sealed partial class ProxyHandler(ConfigHolder config, Dispatcher dispatcher, TimeProvider time, ILogger<ProxyHandler> logger)
+internal sealed partial class ProxyHandler(ConfigHolder config, Dispatcher dispatcher, Observability.RequestLog requestLog, TimeProvider time, ILogger<ProxyHandler> logger)
 {
     /// <param name="forceStream">The endpoint always streams (OpenAI's /stream alias): translation, never the byte path.</param>
     /// <param name="pathModel">The model named in the URL (Gemini).</param>
@@ -84,9 +84,12 @@ internal sealed partial class ProxyHandler(ConfigHolder config, Dispatcher dispa
             }
             await ClientWriter.WriteErrorAsync(http, client, result.Error ?? new GatewayError(ErrorKind.Unavailable, "No provider could serve the request."), requestId, snapshot.Secrets).ConfigureAwait(false);
         }
-        if (logger.IsEnabled(LogLevel.Information))
+        var elapsed = time.GetElapsedTime(started).TotalMilliseconds;
+        // The request log line is formatted and written off the request's path; the console gets it only at Debug.
+        requestLog.Write(new Observability.RequestLogEntry(time.GetUtcNow(), requestId, client.Wire, sniff.Model, http.Response.StatusCode, ctx.Attempts,
+            ctx.Trail, elapsed, result.Usage?.InputTokens ?? 0, result.Usage?.OutputTokens ?? 0));
+        if (logger.IsEnabled(LogLevel.Debug))
         {
-            var elapsed = time.GetElapsedTime(started).TotalMilliseconds;
             var trail = string.Join("; ", ctx.Trail);
             LogRequest(logger, requestId, client.Wire, sniff.Model, http.Response.StatusCode, ctx.Attempts, trail, elapsed,
                 result.Usage?.InputTokens ?? 0, result.Usage?.OutputTokens ?? 0);
@@ -103,12 +106,12 @@ internal sealed partial class ProxyHandler(ConfigHolder config, Dispatcher dispa
     public Task RejectAsync(HttpContext http, ClientProtocol client, GatewayError error) =>
         ClientWriter.WriteErrorAsync(http, client, error, "req_" + Guid.NewGuid().ToString("N")[..24], config.Current.Secrets);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{RequestId} {Protocol} model={Model} status={Status} attempts={Attempts} [{Trail}] {ElapsedMs:0.0}ms tokens={InputTokens}/{OutputTokens}")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{RequestId} {Protocol} model={Model} status={Status} attempts={Attempts} [{Trail}] {ElapsedMs:0.0}ms tokens={InputTokens}/{OutputTokens}")]
     private static partial void LogRequest(ILogger logger, string requestId, WireProtocol protocol, string model, int status, int attempts, string trail, double elapsedMs, int inputTokens, int outputTokens);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure while proxying a request")]
     private static partial void LogUnexpected(ILogger logger, Exception exception);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "{RequestId} {Protocol} rejected: {Kind} {Reason}")]
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{RequestId} {Protocol} rejected: {Kind} {Reason}")]
     private static partial void LogRejected(ILogger logger, string requestId, WireProtocol protocol, ErrorKind kind, string reason);
 }

@@ -1,6 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
-using System.Text;
 using Switchyard.Config;
 
 namespace Switchyard.Keys;
@@ -12,13 +10,10 @@ internal interface IKeyStateStore
     KeyState Get(string provider, UpstreamKey key);
 }
 
+/// <summary>In this process's memory, keyed by provider and secret (a shared store would key by a hash of the secret).</summary>
 internal sealed class InMemoryKeyStateStore : IKeyStateStore
 {
-    private readonly ConcurrentDictionary<string, KeyState> _states = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Provider, string Secret), KeyState> _states = new();
 
-    public KeyState Get(string provider, UpstreamKey key) => _states.GetOrAdd(Id(provider, key.Secret), static _ => new KeyState());
-
-    /// <summary>States are keyed by a hash of the secret, never the secret itself.</summary>
-    private static string Id(string provider, string secret) =>
-        provider + "/" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(secret)), 0, 12);
+    public KeyState Get(string provider, UpstreamKey key) => _states.GetOrAdd((provider, key.Secret), static _ => new KeyState());
 }

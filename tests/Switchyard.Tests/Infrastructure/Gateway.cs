@@ -31,6 +31,11 @@ public sealed class Gateway : IAsyncDisposable
             {
                 services.AddSingleton(time);
             }
+            // Parallel test gateways would share one log file: only tests that read it name their own.
+            if (config.Server.RequestLog == Switchyard.Observability.RequestLogOptions.DefaultPath)
+            {
+                services.AddSingleton(new Switchyard.Observability.RequestLogOptions(null));
+            }
         });
         await app.StartAsync();
         return new Gateway(app);

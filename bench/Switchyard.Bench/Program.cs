@@ -1,0 +1,305 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Switchyard.Bench;
+
+// `floor --upstream URL --urls URL`: the floor hop in its own process (so its CPU and memory are its own).
+if (args.Length > 0 && args[0] == "floor")
+{
+    var hop = Servers.FloorHop(args[Array.IndexOf(args, "--urls") + 1], new Uri(args[Array.IndexOf(args, "--upstream") + 1]));
+    await hop.RunAsync();
+    return 0;
+}
+
+var quick = args.Contains("--quick");
+var soak = args.Contains("--soak");
+var duration = TimeSpan.FromSeconds(quick ? 4 : 12);
+var rounds = quick ? 2 : 3;
+var repo = FindRepo();
+var work = Directory.CreateTempSubdirectory("switchyard-bench").FullName;
+var results = new JsonObject
+{
+    ["date"] = DateTimeOffset.UtcNow.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture),
+    ["machine"] = $"{Environment.ProcessorCount} cores, {GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / (1024 * 1024 * 1024.0):0.#} GiB",
+    ["mode"] = quick ? "quick" : "full",
+    ["duration_s"] = duration.TotalSeconds,
+    ["rounds"] = rounds,
+};
+var report = new StringBuilder();
+void Say(string line)
+{
+    Console.WriteLine(line);
+    report.AppendLine(line);
+}
+
+// --- the fake upstream (in this process), the floor hop, Switchyard and the peer gateway (children) ---
+var upstreamPort = Net.FreePort();
+var upstreamUrl = $"http://127.0.0.1:{upstreamPort}";
+await using var upstream = Servers.FakeUpstream(upstreamUrl);
+await upstream.StartAsync();
+
+var floorPort = Net.FreePort();
+using var floor = Child.Start("dotnet", [typeof(Servers).Assembly.Location, "floor", "--upstream", upstreamUrl, "--urls", $"http://127.0.0.1:{floorPort}"], Path.Combine(work, "floor.log"));
+
+var switchyardPort = Net.FreePort();
+var config = Path.Combine(work, "switchyard.yaml");
+await File.WriteAllTextAsync(config, $"""
+    providers:
+      - {"{"}name: up-openai, type: openai, base_url: "{upstreamUrl}/v1", keys: [sk-bench-1, sk-bench-2]{"}"}
+      - {"{"}name: up-anthropic, type: anthropic, base_url: "{upstreamUrl}", keys: [sk-bench-3, sk-bench-4]{"}"}
+    routes:
+      - {"{"}model: bench-oa, targets: [{"{"}provider: up-openai{"}"}]{"}"}
+      - {"{"}model: bench-an, targets: [{"{"}provider: up-anthropic{"}"}]{"}"}
+    """);
+var switchyardDll = Path.Combine(repo, "src", "Switchyard", "bin", "Release", "net10.0", "switchyard.dll");
+using var switchyard = Child.Start("dotnet", [switchyardDll, "serve", "--config", config, "--urls", $"http://127.0.0.1:{switchyardPort}"], Path.Combine(work, "switchyard.log"));
+
+Child? portkey = null;
+var portkeyPort = Net.FreePort();
+var portkeyEntry = Path.Combine(repo, "bench", "peer", "node_modules", "@portkey-ai", "gateway", "build", "start-server.js");
+if (File.Exists(portkeyEntry))
+{
+    portkey = Child.Start("node", ["--import", Path.Combine(repo, "bench", "peer", "force-loopback.mjs"), portkeyEntry, $"--port={portkeyPort}", "--headless"],
+        Path.Combine(work, "portkey.log"), new Dictionary<string, string> { ["NODE_ENV"] = "production" });
+}
+await Net.WaitForPortAsync(floorPort, TimeSpan.FromSeconds(60), floor);
+await Net.WaitForPortAsync(switchyardPort, TimeSpan.FromSeconds(60), switchyard);
+if (portkey is not null)
+{
+    try
+    {
+        await Net.WaitForPortAsync(portkeyPort, TimeSpan.FromSeconds(60), portkey);
+    }
+    catch (Exception ex) when (ex is TimeoutException or InvalidOperationException)
+    {
+        Console.WriteLine($"peer gateway did not start ({ex.Message}); continuing without it");
+        portkey.Dispose();
+        portkey = null;
+    }
+}
+
+var auth = new Dictionary<string, string> { ["Authorization"] = "Bearer sk-bench" };
+Dictionary<string, string> Portkey(string provider) => new()
+{
+    ["Authorization"] = "Bearer sk-bench",
+    ["x-portkey-provider"] = provider,
+    ["x-portkey-custom-host"] = upstreamUrl + "/v1",
+};
+
+// name → (url, body, headers) per target; null: that target cannot run the scenario.
+var scenarios = new (string Name, Func<string, (string Url, string Body, Dictionary<string, string> Headers)?> For)[]
+{
+    ("OpenAI→OpenAI passthrough", t => t switch
+    {
+        "floor" => ($"http://127.0.0.1:{floorPort}/v1/chat/completions", Wire.OpenAIRequest("gpt-4o-mini"), auth),
+        "switchyard" => ($"http://127.0.0.1:{switchyardPort}/v1/chat/completions", Wire.OpenAIRequest("bench-oa"), auth),
+        "portkey" => ($"http://127.0.0.1:{portkeyPort}/v1/chat/completions", Wire.OpenAIRequest("gpt-4o-mini"), Portkey("openai")),
+        _ => ($"{upstreamUrl}/v1/chat/completions", Wire.OpenAIRequest("gpt-4o-mini"), auth),
+    }),
+    ("OpenAI client→Anthropic upstream", t => t switch
+    {
+        "floor" => ($"http://127.0.0.1:{floorPort}/v1/chat/completions", Wire.OpenAIRequest("gpt-4o-mini"), auth),
+        "switchyard" => ($"http://127.0.0.1:{switchyardPort}/v1/chat/completions", Wire.OpenAIRequest("bench-an"), auth),
+        "portkey" => ($"http://127.0.0.1:{portkeyPort}/v1/chat/completions", Wire.OpenAIRequest("claude-sonnet-4-5"), Portkey("anthropic")),
+        _ => null,
+    }),
+    ("Anthropic client→OpenAI upstream", t => t switch
+    {
+        "floor" => ($"http://127.0.0.1:{floorPort}/v1/messages", Wire.AnthropicRequest("claude-sonnet-4-5"), auth),
+        "switchyard" => ($"http://127.0.0.1:{switchyardPort}/v1/messages", Wire.AnthropicRequest("bench-oa"), auth),
+        "portkey" => ($"http://127.0.0.1:{portkeyPort}/v1/messages", Wire.AnthropicRequest("gpt-4o-mini"), Portkey("openai")),
+        _ => null,
+    }),
+};
+
+var targets = new List<(string Name, Child? Process)> { ("floor", floor), ("switchyard", switchyard) };
+if (portkey is not null)
+{
+    targets.Add(("portkey", portkey));
+}
+Say($"# Switchyard benchmark — {results["date"]}, {results["machine"]}, {(quick ? "quick" : "full")} run ({rounds} rounds × {duration.TotalSeconds:0} s per target)");
+Say("");
+
+// Warm everything up (JIT, connection pools) so the first round measures the steady state.
+foreach (var (name, _) in targets)
+{
+    foreach (var s in scenarios)
+    {
+        if (s.For(name) is { } w)
+        {
+            await Wrk.RunAsync(w.Url, w.Body, w.Headers, 8, TimeSpan.FromSeconds(2), work);
+        }
+    }
+}
+
+// The upstream must never be the bottleneck.
+var direct = scenarios[0].For("direct")!.Value;
+var upstreamCapacity = await Wrk.RunAsync(direct.Url, direct.Body, direct.Headers, 16, duration, work);
+results["upstream_rps_16c"] = upstreamCapacity.Rps;
+
+var throughput = new JsonObject();
+Say("## Throughput at 16 connections (non-streaming)");
+Say("");
+Say("| scenario | target | RPS | p50 ms | p99 ms | CPU s / 1k req | errors |");
+Say("|---|---|---:|---:|---:|---:|---:|");
+foreach (var s in scenarios)
+{
+    var perTarget = targets.ToDictionary(t => t.Name, _ => new List<(WrkResult R, double Cpu)>());
+    for (var round = 0; round < rounds; round++)
+    {
+        // Alternate the order each round so drift on a shared machine hits every target alike.
+        var order = round % 2 == 0 ? targets : Enumerable.Reverse(targets).ToList();
+        foreach (var (name, process) in order)
+        {
+            if (s.For(name) is not { } w)
+            {
+                continue;
+            }
+            var cpu0 = process!.CpuSeconds();
+            var r = await Wrk.RunAsync(w.Url, w.Body, w.Headers, 16, duration, work);
+            perTarget[name].Add((r, process.CpuSeconds() - cpu0));
+        }
+    }
+    var scenarioJson = new JsonObject();
+    foreach (var (name, runs) in perTarget.Where(p => p.Value.Count > 0))
+    {
+        var rps = runs.Average(x => x.R.Rps);
+        var failed = runs.Sum(x => x.R.Errors + x.R.Non2xx);
+        var cpuPer1k = runs.Sum(x => x.Cpu) / Math.Max(1, runs.Sum(x => x.R.Requests)) * 1000;
+        scenarioJson[name] = new JsonObject
+        {
+            ["rps"] = Math.Round(rps, 1),
+            ["p50_ms"] = runs.Average(x => x.R.P50Ms),
+            ["p99_ms"] = runs.Average(x => x.R.P99Ms),
+            ["cpu_s_per_1k"] = Math.Round(cpuPer1k, 4),
+            ["failed"] = failed,
+        };
+        Say($"| {s.Name} | {name} | {rps:0} | {runs.Average(x => x.R.P50Ms):0.00} | {runs.Average(x => x.R.P99Ms):0.00} | {cpuPer1k:0.000} | {failed} |");
+    }
+    throughput[s.Name] = scenarioJson;
+}
+results["throughput"] = throughput;
+Say("");
+Say($"Fake upstream alone: {upstreamCapacity.Rps:0} RPS at 16 connections.");
+Say("");
+
+// Added latency at one connection: each hop's p50 minus the upstream's own.
+var latency = new JsonObject();
+var directLatency = await Wrk.RunAsync(direct.Url, direct.Body, direct.Headers, 1, duration, work);
+foreach (var (name, _) in targets)
+{
+    var w = scenarios[0].For(name)!.Value;
+    var r = await Wrk.RunAsync(w.Url, w.Body, w.Headers, 1, duration, work);
+    latency[name] = Math.Round(r.P50Ms - directLatency.P50Ms, 3);
+}
+results["added_p50_ms_1c"] = latency;
+
+// Streaming: time to first byte added, chunk arrival (no buffering), relay rate, many open streams.
+var streaming = new JsonObject();
+var oaStream = Wire.OpenAIRequest("bench-oa", stream: true);
+var floorStreamUrl = $"http://127.0.0.1:{floorPort}/v1/chat/completions";
+var switchyardStreamUrl = $"http://127.0.0.1:{switchyardPort}/v1/chat/completions";
+var anClientStreamUrl = $"http://127.0.0.1:{switchyardPort}/v1/messages";
+var anStream = Wire.AnthropicRequest("bench-oa", stream: true);
+var ttfbFloor = await StreamProbe.TimeToFirstByteAsync(floorStreamUrl, oaStream, auth, 50);
+var ttfbPass = await StreamProbe.TimeToFirstByteAsync(switchyardStreamUrl, oaStream, auth, 50);
+var ttfbTranslate = await StreamProbe.TimeToFirstByteAsync(anClientStreamUrl, anStream, auth, 50);
+streaming["ttfb_floor_ms"] = Math.Round(ttfbFloor, 3);
+streaming["ttfb_added_passthrough_ms"] = Math.Round(ttfbPass - ttfbFloor, 3);
+streaming["ttfb_added_translation_ms"] = Math.Round(ttfbTranslate - ttfbFloor, 3);
+var (unbufferedPass, gapPass) = await StreamProbe.ChunkArrivalAsync(switchyardStreamUrl, oaStream, auth, 10, 100);
+var (unbufferedTranslate, gapTranslate) = await StreamProbe.ChunkArrivalAsync(anClientStreamUrl, anStream, auth, 10, 100);
+streaming["unbuffered_passthrough"] = unbufferedPass;
+streaming["unbuffered_translation"] = unbufferedTranslate;
+streaming["min_gap_ms_passthrough"] = Math.Round(gapPass, 1);
+streaming["min_gap_ms_translation"] = Math.Round(gapTranslate, 1);
+streaming["chunks_per_s_floor"] = Math.Round(await StreamProbe.ChunkRateAsync(floorStreamUrl, oaStream, auth, 20000));
+streaming["chunks_per_s_passthrough"] = Math.Round(await StreamProbe.ChunkRateAsync(switchyardStreamUrl, oaStream, auth, 20000));
+streaming["chunks_per_s_translation"] = Math.Round(await StreamProbe.ChunkRateAsync(anClientStreamUrl, anStream, auth, 20000));
+var streamCount = quick ? 300 : 1000;
+var many = await StreamProbe.ManyStreamsAsync(anClientStreamUrl, anStream, auth, streamCount, 40, 100, switchyard);
+streaming["concurrent_streams"] = streamCount;
+streaming["concurrent_streams_completed"] = many.Completed;
+streaming["concurrent_streams_peak_rss_mb"] = Math.Round(many.PeakRss / 1048576.0, 1);
+streaming["concurrent_streams_cpu_s"] = Math.Round(many.CpuSeconds, 2);
+results["streaming"] = streaming;
+
+// Soak: steady load, RSS every 10 s.
+if (soak)
+{
+    var w = scenarios[1].For("switchyard")!.Value;
+    var samples = new JsonArray();
+    for (var i = 0; i < 60; i++)
+    {
+        await Wrk.RunAsync(w.Url, w.Body, w.Headers, 16, TimeSpan.FromSeconds(10), work);
+        samples.Add(Math.Round(switchyard.RssBytes() / 1048576.0, 1));
+    }
+    results["soak_rss_mb_every_10s"] = samples;
+}
+results["switchyard_peak_rss_mb"] = Math.Round(switchyard.PeakRssBytes() / 1048576.0, 1);
+results["floor_peak_rss_mb"] = Math.Round(floor.PeakRssBytes() / 1048576.0, 1);
+if (portkey is not null)
+{
+    results["portkey_peak_rss_mb"] = Math.Round(portkey.PeakRssBytes() / 1048576.0, 1);
+}
+
+// --- ratios against the targets of the benchmark issue ---
+double Rps(string scenario, string target) => throughput[scenario]?[target]?["rps"]?.GetValue<double>() ?? double.NaN;
+var ratios = new JsonObject
+{
+    ["passthrough_vs_floor"] = Math.Round(Rps(scenarios[0].Name, "switchyard") / Rps(scenarios[0].Name, "floor"), 3),
+    ["oa_to_an_vs_floor"] = Math.Round(Rps(scenarios[1].Name, "switchyard") / Rps(scenarios[1].Name, "floor"), 3),
+    ["an_to_oa_vs_floor"] = Math.Round(Rps(scenarios[2].Name, "switchyard") / Rps(scenarios[2].Name, "floor"), 3),
+    ["added_latency_vs_floor"] = Math.Round(latency["switchyard"]!.GetValue<double>() / Math.Max(0.001, latency["floor"]!.GetValue<double>()), 2),
+    ["upstream_vs_best_gateway"] = Math.Round(upstreamCapacity.Rps / targets.Max(t => Rps(scenarios[0].Name, t.Name)), 2),
+};
+if (portkey is not null)
+{
+    foreach (var s in scenarios)
+    {
+        var peer = throughput[s.Name]?["portkey"];
+        ratios[$"vs_portkey: {s.Name}"] = peer is not null && peer["failed"]!.GetValue<long>() == 0 ? Math.Round(Rps(s.Name, "switchyard") / Rps(s.Name, "portkey"), 1) : null;
+    }
+}
+results["ratios"] = ratios;
+
+Say("## Ratios (targets in parentheses)");
+Say("");
+Say($"- passthrough throughput / floor: {ratios["passthrough_vs_floor"]} (≥ 0.75)");
+Say($"- translation throughput / floor: OpenAI→Anthropic {ratios["oa_to_an_vs_floor"]}, Anthropic→OpenAI {ratios["an_to_oa_vs_floor"]} (≥ 0.6)");
+Say($"- added p50 latency at 1 connection: Switchyard {latency["switchyard"]} ms, floor {latency["floor"]} ms, ratio {ratios["added_latency_vs_floor"]} (≤ 1.5)");
+foreach (var (k, v) in ratios.Where(r => r.Key.StartsWith("vs_portkey", StringComparison.Ordinal)))
+{
+    Say($"- throughput / Portkey, {k[12..]}: {(v is null ? "n/a (the peer failed this scenario)" : v.ToString())} (≥ 10)");
+}
+Say($"- streaming: first byte added {streaming["ttfb_added_passthrough_ms"]} ms passthrough, {streaming["ttfb_added_translation_ms"]} ms translation (≤ 1 ms); each chunk arrived on its own: passthrough {unbufferedPass}, translation {unbufferedTranslate}");
+Say($"- chunks relayed per second: floor {streaming["chunks_per_s_floor"]}, passthrough {streaming["chunks_per_s_passthrough"]}, translation {streaming["chunks_per_s_translation"]}");
+Say($"- {streamCount} concurrent slow streams: {many.Completed} completed, Switchyard peak RSS {streaming["concurrent_streams_peak_rss_mb"]} MB (≤ 300 MB)");
+Say($"- upstream capacity / best gateway: {ratios["upstream_vs_best_gateway"]}× (the fake upstream is not the bottleneck when this is well above 1)");
+if (soak)
+{
+    var rss = results["soak_rss_mb_every_10s"]!.AsArray().Select(x => x!.GetValue<double>()).ToList();
+    Say($"- 10-minute soak: RSS at minute 2 {rss[11]} MB, at the end {rss[^1]} MB, ratio {rss[^1] / rss[11]:0.00} (≤ 1.1)");
+}
+
+var outDir = Path.Combine(repo, "bench", "results");
+Directory.CreateDirectory(outDir);
+var stamp = DateTimeOffset.UtcNow.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
+await File.WriteAllTextAsync(Path.Combine(outDir, $"{stamp}.json"), results.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+await File.WriteAllTextAsync(Path.Combine(outDir, "latest.md"), report.ToString());
+Console.WriteLine($"\nresults: bench/results/{stamp}.json and bench/results/latest.md; logs in {work}");
+portkey?.Dispose();
+return 0;
+
+static string FindRepo()
+{
+    for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+    {
+        if (File.Exists(Path.Combine(dir.FullName, "Switchyard.slnx")))
+        {
+            return dir.FullName;
+        }
+    }
+    throw new InvalidOperationException("run from inside the repository");
+}
