@@ -28,7 +28,7 @@ internal sealed partial class TokenCountHandler(ConfigHolder config, UpstreamHtt
     public async Task HandleAsync(HttpContext ctx, ClientProtocol client, string? pathModel = null)
     {
         var snapshot = config.Current;
-        var requestId = "req_" + Guid.NewGuid().ToString("N")[..24];
+        var requestId = RequestIds.Next();
         if (!GatewayAuth.IsAuthorized(ctx, snapshot.Config.Auth))
         {
             await ClientWriter.WriteErrorAsync(ctx, client, new GatewayError(ErrorKind.Authentication, "Invalid or missing gateway API key."), requestId, snapshot.Secrets);

@@ -12,7 +12,8 @@ internal sealed class IdleTimeoutStream(Stream inner, TimeSpan idle, Cancellatio
         _cts.CancelAfter(idle);
         try
         {
-            using var reg = cancellationToken.CanBeCanceled ? cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), _cts) : default;
+            // The usual caller passes the request's own token, which the linked source already watches.
+            using var reg = cancellationToken.CanBeCanceled && cancellationToken != outer ? cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), _cts) : default;
             var n = await inner.ReadAsync(buffer, _cts.Token).ConfigureAwait(false);
             _cts.CancelAfter(Timeout.InfiniteTimeSpan); // disarm: time spent writing to a slow client is not upstream silence
             return n;

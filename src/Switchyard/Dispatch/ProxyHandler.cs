@@ -42,7 +42,7 @@ internal sealed partial class ProxyHandler(ConfigHolder config, Dispatcher dispa
     {
         var started = time.GetTimestamp();
         var snapshot = config.Current;
-        var requestId = "req_" + Guid.NewGuid().ToString("N")[..24];
+        var requestId = RequestIds.Next();
         http.Response.Headers["x-request-id"] = requestId;
 
         if (!GatewayAuth.IsAuthorized(http, snapshot.Config.Auth))
@@ -104,7 +104,7 @@ internal sealed partial class ProxyHandler(ConfigHolder config, Dispatcher dispa
 
     /// <summary>Answers a request the endpoint itself refuses, in the client's protocol.</summary>
     public Task RejectAsync(HttpContext http, ClientProtocol client, GatewayError error) =>
-        ClientWriter.WriteErrorAsync(http, client, error, "req_" + Guid.NewGuid().ToString("N")[..24], config.Current.Secrets);
+        ClientWriter.WriteErrorAsync(http, client, error, RequestIds.Next(), config.Current.Secrets);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "{RequestId} {Protocol} model={Model} status={Status} attempts={Attempts} [{Trail}] {ElapsedMs:0.0}ms tokens={InputTokens}/{OutputTokens}")]
     private static partial void LogRequest(ILogger logger, string requestId, WireProtocol protocol, string model, int status, int attempts, string trail, double elapsedMs, int inputTokens, int outputTokens);

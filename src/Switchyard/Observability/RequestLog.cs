@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using System.Threading.Channels;
 using Switchyard.Protocols.Canonical;
@@ -56,19 +57,22 @@ internal sealed partial class RequestLog : IAsyncDisposable
         try
         {
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
-            await using var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, 64 * 1024, useAsync: true);
-            await using var json = new Utf8JsonWriter(file, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+            await using var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, bufferSize: 1, useAsync: false);
+            // Lines are formatted into memory and written in one call per batch: one syscall for many requests.
+            var batch = new ArrayBufferWriter<byte>(64 * 1024);
+            using var json = new Utf8JsonWriter(batch, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
             var reader = _channel!.Reader;
             while (await reader.WaitToReadAsync().ConfigureAwait(false))
             {
-                while (reader.TryRead(out var e))
+                while (batch.WrittenCount < 256 * 1024 && reader.TryRead(out var e))
                 {
                     WriteLine(json, e);
-                    await json.FlushAsync().ConfigureAwait(false);
-                    file.WriteByte((byte)'\n');
-                    json.Reset(file);
+                    json.Flush();
+                    json.Reset();
+                    batch.Write("\n"u8);
                 }
-                await file.FlushAsync().ConfigureAwait(false);
+                file.Write(batch.WrittenSpan);
+                batch.Clear();
             }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
