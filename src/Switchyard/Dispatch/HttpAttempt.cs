@@ -52,12 +52,60 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time)
 
         HttpResponseMessage response;
         var sentAt = time.GetTimestamp();
-        using (var firstByte = CancellationTokenSource.CreateLinkedTokenSource(ctx.Aborted))
+        // One timer for the whole exchange: first byte, then (for whole bodies) the read of the body.
+        using var timeouts = CancellationTokenSource.CreateLinkedTokenSource(ctx.Aborted);
+        timeouts.CancelAfter(provider.FirstByteTimeout);
+        try
         {
-            firstByte.CancelAfter(provider.FirstByteTimeout);
+            response = await http.Client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timeouts.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ctx.Aborted.IsCancellationRequested)
+        {
+            return AttemptResult.Gone;
+        }
+        catch (OperationCanceledException)
+        {
+            return AttemptResult.FromError(new GatewayError(ErrorKind.Timeout, $"Provider '{provider.Name}' sent no response within {provider.FirstByteTimeout.TotalSeconds:0.#}s."));
+        }
+        catch (HttpRequestException ex)
+        {
+            return AttemptResult.FromError(new GatewayError(ErrorKind.Unavailable, $"Provider '{provider.Name}' could not be reached: {(ex.InnerException as TimeoutException)?.Message ?? ex.Message}"));
+        }
+        var ttfb = time.GetElapsedTime(sentAt);
+        var streaming = ctx.Stream && response.IsSuccessStatusCode;
+        timeouts.CancelAfter(streaming ? Timeout.InfiniteTimeSpan : provider.IdleTimeout); // streams time each read instead
+
+        using (response)
+        {
+            var result = await RelayAsync(ctx, codec, provider, upstreamModel, passthrough, response, streaming, timeouts.Token).ConfigureAwait(false);
+            return result with { Ttfb = ttfb, KeyExhaustedUntil = RateLimitHeaders.ExhaustedUntil(response, time.GetUtcNow()) };
+        }
+    }
+
+    private async Task<AttemptResult> RelayAsync(ProxyContext ctx, UpstreamCodec codec, ProviderConfig provider, string upstreamModel, bool passthrough,
+        HttpResponseMessage response, bool streaming, CancellationToken wholeBody)
+    {
+        var raw = await response.Content.ReadAsStreamAsync(ctx.Aborted).ConfigureAwait(false);
+        if (streaming)
+        {
+            var body = new IdleTimeoutStream(raw, provider.IdleTimeout, ctx.Aborted);
+            await using (body.ConfigureAwait(false))
+            {
+                return passthrough
+                    ? await RelayBytesAsync(ctx, codec, provider, upstreamModel, response, body).ConfigureAwait(false)
+                    : await CanonicalRelay.RelayStreamAsync(ctx, StreamDecoding.DecodeAsync(body, codec.CreateStreamDecoder(), ctx.Aborted), provider.Name, upstreamModel).ConfigureAwait(false);
+            }
+        }
+        await using (raw.ConfigureAwait(false))
+        {
+            if (!response.IsSuccessStatusCode)
+            {
+                return await ReadErrorAsync(ctx, codec, response, raw, time.GetUtcNow(), wholeBody).ConfigureAwait(false);
+            }
+            byte[] bytes;
             try
             {
-                response = await http.Client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, firstByte.Token).ConfigureAwait(false);
+                bytes = await ReadAllAsync(raw, MaxResponseBody, wholeBody, response.Content.Headers.ContentLength).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (ctx.Aborted.IsCancellationRequested)
             {
@@ -65,44 +113,7 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time)
             }
             catch (OperationCanceledException)
             {
-                return AttemptResult.FromError(new GatewayError(ErrorKind.Timeout, $"Provider '{provider.Name}' sent no response within {provider.FirstByteTimeout.TotalSeconds:0.#}s."));
-            }
-            catch (HttpRequestException ex)
-            {
-                return AttemptResult.FromError(new GatewayError(ErrorKind.Unavailable, $"Provider '{provider.Name}' could not be reached: {(ex.InnerException as TimeoutException)?.Message ?? ex.Message}"));
-            }
-        }
-
-        using (response)
-        {
-            var result = await RelayAsync(ctx, codec, provider, upstreamModel, passthrough, response).ConfigureAwait(false);
-            return result with { Ttfb = time.GetElapsedTime(sentAt), KeyExhaustedUntil = RateLimitHeaders.ExhaustedUntil(response, time.GetUtcNow()) };
-        }
-    }
-
-    private async Task<AttemptResult> RelayAsync(ProxyContext ctx, UpstreamCodec codec, ProviderConfig provider, string upstreamModel, bool passthrough, HttpResponseMessage response)
-    {
-        var body = new IdleTimeoutStream(await response.Content.ReadAsStreamAsync(ctx.Aborted).ConfigureAwait(false), provider.IdleTimeout, ctx.Aborted);
-        await using (body.ConfigureAwait(false))
-        {
-            if (!response.IsSuccessStatusCode)
-            {
-                return await ReadErrorAsync(ctx, codec, response, body, time.GetUtcNow()).ConfigureAwait(false);
-            }
-            if (ctx.Stream)
-            {
-                return passthrough
-                    ? await RelayBytesAsync(ctx, codec, provider, upstreamModel, response, body).ConfigureAwait(false)
-                    : await CanonicalRelay.RelayStreamAsync(ctx, StreamDecoding.DecodeAsync(body, codec.CreateStreamDecoder(), ctx.Aborted), provider.Name, upstreamModel).ConfigureAwait(false);
-            }
-            byte[] bytes;
-            try
-            {
-                bytes = await ReadAllAsync(body, MaxResponseBody, ctx.Aborted).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (ctx.Aborted.IsCancellationRequested)
-            {
-                return AttemptResult.Gone;
+                return AttemptResult.FromError(new GatewayError(ErrorKind.Timeout, $"Provider '{provider.Name}': the response body did not arrive within {provider.IdleTimeout.TotalSeconds:0.#}s."));
             }
             catch (Exception ex) when (CanonicalRelay.IsUpstreamFailure(ex))
             {
@@ -133,12 +144,12 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time)
         SendReasoningEffort = provider.SendReasoningEffort,
     };
 
-    private static async Task<AttemptResult> ReadErrorAsync(ProxyContext ctx, UpstreamCodec codec, HttpResponseMessage response, Stream body, DateTimeOffset now)
+    private static async Task<AttemptResult> ReadErrorAsync(ProxyContext ctx, UpstreamCodec codec, HttpResponseMessage response, Stream body, DateTimeOffset now, CancellationToken ct)
     {
         byte[] bytes;
         try
         {
-            bytes = await ReadAllAsync(body, MaxErrorBody, ctx.Aborted).ConfigureAwait(false);
+            bytes = await ReadAllAsync(body, MaxErrorBody, ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ctx.Aborted.IsCancellationRequested)
         {

@@ -11,17 +11,18 @@ namespace Switchyard.Dispatch;
 /// </summary>
 internal sealed class UsageSniffer(WireProtocol protocol)
 {
-    private readonly SseParser _parser = new();
-    private byte[] _pending = new byte[4096];
+    private SseParser? _parser;
+    private byte[] _pending = [];
     private int _count;
 
     public Usage? Usage { get; private set; }
 
     public void Feed(ReadOnlySpan<byte> chunk)
     {
+        _parser ??= new SseParser();
         if (_count + chunk.Length > _pending.Length)
         {
-            Array.Resize(ref _pending, Math.Max(_pending.Length * 2, _count + chunk.Length));
+            Array.Resize(ref _pending, Math.Max(Math.Max(4096, _pending.Length * 2), _count + chunk.Length));
         }
         chunk.CopyTo(_pending.AsSpan(_count));
         _count += chunk.Length;
