@@ -25,7 +25,12 @@ internal sealed class Dispatcher(
         var policy = route.Route.Retry;
         var startedAt = time.GetUtcNow();
         var attemptsAllowed = policy.MaxRetries + 1;
-        var remaining = route.Route.Targets.Select((t, i) => (Target: t, Position: i)).ToList();
+        var targets = route.Route.Targets;
+        var remaining = new List<(RouteTarget Target, int Position)>(targets.Length);
+        for (var i = 0; i < targets.Length; i++)
+        {
+            remaining.Add((targets[i], i));
+        }
         if (route.Route.Mode == RouteMode.Direct)
         {
             remaining.RemoveAll(x => WireOf(ctx.Snapshot.Config.Providers[x.Target.Provider]) is { } wire && wire != ctx.Client.Wire);
@@ -43,8 +48,15 @@ internal sealed class Dispatcher(
         while (remaining.Count > 0 && ctx.Attempts < attemptsAllowed)
         {
             var now = time.GetUtcNow();
-            var candidates = remaining.Select(x => new TargetCandidate(x.Target, x.Position, health.Get(x.Target.Provider)))
-                .Where(c => c.Health.IsAvailable(now)).ToList();
+            var candidates = new List<TargetCandidate>(remaining.Count);
+            foreach (var (target, position) in remaining)
+            {
+                var state = health.Get(target.Provider);
+                if (state.IsAvailable(now))
+                {
+                    candidates.Add(new TargetCandidate(target, position, state));
+                }
+            }
             if (candidates.Count == 0)
             {
                 foreach (var x in remaining)
@@ -98,7 +110,15 @@ internal sealed class Dispatcher(
     private async Task<AttemptResult?> TryKeysAsync(ProxyContext ctx, ProviderConfig provider, TargetCandidate pick, string model, RetryPolicy policy, int attemptsAllowed, DateTimeOffset startedAt)
     {
         var now = time.GetUtcNow();
-        var keys = provider.Keys.Select(k => new KeyCandidate(k, keyStates.Get(provider.Name, k))).Where(c => c.State.IsAvailable(c.Key, now)).ToList();
+        var keys = new List<KeyCandidate>(provider.Keys.Length);
+        foreach (var key in provider.Keys)
+        {
+            var state = keyStates.Get(provider.Name, key);
+            if (state.IsAvailable(key, now))
+            {
+                keys.Add(new KeyCandidate(key, state));
+            }
+        }
         if (keys.Count == 0)
         {
             ctx.Trail.Add($"{provider.Name}:no key available");
