@@ -20,7 +20,7 @@ public static class ToolIds
         {
             sb.Append(char.IsAsciiLetterOrDigit(ch) || ch is '_' or '-' ? ch : '_');
         }
-        sb.Append('_').Append(Fnv1a(id).ToString("x8", System.Globalization.CultureInfo.InvariantCulture));
+        sb.Append('_').Append(StableHash.Fnv1a32(id).ToString("x8", System.Globalization.CultureInfo.InvariantCulture));
         return sb.ToString();
     }
 
@@ -34,15 +34,5 @@ public static class ToolIds
             }
         }
         return true;
-    }
-
-    private static uint Fnv1a(string s)
-    {
-        var hash = 2166136261u;
-        foreach (var ch in s)
-        {
-            hash = (hash ^ ch) * 16777619u;
-        }
-        return hash;
     }
 }

@@ -70,12 +70,7 @@ public static class GeminiResponseCodec
         {
             return ToolIds.ForAnthropic(given);
         }
-        var hash = 2166136261u;
-        foreach (var ch in responseId)
-        {
-            hash = (hash ^ ch) * 16777619u;
-        }
-        return string.Create(CultureInfo.InvariantCulture, $"call_{hash:x8}_{ordinal}");
+        return string.Create(CultureInfo.InvariantCulture, $"call_{StableHash.Fnv1a32(responseId):x8}_{ordinal}");
     }
 
     /// <summary>A function call anywhere in the answer means a tool-call stop, even when Gemini says STOP (P6).</summary>

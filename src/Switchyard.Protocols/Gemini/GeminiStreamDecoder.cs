@@ -12,9 +12,7 @@ namespace Switchyard.Protocols.Gemini;
 public sealed class GeminiStreamDecoder : IStreamDecoder
 {
     private bool _started;
-    private int _nextBlock;
-    private int _openBlock = -1;
-    private BlockKind _openKind;
+    private readonly BlockSequencer _blocks = new();
     private int _calls;
     private string _responseId = "gemini";
     private string? _finish;
@@ -89,42 +87,17 @@ public sealed class GeminiStreamDecoder : IStreamDecoder
         {
             case ToolCallPart call:
                 _calls = ordinal;
-                CloseOpen(output);
-                var index = _nextBlock++;
+                var index = _blocks.Start(BlockKind.ToolCall, output);
                 output.Add(new BlockStartEvent(index, BlockKind.ToolCall) { ToolCallId = call.Id, ToolName = call.Name, ThoughtSignature = call.ThoughtSignature });
                 output.Add(new BlockDeltaEvent(index, DeltaKind.Arguments, call.ArgumentsJson));
-                output.Add(new BlockStopEvent(index));
+                _blocks.Close(output);
                 break;
             case ThinkingPart thinking when thinking.Text.Length > 0:
-                Ensure(BlockKind.Thinking, output);
-                output.Add(new BlockDeltaEvent(_openBlock, DeltaKind.Thinking, thinking.Text));
+                output.Add(new BlockDeltaEvent(_blocks.Ensure(BlockKind.Thinking, output), DeltaKind.Thinking, thinking.Text));
                 break;
             case TextPart text when text.Text.Length > 0:
-                Ensure(BlockKind.Text, output);
-                output.Add(new BlockDeltaEvent(_openBlock, DeltaKind.Text, text.Text));
+                output.Add(new BlockDeltaEvent(_blocks.Ensure(BlockKind.Text, output), DeltaKind.Text, text.Text));
                 break;
-        }
-    }
-
-    private void Ensure(BlockKind kind, List<StreamEvent> output)
-    {
-        if (_openBlock >= 0 && _openKind == kind)
-        {
-            return;
-        }
-        CloseOpen(output);
-        _openBlock = _nextBlock++;
-        _openKind = kind;
-        // A Gemini thought summary is not an Anthropic-signed thinking block: Anthropic clients never get it.
-        output.Add(new BlockStartEvent(_openBlock, kind) { NeverSigned = kind == BlockKind.Thinking });
-    }
-
-    private void CloseOpen(List<StreamEvent> output)
-    {
-        if (_openBlock >= 0)
-        {
-            output.Add(new BlockStopEvent(_openBlock));
-            _openBlock = -1;
         }
     }
 
@@ -140,7 +113,7 @@ public sealed class GeminiStreamDecoder : IStreamDecoder
             output.Add(new StreamErrorEvent(new GatewayError(ErrorKind.Internal, "The upstream closed the stream without any content.")));
             return;
         }
-        CloseOpen(output);
+        _blocks.Close(output);
         var finish = _blocked ? FinishReason.ContentFilter : GeminiResponseCodec.MapFinish(_finish, _calls > 0) ?? FinishReason.EndTurn;
         output.Add(new MessageDeltaEvent(finish, null, _usage));
         output.Add(MessageStopEvent.Instance);

@@ -13,9 +13,7 @@ public sealed class OpenAIStreamDecoder : IStreamDecoder
 {
     private readonly Dictionary<int, int> _blockOfToolIndex = [];
     private bool _started;
-    private int _nextBlock;
-    private int _openBlock = -1;
-    private BlockKind _openKind;
+    private readonly BlockSequencer _blocks = new();
     private FinishReason? _finish;
     private Usage? _usage;
 
@@ -79,13 +77,11 @@ public sealed class OpenAIStreamDecoder : IStreamDecoder
             var reasoning = TextOf(delta, "reasoning_content") ?? TextOf(delta, "reasoning");
             if (!string.IsNullOrEmpty(reasoning))
             {
-                Ensure(BlockKind.Thinking, output);
-                output.Add(new BlockDeltaEvent(_openBlock, DeltaKind.Thinking, reasoning));
+                output.Add(new BlockDeltaEvent(_blocks.Ensure(BlockKind.Thinking, output), DeltaKind.Thinking, reasoning));
             }
             if (TextOf(delta, "content") is { Length: > 0 } text)
             {
-                Ensure(BlockKind.Text, output);
-                output.Add(new BlockDeltaEvent(_openBlock, DeltaKind.Text, text));
+                output.Add(new BlockDeltaEvent(_blocks.Ensure(BlockKind.Text, output), DeltaKind.Text, text));
             }
             if (J.Has(delta, "tool_calls", out var calls) && calls.ValueKind == JsonValueKind.Array)
             {
@@ -97,7 +93,7 @@ public sealed class OpenAIStreamDecoder : IStreamDecoder
         }
         if (J.Has(choice, "finish_reason", out var fr) && fr.ValueKind == JsonValueKind.String)
         {
-            CloseOpen(output);
+            _blocks.Close(output);
             _finish = OpenAIResponseCodec.MapFinish(fr.GetString());
         }
     }
@@ -108,11 +104,8 @@ public sealed class OpenAIStreamDecoder : IStreamDecoder
         J.Has(call, "function", out var fn);
         if (!_blockOfToolIndex.TryGetValue(index, out var block))
         {
-            CloseOpen(output);
-            block = _nextBlock++;
+            block = _blocks.Start(BlockKind.ToolCall, output);
             _blockOfToolIndex[index] = block;
-            _openBlock = block;
-            _openKind = BlockKind.ToolCall;
             output.Add(new BlockStartEvent(block, BlockKind.ToolCall)
             {
                 ToolCallId = TextOf(call, "id") ?? $"call_{index}",
@@ -126,27 +119,6 @@ public sealed class OpenAIStreamDecoder : IStreamDecoder
         }
     }
 
-    private void Ensure(BlockKind kind, List<StreamEvent> output)
-    {
-        if (_openBlock >= 0 && _openKind == kind)
-        {
-            return;
-        }
-        CloseOpen(output);
-        _openBlock = _nextBlock++;
-        _openKind = kind;
-        output.Add(new BlockStartEvent(_openBlock, kind) { NeverSigned = kind == BlockKind.Thinking });
-    }
-
-    private void CloseOpen(List<StreamEvent> output)
-    {
-        if (_openBlock >= 0)
-        {
-            output.Add(new BlockStopEvent(_openBlock));
-            _openBlock = -1;
-        }
-    }
-
     private void Finish(List<StreamEvent> output)
     {
         if (!_started)
@@ -154,7 +126,7 @@ public sealed class OpenAIStreamDecoder : IStreamDecoder
             output.Add(new MessageStartEvent("chatcmpl", "", null));
             _started = true;
         }
-        CloseOpen(output);
+        _blocks.Close(output);
         output.Add(new MessageDeltaEvent(_finish ?? FinishReason.EndTurn, null, _usage));
         output.Add(MessageStopEvent.Instance);
         IsFinished = true;

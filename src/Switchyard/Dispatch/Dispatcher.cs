@@ -243,7 +243,7 @@ internal sealed class Dispatcher(
         var bestScore = 0UL;
         for (var i = 0; i < keys.Count; i++)
         {
-            var score = Fnv(session + "\n" + keys[i].Key.Secret);
+            var score = StableHash.Fnv1a64(session + "\n" + keys[i].Key.Secret);
             if (i == 0 || score > bestScore)
             {
                 best = i;
@@ -253,15 +253,6 @@ internal sealed class Dispatcher(
         return best;
     }
 
-    private static ulong Fnv(string s)
-    {
-        var hash = 14695981039346656037UL;
-        foreach (var ch in s)
-        {
-            hash = (hash ^ ch) * 1099511628211UL;
-        }
-        return hash;
-    }
 
     internal static string Describe(AttemptResult r) => r.Status switch
     {

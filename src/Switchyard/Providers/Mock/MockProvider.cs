@@ -54,14 +54,14 @@ internal sealed class MockProvider(TimeProvider time)
         var (lastText, lastIsToolResult) = LastUserTurn(request);
         var response = new ChatResponse
         {
-            Id = "mock-" + StableHash(model + "|" + lastText).ToString("x8", System.Globalization.CultureInfo.InvariantCulture),
+            Id = "mock-" + StableHash.Fnv1a32(model + "|" + lastText).ToString("x8", System.Globalization.CultureInfo.InvariantCulture),
             Model = model,
             Created = time.GetUtcNow().ToUnixTimeSeconds(),
         };
         if (request.Reasoning is { Mode: not ReasoningMode.Disabled } && request.Reasoning.Effort != "none")
         {
             var thought = $"The user wrote: {Truncate(lastText, 120)}";
-            response.Content.Add(new ThinkingPart { Text = thought, Signature = "mock-signature-" + StableHash(thought).ToString("x8", System.Globalization.CultureInfo.InvariantCulture) });
+            response.Content.Add(new ThinkingPart { Text = thought, Signature = "mock-signature-" + StableHash.Fnv1a32(thought).ToString("x8", System.Globalization.CultureInfo.InvariantCulture) });
         }
         var callTools = WantsToolCall(request, lastText, lastIsToolResult);
         if (callTools.Count > 0)
@@ -228,15 +228,6 @@ internal sealed class MockProvider(TimeProvider time)
 
     private static string Truncate(string s, int max) => s.Length <= max ? s : s[..max] + "…";
 
-    private static uint StableHash(string s)
-    {
-        var hash = 2166136261u;
-        foreach (var ch in s)
-        {
-            hash = (hash ^ ch) * 16777619u;
-        }
-        return hash;
-    }
 }
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(string))]
