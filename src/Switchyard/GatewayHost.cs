@@ -11,7 +11,7 @@ namespace Switchyard;
 internal static class GatewayHost
 {
     /// <param name="overrides">Last word on services (tests swap the clock and the random source).</param>
-    public static WebApplication Build(GatewayConfig config, string[] args, string urls, LogLevel minimumLevel = LogLevel.Information, Action<IServiceCollection>? overrides = null)
+    public static WebApplication Build(GatewayConfig config, string[] args, string urls, LogLevel minimumLevel = LogLevel.Information, Action<IServiceCollection>? overrides = null, string? configPath = null)
     {
         var builder = WebApplication.CreateSlimBuilder(args);
         builder.WebHost.UseUrls(urls);
@@ -33,6 +33,9 @@ internal static class GatewayHost
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(new ConfigHolder(config));
+        services.AddSingleton(new ConfigSource(configPath));
+        services.AddSingleton<ConfigReloader>();
+        services.AddHostedService(sp => sp.GetRequiredService<ConfigReloader>());
         services.AddSingleton<UpstreamHttp>();
         services.AddSingleton(Random.Shared);
         services.AddSingleton<Keys.IKeyStateStore, Keys.InMemoryKeyStateStore>();

@@ -19,6 +19,8 @@ internal static class ProvidersEndpoints
     {
         app.MapGet("/providers", (HttpContext http, ConfigHolder config, IKeyStateStore keys, IProviderHealthStore health, TimeProvider time) =>
             AdminAsync(http, config, () => ListAsync(http, config.Current, keys, health, time.GetUtcNow())));
+        app.MapPost("/providers/reload", (HttpContext http, ConfigHolder config, ConfigReloader reloader) =>
+            AdminAsync(http, config, () => ReloadAsync(http, reloader)));
         app.MapPost("/providers/{name}/keys/{index:int}/enable", (HttpContext http, string name, int index, ConfigHolder config, IKeyStateStore keys) =>
             AdminAsync(http, config, () => EnableAsync(http, config.Current, keys, name, index)));
         return app;
@@ -121,6 +123,19 @@ internal static class ProvidersEndpoints
             w.WriteString("provider", name);
             w.WriteString("key", key.Masked);
             w.WriteBoolean("enabled", true);
+            w.WriteEndObject();
+        });
+    }
+
+    private static async Task ReloadAsync(HttpContext http, ConfigReloader reloader)
+    {
+        var result = await reloader.ReloadAsync("POST /providers/reload");
+        http.Response.StatusCode = result.Ok ? 200 : 400;
+        await ModelEndpoints.WriteJsonAsync(http, w =>
+        {
+            w.WriteStartObject();
+            w.WriteString("status", result.Ok ? "reloaded" : "rejected");
+            w.WriteString(result.Ok ? "summary" : "error", result.Message);
             w.WriteEndObject();
         });
     }

@@ -50,11 +50,10 @@ internal static class ServeCommand
         }
 
         GatewayConfig config;
+        configPath ??= File.Exists("switchyard.yaml") ? "switchyard.yaml" : null;
         try
         {
-            config = configPath is not null ? ConfigLoader.LoadFile(configPath)
-                : File.Exists("switchyard.yaml") ? ConfigLoader.LoadFile("switchyard.yaml")
-                : DemoConfig.Create();
+            config = configPath is not null ? ConfigLoader.LoadFile(configPath) : DemoConfig.Create();
         }
         catch (ConfigException ex)
         {
@@ -63,7 +62,7 @@ internal static class ServeCommand
         }
 
         var listen = urls ?? config.Server.Urls ?? DefaultUrls;
-        var app = GatewayHost.Build(config, [.. rest], listen);
+        var app = GatewayHost.Build(config, [.. rest], listen, configPath: configPath);
         await using (app.ConfigureAwait(false))
         {
             await app.StartAsync().ConfigureAwait(false);

@@ -23,9 +23,12 @@ public sealed class Gateway : IAsyncDisposable
 
     public static Task<Gateway> StartAsync(string yaml, TimeProvider? time = null) => StartAsync(ConfigLoader.Parse(yaml, "test.yaml"), time);
 
-    internal static async Task<Gateway> StartAsync(GatewayConfig config, TimeProvider? time = null)
+    /// <summary>A gateway started from a config file, which it watches and reloads.</summary>
+    public static Task<Gateway> StartFromFileAsync(string path) => StartAsync(ConfigLoader.LoadFile(path), null, path);
+
+    internal static async Task<Gateway> StartAsync(GatewayConfig config, TimeProvider? time = null, string? configPath = null)
     {
-        var app = GatewayHost.Build(config, [], "http://127.0.0.1:0", LogLevel.Warning, services =>
+        var app = GatewayHost.Build(config, [], "http://127.0.0.1:0", LogLevel.Warning, configPath: configPath, overrides: services =>
         {
             if (time is not null)
             {
