@@ -47,6 +47,10 @@ internal static class GatewayHost
         services.AddSingleton<HttpAttempt>();
         services.AddSingleton<MockAttempt>();
         services.AddSingleton<ProxyHandler>();
+        services.AddMetrics();
+        services.AddSingleton<Observability.PrometheusExporter>();
+        services.AddSingleton<Observability.GatewayMetrics>();
+        services.AddSingleton<Observability.HealthGauges>();
         services.AddSingleton(new Observability.RequestLogOptions(config.Server.RequestLog));
         services.AddSingleton<Observability.RequestLog>();
         services.AddSingleton<Counting.TokenCountHandler>();
@@ -54,9 +58,13 @@ internal static class GatewayHost
 
         overrides?.Invoke(services);
         var app = builder.Build();
+        // The exporter listens before the instruments exist, so it sees every one of them.
+        app.Services.GetRequiredService<Observability.PrometheusExporter>();
+        app.Services.GetRequiredService<Observability.HealthGauges>();
         app.MapChatApi();
         app.MapModelApi();
         Admin.ProvidersEndpoints.MapProvidersApi(app);
+        Observability.ObservabilityEndpoints.MapObservabilityApi(app);
         app.MapHealthApi();
         return app;
     }

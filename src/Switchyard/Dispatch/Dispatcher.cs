@@ -15,7 +15,7 @@ namespace Switchyard.Dispatch;
 /// </summary>
 internal sealed class Dispatcher(
     HttpAttempt httpAttempt, MockAttempt mockAttempt, IKeyStateStore keyStates, IProviderHealthStore health,
-    KeySelectionStrategies keyStrategies, TargetSelectionStrategies targetStrategies, TimeProvider time, Random random)
+    KeySelectionStrategies keyStrategies, TargetSelectionStrategies targetStrategies, Observability.GatewayMetrics metrics, TimeProvider time, Random random)
 {
     private readonly ConcurrentDictionary<string, SelectionCursor> _providerCursors = new(StringComparer.Ordinal);
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<RouteConfig, SelectionCursor> _routeCursors = [];
@@ -100,8 +100,14 @@ internal sealed class Dispatcher(
         {
             return null;
         }
+        if (ctx.Attempts > 0)
+        {
+            metrics.Retries.Add(1, new KeyValuePair<string, object?>("reason", "failover"));
+        }
         ctx.Attempts++;
+        var attemptStarted = time.GetTimestamp();
         var result = await mockAttempt.RunAsync(ctx, provider, model, pick.Target.Patch).ConfigureAwait(false);
+        ctx.UpstreamTime += time.GetElapsedTime(attemptStarted);
         pick.Health.End(provider, IsProviderFailure(result), null, result.Error?.Message, time.GetUtcNow());
         ctx.Trail.Add($"{provider.Name}:{Describe(result)}");
         return result;
@@ -148,8 +154,18 @@ internal sealed class Dispatcher(
                 pick.Health.End(provider, healthFailure: false, null, null, time.GetUtcNow());
                 return last;
             }
+            if (ctx.Attempts > 0)
+            {
+                metrics.Retries.Add(1, new KeyValuePair<string, object?>("reason", last?.Error?.Kind.ToString() ?? "unavailable"));
+            }
             ctx.Attempts++;
+            var attemptStarted = time.GetTimestamp();
             var result = await httpAttempt.RunAsync(ctx, provider, candidate.Key, model, pick.Target.Patch).ConfigureAwait(false);
+            ctx.UpstreamTime += time.GetElapsedTime(attemptStarted);
+            if (result.Ttfb is { } ttfb)
+            {
+                metrics.TimeToFirstByte.Record(ttfb.TotalSeconds, new KeyValuePair<string, object?>("provider", provider.Name));
+            }
             // The route's retry statuses govern rate limits and provider failures; a rejected key always yields to the next key.
             if (result is { Status: AttemptStatus.NextKey or AttemptStatus.NextTarget, Error: { Kind: not (ErrorKind.Authentication or ErrorKind.Permission), UpstreamStatus: { } s } } && !policy.Statuses.Contains(s))
             {

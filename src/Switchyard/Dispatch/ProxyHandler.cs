@@ -11,13 +11,14 @@ namespace Switchyard.Dispatch;
 /// The hot path of one chat request: authenticate, read and sniff the body, route, then try targets and keys in
 /// order until one serves — retrying only before the first byte has reached the client.
 /// </summary>
-internal sealed partial class ProxyHandler(ConfigHolder config, Dispatcher dispatcher, Observability.RequestLog requestLog, TimeProvider time, ILogger<ProxyHandler> logger)
+internal sealed partial class ProxyHandler(ConfigHolder config, Dispatcher dispatcher, Observability.RequestLog requestLog, Observability.GatewayMetrics metrics, TimeProvider time, ILogger<ProxyHandler> logger)
 {
     /// <param name="forceStream">The endpoint always streams (OpenAI's /stream alias): translation, never the byte path.</param>
     /// <param name="pathModel">The model named in the URL (Gemini).</param>
     /// <param name="pathStream">The URL asks for a stream (Gemini's streamGenerateContent).</param>
     public async Task HandleAsync(HttpContext http, ClientProtocol client, bool forceStream = false, string? pathModel = null, bool pathStream = false)
     {
+        metrics.InFlight.Add(1);
         try
         {
             await HandleCoreAsync(http, client, forceStream, pathModel, pathStream).ConfigureAwait(false);
@@ -35,6 +36,10 @@ internal sealed partial class ProxyHandler(ConfigHolder config, Dispatcher dispa
             {
                 http.Abort();
             }
+        }
+        finally
+        {
+            metrics.InFlight.Add(-1);
         }
     }
 
@@ -85,6 +90,7 @@ internal sealed partial class ProxyHandler(ConfigHolder config, Dispatcher dispa
             await ClientWriter.WriteErrorAsync(http, client, result.Error ?? new GatewayError(ErrorKind.Unavailable, "No provider could serve the request."), requestId, snapshot.Secrets).ConfigureAwait(false);
         }
         var elapsed = time.GetElapsedTime(started).TotalMilliseconds;
+        Record(client, route, ctx, http.Response.StatusCode, elapsed, result.Usage);
         // The request log line is formatted and written off the request's path; the console gets it only at Debug.
         requestLog.Write(new Observability.RequestLogEntry(time.GetUtcNow(), requestId, client.Wire, sniff.Model, http.Response.StatusCode, ctx.Attempts,
             ctx.Trail, elapsed, result.Usage?.InputTokens ?? 0, result.Usage?.OutputTokens ?? 0));
@@ -99,6 +105,23 @@ internal sealed partial class ProxyHandler(ConfigHolder config, Dispatcher dispa
         {
             LogRejected(logger, requestId, client.Wire, error.Kind, error.Message);
             return ClientWriter.WriteErrorAsync(http, client, error, requestId, snapshot.Secrets);
+        }
+    }
+
+    private void Record(ClientProtocol client, ResolvedRoute route, ProxyContext ctx, int status, double elapsedMs, Usage? usage)
+    {
+        var protocol = new KeyValuePair<string, object?>("protocol", client.Wire.ToString().ToLowerInvariant());
+        var provider = new KeyValuePair<string, object?>("provider", ctx.LastProvider ?? "none");
+        var model = new KeyValuePair<string, object?>("model", ctx.Http.Response.Headers["x-switchyard-model"].ToString());
+        var statusTag = new KeyValuePair<string, object?>("status", status);
+        metrics.Requests.Add(1, protocol, new KeyValuePair<string, object?>("route", route.Route.Model.Length > 0 ? route.Route.Model : route.MatchedBy), provider, model, statusTag);
+        metrics.Duration.Record(elapsedMs / 1000, protocol, provider, statusTag);
+        metrics.Overhead.Record(Math.Max(0, elapsedMs - ctx.UpstreamTime.TotalMilliseconds) / 1000, protocol);
+        if (usage is { } u)
+        {
+            metrics.Tokens.Add(u.InputTokens, new("kind", "input"), provider, model);
+            metrics.Tokens.Add(u.OutputTokens, new("kind", "output"), provider, model);
+            metrics.Tokens.Add(u.CacheReadTokens, new("kind", "cached"), provider, model);
         }
     }
 

@@ -1,0 +1,29 @@
+using System.Diagnostics.Metrics;
+
+namespace Switchyard.Observability;
+
+/// <summary>The gateway's instruments (System.Diagnostics.Metrics), exported at <c>GET /metrics</c> in Prometheus text format.</summary>
+internal sealed class GatewayMetrics
+{
+    public const string MeterName = "Switchyard";
+
+    public GatewayMetrics(IMeterFactory meterFactory)
+    {
+        var meter = meterFactory.Create(MeterName);
+        Requests = meter.CreateCounter<long>("switchyard_requests_total", description: "Requests answered, by client protocol, route, provider, upstream model and status.");
+        Duration = meter.CreateHistogram<double>("switchyard_request_duration_seconds", "s", "Time from the request's arrival to its last byte.");
+        TimeToFirstByte = meter.CreateHistogram<double>("switchyard_upstream_ttfb_seconds", "s", "Time from sending a request upstream to its response headers.");
+        Tokens = meter.CreateCounter<long>("switchyard_tokens_total", description: "Tokens reported by upstreams, by kind (input, output, cached).");
+        Retries = meter.CreateCounter<long>("switchyard_retries_total", description: "Attempts beyond the first, by reason.");
+        InFlight = meter.CreateUpDownCounter<long>("switchyard_in_flight_requests", description: "Requests being served now.");
+        Overhead = meter.CreateHistogram<double>("switchyard_gateway_overhead_seconds", "s", "Time spent in the gateway itself: total time minus time waiting on upstreams.");
+    }
+
+    public Counter<long> Requests { get; }
+    public Histogram<double> Duration { get; }
+    public Histogram<double> TimeToFirstByte { get; }
+    public Counter<long> Tokens { get; }
+    public Counter<long> Retries { get; }
+    public UpDownCounter<long> InFlight { get; }
+    public Histogram<double> Overhead { get; }
+}

@@ -1,0 +1,45 @@
+using Switchyard.Config;
+using Switchyard.Dispatch;
+using Switchyard.Endpoints;
+using Switchyard.Keys;
+using Switchyard.Protocols.Canonical;
+using Switchyard.Routing;
+using Switchyard.Tenancy;
+
+namespace Switchyard.Observability;
+
+/// <summary><c>GET /metrics</c> (Prometheus text; admin key or loopback) and <c>GET /health/ready</c>.</summary>
+internal static class ObservabilityEndpoints
+{
+    public static IEndpointRouteBuilder MapObservabilityApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/metrics", async (HttpContext http, ConfigHolder config, PrometheusExporter exporter) =>
+        {
+            var snapshot = config.Current;
+            if (!GatewayAuth.IsAdmin(http, snapshot.Config.Auth))
+            {
+                await ClientWriter.WriteErrorAsync(http, ClientProtocol.OpenAI, new GatewayError(ErrorKind.Permission, "Metrics need the admin key (or a loopback caller when none is set)."), "req_metrics", snapshot.Secrets);
+                return;
+            }
+            http.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+            await http.Response.WriteAsync(exporter.Scrape(), http.RequestAborted);
+        });
+        // Ready: a config is loaded and at least one provider could take a request now.
+        app.MapGet("/health/ready", (HttpContext http, ConfigHolder config, IKeyStateStore keys, IProviderHealthStore health, TimeProvider time) =>
+        {
+            var now = time.GetUtcNow();
+            var usable = config.Current.Config.Providers.Values.Count(p => health.Get(p.Name).IsAvailable(now)
+                && (p.Kind == ProviderKind.Mock || p.Keys.Any(k => keys.Get(p.Name, k).IsAvailable(k, now))));
+            http.Response.StatusCode = usable > 0 ? 200 : 503;
+            return ModelEndpoints.WriteJsonAsync(http, w =>
+            {
+                w.WriteStartObject();
+                w.WriteString("status", usable > 0 ? "ready" : "not_ready");
+                w.WriteNumber("providers_usable", usable);
+                w.WriteNumber("providers", config.Current.Config.Providers.Count);
+                w.WriteEndObject();
+            });
+        });
+        return app;
+    }
+}
