@@ -64,6 +64,7 @@ internal static class GatewayHost
         app.MapChatApi();
         app.MapModelApi();
         Admin.ProvidersEndpoints.MapProvidersApi(app);
+        Admin.RoutesEndpoints.MapRoutesApi(app);
         Observability.ObservabilityEndpoints.MapObservabilityApi(app);
         app.MapHealthApi();
         return app;

@@ -66,7 +66,7 @@ internal static class ServeCommand
         await using (app.ConfigureAwait(false))
         {
             await app.StartAsync().ConfigureAwait(false);
-            Console.WriteLine($"Switchyard {Endpoints.HealthEndpoints.Version} listening on {string.Join(", ", app.Urls)} — config: {config.Source}; providers: {string.Join(", ", config.Providers.Keys)}; routes: {config.Routes.Length}");
+            Banner.Write(config, app.Urls);
             await app.WaitForShutdownAsync().ConfigureAwait(false);
         }
         return 0;
