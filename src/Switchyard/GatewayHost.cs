@@ -27,7 +27,7 @@ internal static class GatewayHost
             o.TimestampFormat = "HH:mm:ss ";
             o.ColorBehavior = LoggerColorBehavior.Disabled;
         });
-        builder.Logging.SetMinimumLevel(minimumLevel);
+        builder.Logging.SetMinimumLevel(minimumLevel > config.Server.LogLevel ? minimumLevel : config.Server.LogLevel);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
 
         var services = builder.Services;
@@ -51,7 +51,7 @@ internal static class GatewayHost
         services.AddSingleton<Observability.PrometheusExporter>();
         services.AddSingleton<Observability.GatewayMetrics>();
         services.AddSingleton<Observability.HealthGauges>();
-        services.AddSingleton(new Observability.RequestLogOptions(config.Server.RequestLog));
+        services.AddSingleton(new Observability.RequestLogOptions(config.Server.RequestLog) { MaxBytes = config.Server.RequestLogMaxBytes, Bodies = config.Server.LogBodies });
         services.AddSingleton<Observability.RequestLog>();
         services.AddSingleton<Counting.TokenCountHandler>();
         services.AddMemoryCache(o => o.SizeLimit = 10_000);

@@ -67,6 +67,7 @@ internal static class ServeCommand
         {
             await app.StartAsync().ConfigureAwait(false);
             Banner.Write(config, app.Urls);
+            app.Services.GetRequiredService<Observability.RequestLog>().Event("start", $"Switchyard {Endpoints.HealthEndpoints.Version} on {string.Join(", ", app.Urls)}, config {config.Source}");
             await app.WaitForShutdownAsync().ConfigureAwait(false);
         }
         return 0;

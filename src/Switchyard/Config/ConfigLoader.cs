@@ -87,10 +87,24 @@ internal static partial class ConfigLoader
 
         private ServerOptions ReadServer(YamlNode node)
         {
-            var map = Map(node, "server", "max_request_body", "urls", "request_log");
+            var map = Map(node, "server", "max_request_body", "urls", "request_log", "request_log_max_size", "log_bodies", "log_level");
             var max = map.TryGetValue("max_request_body", out var m) ? Size(m, "server.max_request_body") : ServerOptions.DefaultMaxRequestBodyBytes;
             var log = map.TryGetValue("request_log", out var l) ? Scalar(l, "server.request_log") : Observability.RequestLogOptions.DefaultPath;
-            return new ServerOptions(max, map.TryGetValue("urls", out var u) ? Scalar(u, "server.urls") : null) { RequestLog = log is "off" or "" ? null : log };
+            var level = LogLevel.Information;
+            if (map.TryGetValue("log_level", out var ll))
+            {
+                var name = Scalar(ll, "server.log_level");
+                level = Enum.TryParse<LogLevel>(name, ignoreCase: true, out var parsed) && parsed != LogLevel.None
+                    ? parsed
+                    : throw Error(ll, "server.log_level", $"'{name}' is not a log level (trace, debug, information, warning, error, critical).");
+            }
+            return new ServerOptions(max, map.TryGetValue("urls", out var u) ? Scalar(u, "server.urls") : null)
+            {
+                RequestLog = log is "off" or "" ? null : log,
+                RequestLogMaxBytes = map.TryGetValue("request_log_max_size", out var rs) ? Size(rs, "server.request_log_max_size") : 64L * 1024 * 1024,
+                LogBodies = map.TryGetValue("log_bodies", out var lb) && Bool(lb, "server.log_bodies"),
+                LogLevel = level,
+            };
         }
 
         private AuthOptions ReadAuth(YamlNode node)

@@ -11,7 +11,7 @@ internal sealed record ReloadResult(bool Ok, string Message);
 /// in-flight requests finish on the snapshot they started with; key and provider health survive for entries that
 /// still exist (their state is keyed by provider name and key).
 /// </summary>
-internal sealed partial class ConfigReloader(ConfigHolder holder, ConfigSource source, ILogger<ConfigReloader> logger) : IHostedService, IDisposable
+internal sealed partial class ConfigReloader(ConfigHolder holder, ConfigSource source, Observability.RequestLog requestLog, ILogger<ConfigReloader> logger) : IHostedService, IDisposable
 {
     private static readonly TimeSpan Debounce = TimeSpan.FromMilliseconds(200);
     private readonly SemaphoreSlim _gate = new(1, 1);
@@ -36,11 +36,13 @@ internal sealed partial class ConfigReloader(ConfigHolder holder, ConfigSource s
             catch (ConfigException ex)
             {
                 LogRejected(logger, trigger, ex.Message);
+                requestLog.Event("reload_rejected", $"{trigger}: {ex.Message}");
                 return new ReloadResult(false, ex.Message);
             }
             var summary = Describe(holder.Current.Config, next);
             holder.Swap(next);
             LogReloaded(logger, trigger, summary);
+            requestLog.Event("reload", $"{trigger}: {summary}");
             return new ReloadResult(true, summary);
         }
         finally

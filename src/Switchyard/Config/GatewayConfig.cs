@@ -20,6 +20,12 @@ internal sealed record ServerOptions(long MaxRequestBodyBytes, string? Urls)
 {
     /// <summary>The JSON-lines request log; null = off.</summary>
     public string? RequestLog { get; init; } = Observability.RequestLogOptions.DefaultPath;
+    /// <summary>The request log rotates past this size (and at midnight UTC).</summary>
+    public long RequestLogMaxBytes { get; init; } = 64L * 1024 * 1024;
+    /// <summary>Include request bodies (secrets masked) in the request log: off unless asked for.</summary>
+    public bool LogBodies { get; init; }
+    /// <summary>Console log level: trace | debug | information | warning | error.</summary>
+    public LogLevel LogLevel { get; init; } = LogLevel.Information;
     public const long DefaultMaxRequestBodyBytes = 32L * 1024 * 1024;
 }
 

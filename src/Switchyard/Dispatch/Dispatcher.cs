@@ -15,7 +15,8 @@ namespace Switchyard.Dispatch;
 /// </summary>
 internal sealed class Dispatcher(
     HttpAttempt httpAttempt, MockAttempt mockAttempt, IKeyStateStore keyStates, IProviderHealthStore health,
-    KeySelectionStrategies keyStrategies, TargetSelectionStrategies targetStrategies, Observability.GatewayMetrics metrics, TimeProvider time, Random random)
+    KeySelectionStrategies keyStrategies, TargetSelectionStrategies targetStrategies, Observability.GatewayMetrics metrics, Observability.RequestLog requestLog,
+    TimeProvider time, Random random)
 {
     private readonly ConcurrentDictionary<string, SelectionCursor> _providerCursors = new(StringComparer.Ordinal);
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<RouteConfig, SelectionCursor> _routeCursors = [];
@@ -162,6 +163,8 @@ internal sealed class Dispatcher(
             var attemptStarted = time.GetTimestamp();
             var result = await httpAttempt.RunAsync(ctx, provider, candidate.Key, model, pick.Target.Patch).ConfigureAwait(false);
             ctx.UpstreamTime += time.GetElapsedTime(attemptStarted);
+            ctx.LastKey = candidate.Key.Masked;
+            ctx.LastTtfb = result.Ttfb ?? ctx.LastTtfb;
             if (result.Ttfb is { } ttfb)
             {
                 metrics.TimeToFirstByte.Record(ttfb.TotalSeconds, new KeyValuePair<string, object?>("provider", provider.Name));
@@ -172,7 +175,11 @@ internal sealed class Dispatcher(
                 result = result with { Status = AttemptStatus.Fail };
             }
             var finishedAt = time.GetUtcNow();
-            candidate.State.End(candidate.Key, KeyOutcomeOf(result), result.Error?.UpstreamStatus ?? (result.Status == AttemptStatus.Served ? 200 : null), result.Error?.RetryAfter, finishedAt);
+            var transition = candidate.State.End(candidate.Key, KeyOutcomeOf(result), result.Error?.UpstreamStatus ?? (result.Status == AttemptStatus.Served ? 200 : null), result.Error?.RetryAfter, finishedAt);
+            if (transition is not null)
+            {
+                requestLog.Event("key_" + transition, $"{provider.Name}/{candidate.Key.Masked}: {Describe(result)}");
+            }
             if (result.KeyExhaustedUntil is { } until)
             {
                 candidate.State.Exhausted(until);

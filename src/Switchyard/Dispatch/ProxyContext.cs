@@ -22,6 +22,8 @@ internal sealed class ProxyContext(HttpContext http, ClientProtocol client, Gate
     public CancellationToken Aborted => Http.RequestAborted;
     public int Attempts { get; set; }
     public string? LastProvider { get; set; }
+    public string? LastKey { get; set; }
+    public TimeSpan? LastTtfb { get; set; }
     /// <summary>Time spent inside upstream attempts (sending, waiting, relaying): the rest is the gateway's overhead.</summary>
     public TimeSpan UpstreamTime { get; set; }
     public List<string> Trail { get; } = [];

@@ -93,7 +93,15 @@ internal sealed partial class ProxyHandler(ConfigHolder config, Dispatcher dispa
         Record(client, route, ctx, http.Response.StatusCode, elapsed, result.Usage);
         // The request log line is formatted and written off the request's path; the console gets it only at Debug.
         requestLog.Write(new Observability.RequestLogEntry(time.GetUtcNow(), requestId, client.Wire, sniff.Model, http.Response.StatusCode, ctx.Attempts,
-            ctx.Trail, elapsed, result.Usage?.InputTokens ?? 0, result.Usage?.OutputTokens ?? 0));
+            ctx.Trail, elapsed, result.Usage?.InputTokens ?? 0, result.Usage?.OutputTokens ?? 0)
+        {
+            Route = route.Route.Model.Length > 0 ? route.Route.Model : route.MatchedBy,
+            Provider = ctx.LastProvider,
+            UpstreamModel = http.Response.Headers["x-switchyard-model"].ToString() is { Length: > 0 } m ? m : null,
+            Key = ctx.LastKey,
+            TtfbMs = ctx.LastTtfb?.TotalMilliseconds,
+            Body = requestLog.LogsBodies ? ClientWriter.Redact(System.Text.Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 64 * 1024)), snapshot.Secrets) : null,
+        });
         if (logger.IsEnabled(LogLevel.Debug))
         {
             var trail = string.Join("; ", ctx.Trail);

@@ -63,10 +63,13 @@ internal sealed class KeyState
         }
     }
 
-    public void End(UpstreamKey key, KeyOutcome outcome, int? status, TimeSpan? retryAfter, DateTimeOffset now)
+    /// <returns>"disabled", "cooled" or "recovered" when this outcome changed the key's state, else null.</returns>
+    public string? End(UpstreamKey key, KeyOutcome outcome, int? status, TimeSpan? retryAfter, DateTimeOffset now)
     {
         lock (_lock)
         {
+            var wasResting = _halfOpen || _disabledReason is not null;
+            var wasCooling = _cooldownUntil > now;
             _inFlight--;
             _trialInFlight = false;
             if (status is { } s)
@@ -78,7 +81,7 @@ internal sealed class KeyState
                 _successes++;
                 _consecutiveFailures = 0;
                 _halfOpen = false;
-                return;
+                return wasResting ? "recovered" : null;
             }
             _failures++;
             _lastFailureAt = now;
@@ -103,6 +106,7 @@ internal sealed class KeyState
                 _cooldownUntil = Max(_cooldownUntil, now + key.Cooldown);
                 _halfOpen = true;
             }
+            return outcome == KeyOutcome.AuthFailed ? "disabled" : !wasCooling && _cooldownUntil > now ? "cooled" : null;
         }
     }
 

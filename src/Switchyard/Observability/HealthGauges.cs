@@ -8,9 +8,10 @@ namespace Switchyard.Observability;
 /// <summary>Key and provider health as gauges, read from the state stores at scrape time.</summary>
 internal sealed class HealthGauges
 {
-    public HealthGauges(IMeterFactory meterFactory, ConfigHolder config, IKeyStateStore keys, IProviderHealthStore health, TimeProvider time)
+    public HealthGauges(IMeterFactory meterFactory, ConfigHolder config, IKeyStateStore keys, IProviderHealthStore health, RequestLog requestLog, TimeProvider time)
     {
         var meter = meterFactory.Create(GatewayMetrics.MeterName);
+        meter.CreateObservableCounter("switchyard_log_dropped_total", () => requestLog.Dropped, description: "Request-log lines dropped because the writer fell behind.");
         meter.CreateObservableGauge("switchyard_provider_available", () =>
             config.Current.Config.Providers.Values.Select(p => new Measurement<long>(health.Get(p.Name).IsAvailable(time.GetUtcNow()) ? 1 : 0, new KeyValuePair<string, object?>("provider", p.Name))),
             description: "1 when the provider takes requests, 0 while it cools down after failures.");

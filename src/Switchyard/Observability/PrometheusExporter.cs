@@ -28,7 +28,7 @@ internal sealed class PrometheusExporter : IDisposable
             {
                 return;
             }
-            if (instrument is ObservableGauge<long> or ObservableGauge<double>)
+            if (instrument.IsObservable)
             {
                 _observables[instrument] = 0;
             }
@@ -93,7 +93,8 @@ internal sealed class PrometheusExporter : IDisposable
     {
         private readonly ConcurrentDictionary<string, Cell> _cells = new(StringComparer.Ordinal);
         private readonly bool _histogram = instrument is Histogram<double> or Histogram<long>;
-        private readonly bool _gauge = instrument is ObservableGauge<long> or ObservableGauge<double>;
+        // Observed values are absolute (a gauge's level, an observable counter's running total): keep the last one.
+        private readonly bool _observed = instrument.IsObservable;
 
         public string Name { get; } = instrument.Name;
 
@@ -102,7 +103,7 @@ internal sealed class PrometheusExporter : IDisposable
             var cell = _cells.GetOrAdd(labels, static _ => new Cell());
             lock (cell)
             {
-                if (_gauge)
+                if (_observed)
                 {
                     cell.Sum = value;
                     return;
@@ -126,7 +127,9 @@ internal sealed class PrometheusExporter : IDisposable
 
         public void WriteTo(StringBuilder sb)
         {
-            var type = _histogram ? "histogram" : _gauge || instrument is UpDownCounter<long> or UpDownCounter<double> ? "gauge" : "counter";
+            var type = _histogram ? "histogram"
+                : instrument is ObservableGauge<long> or ObservableGauge<double> or UpDownCounter<long> or UpDownCounter<double> or ObservableUpDownCounter<long> ? "gauge"
+                : "counter";
             if (instrument.Description is { } help)
             {
                 sb.Append("# HELP ").Append(Name).Append(' ').Append(help.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal)).Append('\n');

@@ -1,35 +1,58 @@
 using System.Buffers;
+using System.Globalization;
 using System.Text.Json;
 using System.Threading.Channels;
 using Switchyard.Protocols.Canonical;
 
 namespace Switchyard.Observability;
 
-/// <summary>What one request did, captured on the hot path without formatting anything.</summary>
+/// <summary>One line of the log: a request (captured on the hot path without formatting anything) or a lifecycle event.</summary>
 internal readonly record struct RequestLogEntry(
     DateTimeOffset Timestamp, string RequestId, WireProtocol Protocol, string Model, int Status, int Attempts,
-    List<string> Trail, double LatencyMs, int InputTokens, int OutputTokens);
+    List<string> Trail, double LatencyMs, int InputTokens, int OutputTokens)
+{
+    public string? Route { get; init; }
+    public string? Provider { get; init; }
+    public string? UpstreamModel { get; init; }
+    public string? Key { get; init; }
+    public double? TtfbMs { get; init; }
+    /// <summary>The request body, only when <c>server.log_bodies</c> is on, secrets already masked.</summary>
+    public string? Body { get; init; }
+    /// <summary>Set for lifecycle events (start, reload, key_disabled, key_cooled, key_recovered…); then only Message matters.</summary>
+    public string? Event { get; init; }
+    public string? Message { get; init; }
 
-/// <summary>Where request log lines go: the JSON-lines file, or nowhere.</summary>
+    public static RequestLogEntry Lifecycle(DateTimeOffset at, string name, string message) =>
+        new(at, "", default, "", 0, 0, [], 0, 0, 0) { Event = name, Message = message };
+}
+
+/// <summary>Where log lines go (null: nowhere), when the file rotates, and whether request bodies are included.</summary>
 internal sealed record RequestLogOptions(string? Path)
 {
     public const string DefaultPath = "logs/switchyard.jsonl";
+    public long MaxBytes { get; init; } = 64L * 1024 * 1024;
+    public bool Bodies { get; init; }
 }
 
 /// <summary>
-/// One JSON line per request, written by a background task: the request only enqueues a struct into a bounded
-/// channel and never waits (a full channel drops the line and counts it). Lines are batched into a buffered file
-/// stream and flushed when the queue runs dry.
+/// One JSON line per request and per lifecycle event, written by a background task: the request only enqueues a
+/// struct into a bounded channel and never waits (a full channel drops the line and counts it in
+/// <see cref="Dropped"/> and in <c>switchyard_log_dropped_total</c>). Lines are batched into one write; the file
+/// rotates when it passes <c>MaxBytes</c> or the day changes (the old file keeps its name plus a timestamp).
 /// </summary>
 internal sealed partial class RequestLog : IAsyncDisposable
 {
     private readonly Channel<RequestLogEntry>? _channel;
     private readonly Task? _writer;
+    private readonly RequestLogOptions _options;
+    private readonly TimeProvider _time;
     private readonly ILogger<RequestLog> _logger;
     private long _dropped;
 
-    public RequestLog(RequestLogOptions options, ILogger<RequestLog> logger)
+    public RequestLog(RequestLogOptions options, TimeProvider time, ILogger<RequestLog> logger)
     {
+        _options = options;
+        _time = time;
         _logger = logger;
         if (string.IsNullOrEmpty(options.Path))
         {
@@ -42,7 +65,7 @@ internal sealed partial class RequestLog : IAsyncDisposable
     /// <summary>Lines that could not be queued because the writer fell behind.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
-    public bool Enabled => _channel is not null;
+    public bool LogsBodies => _channel is not null && _options.Bodies;
 
     public void Write(in RequestLogEntry entry)
     {
@@ -52,12 +75,17 @@ internal sealed partial class RequestLog : IAsyncDisposable
         }
     }
 
+    public void Event(string name, string message) => Write(RequestLogEntry.Lifecycle(_time.GetUtcNow(), name, message));
+
     private async Task WriteLoopAsync(string path)
     {
+        FileStream? file = null;
         try
         {
-            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
-            await using var file = new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, bufferSize: 1, useAsync: false);
+            var full = System.IO.Path.GetFullPath(path);
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(full)!);
+            file = Open(full);
+            var day = _time.GetUtcNow().Date;
             // Lines are formatted into memory and written in one call per batch: one syscall for many requests.
             var batch = new ArrayBufferWriter<byte>(64 * 1024);
             using var json = new Utf8JsonWriter(batch, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
@@ -71,6 +99,12 @@ internal sealed partial class RequestLog : IAsyncDisposable
                     json.Reset();
                     batch.Write("\n"u8);
                 }
+                var now = _time.GetUtcNow();
+                if (file.Length > 0 && (file.Length + batch.WrittenCount > _options.MaxBytes || now.Date != day))
+                {
+                    file = Rotate(file, full, now);
+                    day = now.Date;
+                }
                 file.Write(batch.WrittenSpan);
                 batch.Clear();
             }
@@ -79,15 +113,45 @@ internal sealed partial class RequestLog : IAsyncDisposable
         {
             LogWriterFailed(_logger, path, ex.Message);
         }
+        finally
+        {
+            file?.Dispose();
+        }
+    }
+
+    private static FileStream Open(string path) => new(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, bufferSize: 1, useAsync: false);
+
+    private static FileStream Rotate(FileStream file, string path, DateTimeOffset now)
+    {
+        file.Dispose();
+        var stamp = now.ToString("yyyyMMdd-HHmmss", CultureInfo.InvariantCulture);
+        var target = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(path)!, $"{System.IO.Path.GetFileNameWithoutExtension(path)}-{stamp}{System.IO.Path.GetExtension(path)}");
+        for (var n = 1; File.Exists(target); n++)
+        {
+            target = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(path)!, $"{System.IO.Path.GetFileNameWithoutExtension(path)}-{stamp}-{n}{System.IO.Path.GetExtension(path)}");
+        }
+        File.Move(path, target);
+        return Open(path);
     }
 
     private static void WriteLine(Utf8JsonWriter w, in RequestLogEntry e)
     {
         w.WriteStartObject();
         w.WriteString("ts", e.Timestamp);
+        if (e.Event is not null)
+        {
+            w.WriteString("event", e.Event);
+            w.WriteString("message", e.Message);
+            w.WriteEndObject();
+            return;
+        }
         w.WriteString("request_id", e.RequestId);
         w.WriteString("protocol", e.Protocol.ToString().ToLowerInvariant());
         w.WriteString("model", e.Model);
+        w.WriteString("route", e.Route);
+        w.WriteString("provider", e.Provider);
+        w.WriteString("upstream_model", e.UpstreamModel);
+        w.WriteString("key", e.Key);
         w.WriteNumber("status", e.Status);
         w.WriteNumber("attempts", e.Attempts);
         w.WriteStartArray("trail");
@@ -97,8 +161,20 @@ internal sealed partial class RequestLog : IAsyncDisposable
         }
         w.WriteEndArray();
         w.WriteNumber("latency_ms", Math.Round(e.LatencyMs, 2));
+        if (e.TtfbMs is { } ttfb)
+        {
+            w.WriteNumber("ttfb_ms", Math.Round(ttfb, 2));
+        }
+        else
+        {
+            w.WriteNull("ttfb_ms");
+        }
         w.WriteNumber("input_tokens", e.InputTokens);
         w.WriteNumber("output_tokens", e.OutputTokens);
+        if (e.Body is not null)
+        {
+            w.WriteString("body", e.Body);
+        }
         w.WriteEndObject();
     }
 

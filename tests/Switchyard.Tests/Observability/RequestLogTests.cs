@@ -39,11 +39,66 @@ public sealed class RequestLogTests
         Assert.Equal(200, first["status"]!.GetValue<int>());
         Assert.Equal(1, first["attempts"]!.GetValue<int>());
         Assert.Equal("route exact (failover)", first["trail"]![0]!.GetValue<string>());
+        Assert.Equal("m", first["route"]!.GetValue<string>());
+        Assert.Equal("oa", first["provider"]!.GetValue<string>());
+        Assert.Equal("m", first["upstream_model"]!.GetValue<string>());
+        Assert.Equal("sk-u…5678", first["key"]!.GetValue<string>());
+        Assert.True(first["ttfb_ms"]!.GetValue<double>() > 0);
+        Assert.Null(first["body"]); // bodies only when asked for
         Assert.StartsWith("oa/", first["trail"]![1]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.Equal(19, first["input_tokens"]!.GetValue<int>());
         Assert.True(first["latency_ms"]!.GetValue<double>() > 0);
         Assert.DoesNotContain("sk-upstream-secret-5678", text, StringComparison.Ordinal);
         Assert.DoesNotContain("sk-sy-gateway-secret-1234", text, StringComparison.Ordinal);
         Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
+    }
+
+    [Fact]
+    public async Task Lifecycle_events_bodies_on_request_and_rotation_by_size()
+    {
+        var dir = Directory.CreateTempSubdirectory("sy-log2").FullName;
+        var path = Path.Combine(dir, "gw.jsonl");
+        var configPath = Path.Combine(dir, "switchyard.yaml");
+        await using var fake = await FakeUpstream.StartAsync((ctx, req) => req.Header("authorization") == "Bearer sk-revoked-secret-0001"
+            ? FakeUpstream.Json("""{"error":{"message":"bad key sk-revoked-secret-0001","type":"invalid_request_error","param":null,"code":"invalid_api_key"}}""", 401)(ctx, req)
+            : FakeUpstream.Json(Wire.OpenAI.TextResponse)(ctx, req));
+        await File.WriteAllTextAsync(configPath, $$"""
+            server:
+              request_log: {{path}}
+              request_log_max_size: 4KB
+              log_bodies: true
+            auth:
+              keys: [sk-sy-gateway-secret-1234]
+            providers:
+              - {name: oa, type: openai, base_url: "{{fake.Url}}/v1", keys: [sk-revoked-secret-0001, sk-working-secret-0002]}
+            routes:
+              - {model: m, targets: [{provider: oa}]}
+            """);
+        var gw = await Gateway.StartFromFileAsync(configPath);
+        await using (gw)
+        {
+            for (var i = 0; i < 30; i++)
+            {
+                // The body mentions a secret on purpose: it must be masked in the log.
+                using var resp = await gw.PostJsonAsync("/v1/chat/completions", """{"model":"m","messages":[{"role":"user","content":"my key is sk-working-secret-0002"}]}""", ("authorization", "Bearer sk-sy-gateway-secret-1234"));
+                Assert.Equal(System.Net.HttpStatusCode.OK, resp.StatusCode);
+                await Task.Delay(5);
+            }
+            using var reload = await gw.Client.PostAsync("/providers/reload", null);
+        }
+        var files = Directory.GetFiles(dir, "gw*.jsonl");
+        Assert.True(files.Length >= 2, "the log rotated past 4 KB");
+        Assert.All(files, f => Assert.True(new FileInfo(f).Length <= 8 * 1024));
+        var text = string.Concat(files.Select(File.ReadAllText));
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
+        Assert.Equal(30, lines.Count(l => l["request_id"] is not null));
+        Assert.Contains(lines, l => l["event"]?.GetValue<string>() == "key_disabled" && l["message"]!.GetValue<string>().Contains("sk-r…0001", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l["event"]?.GetValue<string>() == "reload");
+        Assert.Contains(lines, l => l["body"]?.GetValue<string>().Contains("sk-w…0002", StringComparison.Ordinal) == true);
+        foreach (var secret in new[] { "sk-revoked-secret-0001", "sk-working-secret-0002", "sk-sy-gateway-secret-1234" })
+        {
+            Assert.DoesNotContain(secret, text, StringComparison.Ordinal);
+        }
+        Directory.Delete(dir, recursive: true);
     }
 }
