@@ -86,6 +86,10 @@ internal sealed class Dispatcher(
                 return result.Value;
             }
             failures.Add((provider.Name, result.Value.Error!));
+            if (remaining.Count > 0 && ctx.Attempts < attemptsAllowed)
+            {
+                metrics.Failovers.Add(1, new KeyValuePair<string, object?>("from", provider.Name));
+            }
             if (policy.Deadline is { } d && time.GetUtcNow() - startedAt >= d)
             {
                 ctx.Trail.Add("deadline reached");

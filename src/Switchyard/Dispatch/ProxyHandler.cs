@@ -80,7 +80,22 @@ internal sealed partial class ProxyHandler(ConfigHolder config, Dispatcher dispa
 
         var ctx = new ProxyContext(http, client, snapshot, requestId, body, sniff, forceStream, time.GetUtcNow().ToUnixTimeSeconds());
         ctx.Trail.Add($"route {route.MatchedBy} ({route.Route.Strategy})");
-        var result = await dispatcher.DispatchAsync(ctx, route).ConfigureAwait(false);
+        if (ctx.Stream)
+        {
+            metrics.InFlightStreams.Add(1);
+        }
+        AttemptResult result;
+        try
+        {
+            result = await dispatcher.DispatchAsync(ctx, route).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (ctx.Stream)
+            {
+                metrics.InFlightStreams.Add(-1);
+            }
+        }
         if (result.Status is not (AttemptStatus.Served or AttemptStatus.ClientGone))
         {
             if (ctx.LastProvider is { } tried)

@@ -16,6 +16,8 @@ internal sealed class GatewayMetrics
         Tokens = meter.CreateCounter<long>("switchyard_tokens_total", description: "Tokens reported by upstreams, by kind (input, output, cached).");
         Retries = meter.CreateCounter<long>("switchyard_retries_total", description: "Attempts beyond the first, by reason.");
         InFlight = meter.CreateUpDownCounter<long>("switchyard_in_flight_requests", description: "Requests being served now.");
+        InFlightStreams = meter.CreateUpDownCounter<long>("switchyard_in_flight_streams", description: "Streams being relayed to clients now.");
+        Failovers = meter.CreateCounter<long>("switchyard_failovers_total", description: "Times a request moved on to another target, by the provider it left.");
         Overhead = meter.CreateHistogram<double>("switchyard_gateway_overhead_seconds", "s", "Time spent in the gateway itself: total time minus time waiting on upstreams.");
     }
 
@@ -25,5 +27,7 @@ internal sealed class GatewayMetrics
     public Counter<long> Tokens { get; }
     public Counter<long> Retries { get; }
     public UpDownCounter<long> InFlight { get; }
+    public UpDownCounter<long> InFlightStreams { get; }
+    public Counter<long> Failovers { get; }
     public Histogram<double> Overhead { get; }
 }

@@ -120,6 +120,8 @@ public sealed class KeyPoolFunctionalTests
             default: Assert.Equal("UNAVAILABLE", json["error"]!["status"]!.GetValue<string>()); break;
         }
         Assert.Equal("2", resp.Headers.GetValues("x-switchyard-attempts").Single());
+        var metrics = await gw.Client.GetStringAsync("/metrics");
+        Assert.Contains("switchyard_failovers_total{from=\"alpha\"} 1", metrics, StringComparison.Ordinal);
     }
 
     [Fact]

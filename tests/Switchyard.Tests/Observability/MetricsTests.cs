@@ -97,6 +97,10 @@ public sealed partial class MetricsTests
         Assert.Equal(1, Sum("switchyard_retries_total")); // the limited key answered 429 once, then rested
         Assert.Equal(6 * 19, Sum("switchyard_tokens_total", l => l["kind"] == "input" && l["provider"] == "oa"));
         Assert.Equal(0, Sum("switchyard_in_flight_requests"));
+        Assert.Equal(0, Sum("switchyard_in_flight_streams"));
+        Assert.Equal("gauge", types["switchyard_in_flight_streams"]);
+        Assert.Equal(0, Sum("switchyard_failovers_total")); // one target per route here
+        Assert.Equal(0, Sum("switchyard_log_dropped_total"));
         Assert.Equal(1, Sum("switchyard_keys_available", l => l["provider"] == "oa"));
         Assert.Equal(1, Sum("switchyard_provider_available", l => l["provider"] == "oa"));
 
