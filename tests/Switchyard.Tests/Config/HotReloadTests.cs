@@ -33,6 +33,7 @@ public sealed class HotReloadTests : IAsyncLifetime
         providers:
           - {name: alpha, type: openai, base_url: "{{_a.Url}}/v1", keys: [k-a{{(extraKey ? ", k-a2" : "")}}]}
           - {name: beta, type: anthropic, base_url: "{{_b.Url}}", keys: [k-b]}
+        {{(version % 4 == 1 ? "  - {name: gamma, type: mock}" : "")}}
         routes:
           - {model: m, targets: [{provider: {{target}}}]}
         """;
