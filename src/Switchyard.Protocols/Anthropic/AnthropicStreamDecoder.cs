@@ -20,14 +20,9 @@ public sealed class AnthropicStreamDecoder : IStreamDecoder
         {
             return;
         }
-        JsonDocument doc;
-        try
+        if (sse.ParseJson() is not { } doc)
         {
-            doc = JsonDocument.Parse(sse.Data);
-        }
-        catch (JsonException)
-        {
-            return;
+            return; // not JSON (P35): skip
         }
         using (doc)
         {

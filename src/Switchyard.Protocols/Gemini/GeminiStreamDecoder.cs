@@ -27,14 +27,9 @@ public sealed class GeminiStreamDecoder : IStreamDecoder
         {
             return;
         }
-        JsonDocument doc;
-        try
+        if (sse.ParseJson() is not { } doc)
         {
-            doc = JsonDocument.Parse(sse.Data);
-        }
-        catch (JsonException)
-        {
-            return;
+            return; // not JSON (P35): skip
         }
         using (doc)
         {

@@ -30,14 +30,9 @@ public sealed class OpenAIStreamDecoder : IStreamDecoder
             Finish(output);
             return;
         }
-        JsonDocument doc;
-        try
+        if (sse.ParseJson() is not { } doc)
         {
-            doc = JsonDocument.Parse(sse.Data);
-        }
-        catch (JsonException)
-        {
-            return; // not a chunk (P35): skip
+            return; // not JSON (P35): skip
         }
         using (doc)
         {
