@@ -18,25 +18,12 @@ internal static class ProvidersEndpoints
     public static IEndpointRouteBuilder MapProvidersApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/providers", (HttpContext http, ConfigHolder config, IKeyStateStore keys, IProviderHealthStore health, TimeProvider time) =>
-            AdminAsync(http, config, () => ListAsync(http, config.Current, keys, health, time.GetUtcNow())));
+            AdminGuard.RunAsync(http, config, () => ListAsync(http, config.Current, keys, health, time.GetUtcNow())));
         app.MapPost("/providers/reload", (HttpContext http, ConfigHolder config, ConfigReloader reloader) =>
-            AdminAsync(http, config, () => ReloadAsync(http, reloader)));
+            AdminGuard.RunAsync(http, config, () => ReloadAsync(http, reloader)));
         app.MapPost("/providers/{name}/keys/{index:int}/enable", (HttpContext http, string name, int index, ConfigHolder config, IKeyStateStore keys) =>
-            AdminAsync(http, config, () => EnableAsync(http, config.Current, keys, name, index)));
+            AdminGuard.RunAsync(http, config, () => EnableAsync(http, config.Current, keys, name, index)));
         return app;
-    }
-
-    private static Task AdminAsync(HttpContext http, ConfigHolder config, Func<Task> next)
-    {
-        var snapshot = config.Current;
-        if (!GatewayAuth.IsAdmin(http, snapshot.Config.Auth))
-        {
-            var error = snapshot.Config.Auth.AdminKey is null
-                ? new GatewayError(ErrorKind.Permission, "Admin endpoints answer loopback callers only when no auth.admin_key is configured.")
-                : new GatewayError(ErrorKind.Authentication, "Invalid or missing admin key.");
-            return ClientWriter.WriteErrorAsync(http, ClientProtocol.OpenAI, error, "req_admin", snapshot.Secrets);
-        }
-        return next();
     }
 
     private static Task ListAsync(HttpContext http, GatewaySnapshot snapshot, IKeyStateStore keys, IProviderHealthStore health, DateTimeOffset now) =>

@@ -3,7 +3,6 @@ using Switchyard.Dispatch;
 using Switchyard.Endpoints;
 using Switchyard.Protocols.Canonical;
 using Switchyard.Routing;
-using Switchyard.Tenancy;
 
 namespace Switchyard.Admin;
 
@@ -12,7 +11,7 @@ internal static class RoutesEndpoints
 {
     public static IEndpointRouteBuilder MapRoutesApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/admin/routes", (HttpContext http, ConfigHolder config) => Guard(http, config, () => ModelEndpoints.WriteJsonAsync(http, w =>
+        app.MapGet("/admin/routes", (HttpContext http, ConfigHolder config) => AdminGuard.RunAsync(http, config, () => ModelEndpoints.WriteJsonAsync(http, w =>
         {
             w.WriteStartObject();
             w.WriteString("config", config.Current.Config.Source);
@@ -52,7 +51,7 @@ internal static class RoutesEndpoints
             w.WriteEndArray();
             w.WriteEndObject();
         })));
-        app.MapGet("/admin/routes/resolve", (HttpContext http, string model, ConfigHolder config) => Guard(http, config, async () =>
+        app.MapGet("/admin/routes/resolve", (HttpContext http, string model, ConfigHolder config) => AdminGuard.RunAsync(http, config, async () =>
         {
             var snapshot = config.Current;
             if (snapshot.Routes.Resolve(model) is not { } route)
@@ -81,9 +80,4 @@ internal static class RoutesEndpoints
         }));
         return app;
     }
-
-    private static Task Guard(HttpContext http, ConfigHolder config, Func<Task> next) =>
-        GatewayAuth.IsAdmin(http, config.Current.Config.Auth)
-            ? next()
-            : ClientWriter.WriteErrorAsync(http, ClientProtocol.OpenAI, new GatewayError(ErrorKind.Permission, "Admin endpoints need the admin key (or a loopback caller when none is set)."), "req_admin", config.Current.Secrets);
 }

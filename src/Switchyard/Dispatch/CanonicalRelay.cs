@@ -7,14 +7,14 @@ namespace Switchyard.Dispatch;
 /// <summary>Writes a canonical answer — a whole response or a stream of events — in the client's protocol.</summary>
 internal static class CanonicalRelay
 {
-    public static async Task<AttemptResult> WriteResponseAsync(ProxyContext ctx, ChatResponse response, string provider, string model)
+    public static async Task<AttemptResult> WriteResponseAsync(ProxyContext ctx, ChatResponse response)
     {
         if (response.Created == 0)
         {
             response.Created = ctx.Created; // Anthropic answers carry no timestamp; OpenAI clients expect one
         }
         var body = ctx.Client.EncodeResponse(response);
-        ClientWriter.SetServedBy(ctx, provider, model);
+        ClientWriter.SetDispatchHeaders(ctx, served: true);
         var http = ctx.Http.Response;
         http.StatusCode = 200;
         http.ContentType = "application/json";
@@ -34,7 +34,7 @@ internal static class CanonicalRelay
     /// Relays events as they arrive, flushing each. The first event is looked at before anything is sent:
     /// an error there is still retryable (P22); after it, failures become the client's in-stream error.
     /// </summary>
-    public static async Task<AttemptResult> RelayStreamAsync(ProxyContext ctx, IAsyncEnumerable<StreamEvent> events, string provider, string model)
+    public static async Task<AttemptResult> RelayStreamAsync(ProxyContext ctx, IAsyncEnumerable<StreamEvent> events, string provider)
     {
         var ct = ctx.Aborted;
         await using var e = events.GetAsyncEnumerator(ct);
@@ -63,7 +63,7 @@ internal static class CanonicalRelay
             return AttemptResult.FromError(early.Error);
         }
 
-        ClientWriter.SetServedBy(ctx, provider, model);
+        ClientWriter.SetDispatchHeaders(ctx, served: true);
         ClientWriter.StartStream(ctx);
         using var encoder = ctx.Client.CreateStreamEncoder(ctx.Canonical(), ctx.Created, ctx.Http.Request);
         var output = ctx.Http.Response.BodyWriter;

@@ -26,19 +26,18 @@ internal static class ClientWriter
         return response.Body.WriteAsync(body, http.RequestAborted).AsTask();
     }
 
-    public static void SetServedBy(ProxyContext ctx, string provider, string model)
+    /// <summary>
+    /// <c>x-switchyard-provider</c> and <c>x-switchyard-attempts</c> on every answer after dispatch, and
+    /// <c>x-switchyard-model</c> when a provider served it.
+    /// </summary>
+    public static void SetDispatchHeaders(ProxyContext ctx, bool served)
     {
         var headers = ctx.Http.Response.Headers;
-        headers["x-switchyard-provider"] = HeaderSafe(provider);
-        headers["x-switchyard-model"] = HeaderSafe(model);
-        headers["x-switchyard-attempts"] = ctx.Attempts.ToString(CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>On a failed request: which provider was tried last, and how many attempts were made.</summary>
-    public static void SetTried(ProxyContext ctx, string provider)
-    {
-        var headers = ctx.Http.Response.Headers;
-        headers["x-switchyard-provider"] = HeaderSafe(provider);
+        headers["x-switchyard-provider"] = HeaderSafe(ctx.LastProvider ?? "");
+        if (served)
+        {
+            headers["x-switchyard-model"] = HeaderSafe(ctx.LastModel ?? "");
+        }
         headers["x-switchyard-attempts"] = ctx.Attempts.ToString(CultureInfo.InvariantCulture);
     }
 

@@ -72,6 +72,7 @@ internal sealed class Dispatcher(
             var provider = ctx.Snapshot.Config.Providers[pick.Target.Provider];
             var model = route.UpstreamModel(pick.Target, provider);
             ctx.LastProvider = provider.Name;
+            ctx.LastModel = model;
 
             var result = provider.Kind == ProviderKind.Mock
                 ? await TryMockAsync(ctx, provider, pick, model).ConfigureAwait(false)

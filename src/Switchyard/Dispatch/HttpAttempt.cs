@@ -77,12 +77,12 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time)
 
         using (response)
         {
-            var result = await RelayAsync(ctx, codec, provider, upstreamModel, passthrough, response, streaming, timeouts.Token).ConfigureAwait(false);
+            var result = await RelayAsync(ctx, codec, provider, passthrough, response, streaming, timeouts.Token).ConfigureAwait(false);
             return result with { Ttfb = ttfb, KeyExhaustedUntil = RateLimitHeaders.ExhaustedUntil(response, time.GetUtcNow()) };
         }
     }
 
-    private async Task<AttemptResult> RelayAsync(ProxyContext ctx, UpstreamCodec codec, ProviderConfig provider, string upstreamModel, bool passthrough,
+    private async Task<AttemptResult> RelayAsync(ProxyContext ctx, UpstreamCodec codec, ProviderConfig provider, bool passthrough,
         HttpResponseMessage response, bool streaming, CancellationToken wholeBody)
     {
         var raw = await response.Content.ReadAsStreamAsync(ctx.Aborted).ConfigureAwait(false);
@@ -92,8 +92,8 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time)
             await using (body.ConfigureAwait(false))
             {
                 return passthrough
-                    ? await RelayBytesAsync(ctx, codec, provider, upstreamModel, response, body).ConfigureAwait(false)
-                    : await CanonicalRelay.RelayStreamAsync(ctx, StreamDecoding.DecodeAsync(body, codec.CreateStreamDecoder(), ctx.Aborted), provider.Name, upstreamModel).ConfigureAwait(false);
+                    ? await RelayBytesAsync(ctx, codec, provider, response, body).ConfigureAwait(false)
+                    : await CanonicalRelay.RelayStreamAsync(ctx, StreamDecoding.DecodeAsync(body, codec.CreateStreamDecoder(), ctx.Aborted), provider.Name).ConfigureAwait(false);
             }
         }
         await using (raw.ConfigureAwait(false))
@@ -121,7 +121,7 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time)
             }
             if (passthrough)
             {
-                return await WriteBytesAsync(ctx, codec, provider, upstreamModel, response, bytes).ConfigureAwait(false);
+                return await WriteBytesAsync(ctx, codec, response, bytes).ConfigureAwait(false);
             }
             ChatResponse decoded;
             try
@@ -132,7 +132,7 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time)
             {
                 return AttemptResult.FromError(new GatewayError(ErrorKind.Internal, $"Provider '{provider.Name}' returned a response that could not be read."));
             }
-            return await CanonicalRelay.WriteResponseAsync(ctx, decoded, provider.Name, upstreamModel).ConfigureAwait(false);
+            return await CanonicalRelay.WriteResponseAsync(ctx, decoded).ConfigureAwait(false);
         }
     }
 
@@ -180,11 +180,11 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time)
         return null;
     }
 
-    private static async Task<AttemptResult> WriteBytesAsync(ProxyContext ctx, UpstreamCodec codec, ProviderConfig provider, string model, HttpResponseMessage upstream, byte[] bytes)
+    private static async Task<AttemptResult> WriteBytesAsync(ProxyContext ctx, UpstreamCodec codec, HttpResponseMessage upstream, byte[] bytes)
     {
         var sniffer = new UsageSniffer(codec.Wire);
         sniffer.ReadWholeBody(bytes);
-        ClientWriter.SetServedBy(ctx, provider.Name, model);
+        ClientWriter.SetDispatchHeaders(ctx, served: true);
         var response = ctx.Http.Response;
         response.StatusCode = (int)upstream.StatusCode;
         response.ContentType = upstream.Content.Headers.ContentType?.ToString() ?? "application/json";
@@ -200,10 +200,10 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time)
         return AttemptResult.Served(sniffer.Usage);
     }
 
-    private static async Task<AttemptResult> RelayBytesAsync(ProxyContext ctx, UpstreamCodec codec, ProviderConfig provider, string model, HttpResponseMessage upstream, Stream body)
+    private static async Task<AttemptResult> RelayBytesAsync(ProxyContext ctx, UpstreamCodec codec, ProviderConfig provider, HttpResponseMessage upstream, Stream body)
     {
         var sniffer = new UsageSniffer(codec.Wire);
-        ClientWriter.SetServedBy(ctx, provider.Name, model);
+        ClientWriter.SetDispatchHeaders(ctx, served: true);
         ClientWriter.StartStream(ctx);
         if (upstream.Content.Headers.ContentType is { } ct)
         {

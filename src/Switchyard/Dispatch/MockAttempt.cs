@@ -32,9 +32,9 @@ internal sealed class MockAttempt(MockProvider mock)
             case MockOutcome.Failure f:
                 return AttemptResult.FromError(f.Error);
             case MockOutcome.Reply r:
-                return await CanonicalRelay.WriteResponseAsync(ctx, r.Response, provider.Name, upstreamModel).ConfigureAwait(false);
+                return await CanonicalRelay.WriteResponseAsync(ctx, r.Response).ConfigureAwait(false);
             case MockOutcome.Stream s:
-                return await CanonicalRelay.RelayStreamAsync(ctx, s.Events, provider.Name, upstreamModel).ConfigureAwait(false);
+                return await CanonicalRelay.RelayStreamAsync(ctx, s.Events, provider.Name).ConfigureAwait(false);
             default:
                 ctx.Http.Abort();
                 return AttemptResult.Gone;

@@ -21,7 +21,9 @@ internal sealed class ProxyContext(HttpContext http, ClientProtocol client, Gate
     public bool Stream => ForceStream || Sniff.Stream;
     public CancellationToken Aborted => Http.RequestAborted;
     public int Attempts { get; set; }
+    /// <summary>The provider and upstream model of the latest attempt (the ones that served, when one did).</summary>
     public string? LastProvider { get; set; }
+    public string? LastModel { get; set; }
     public string? LastKey { get; set; }
     public TimeSpan? LastTtfb { get; set; }
     /// <summary>Time spent inside upstream attempts (sending, waiting, relaying): the rest is the gateway's overhead.</summary>

@@ -98,9 +98,9 @@ internal sealed partial class ProxyHandler(ConfigHolder config, Dispatcher dispa
         }
         if (result.Status is not (AttemptStatus.Served or AttemptStatus.ClientGone))
         {
-            if (ctx.LastProvider is { } tried)
+            if (ctx.LastProvider is not null)
             {
-                ClientWriter.SetTried(ctx, tried);
+                ClientWriter.SetDispatchHeaders(ctx, served: false);
             }
             await ClientWriter.WriteErrorAsync(http, client, result.Error ?? new GatewayError(ErrorKind.Unavailable, "No provider could serve the request."), requestId, snapshot.Secrets).ConfigureAwait(false);
         }
@@ -112,7 +112,7 @@ internal sealed partial class ProxyHandler(ConfigHolder config, Dispatcher dispa
         {
             Route = route.Route.Model.Length > 0 ? route.Route.Model : route.MatchedBy,
             Provider = ctx.LastProvider,
-            UpstreamModel = http.Response.Headers["x-switchyard-model"].ToString() is { Length: > 0 } m ? m : null,
+            UpstreamModel = ctx.LastModel,
             Key = ctx.LastKey,
             TtfbMs = ctx.LastTtfb?.TotalMilliseconds,
             Body = requestLog.LogsBodies ? ClientWriter.Redact(System.Text.Encoding.UTF8.GetString(body, 0, Math.Min(body.Length, 64 * 1024)), snapshot.Secrets) : null,
@@ -135,7 +135,7 @@ internal sealed partial class ProxyHandler(ConfigHolder config, Dispatcher dispa
     {
         var protocol = new KeyValuePair<string, object?>("protocol", client.Wire.ToString().ToLowerInvariant());
         var provider = new KeyValuePair<string, object?>("provider", ctx.LastProvider ?? "none");
-        var model = new KeyValuePair<string, object?>("model", ctx.Http.Response.Headers["x-switchyard-model"].ToString());
+        var model = new KeyValuePair<string, object?>("model", ctx.LastModel ?? "");
         var statusTag = new KeyValuePair<string, object?>("status", status);
         metrics.Requests.Add(1, protocol, new KeyValuePair<string, object?>("route", route.Route.Model.Length > 0 ? route.Route.Model : route.MatchedBy), provider, model, statusTag);
         metrics.Duration.Record(elapsedMs / 1000, protocol, provider, statusTag);

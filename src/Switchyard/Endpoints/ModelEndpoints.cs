@@ -14,10 +14,10 @@ internal static class ModelEndpoints
 {
     public static IEndpointRouteBuilder MapModelApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/models", (HttpContext http, ConfigHolder config) => ListAsync(http, config.Current));
-        app.MapGet("/v1/models/{**id}", (HttpContext http, string id, ConfigHolder config) => GetAsync(http, id, config.Current));
-        app.MapGet("/v1beta/models", (HttpContext http, ConfigHolder config) => GeminiListAsync(http, config.Current));
-        app.MapGet("/v1beta/models/{**id}", (HttpContext http, string id, ConfigHolder config) => GeminiGetAsync(http, id, config.Current));
+        app.MapGet("/v1/models", (HttpContext http, ConfigHolder config) => Authorized(http, config.Current, ProtocolOf(http), () => ListAsync(http, config.Current)));
+        app.MapGet("/v1/models/{**id}", (HttpContext http, string id, ConfigHolder config) => Authorized(http, config.Current, ProtocolOf(http), () => GetAsync(http, id, config.Current)));
+        app.MapGet("/v1beta/models", (HttpContext http, ConfigHolder config) => Authorized(http, config.Current, ClientProtocol.Gemini, () => GeminiListAsync(http, config.Current)));
+        app.MapGet("/v1beta/models/{**id}", (HttpContext http, string id, ConfigHolder config) => Authorized(http, config.Current, ClientProtocol.Gemini, () => GeminiGetAsync(http, id, config.Current)));
         return app;
     }
 
@@ -25,13 +25,14 @@ internal static class ModelEndpoints
 
     private static ClientProtocol ProtocolOf(HttpContext http) => IsAnthropic(http) ? ClientProtocol.Anthropic : ClientProtocol.OpenAI;
 
+    /// <summary>Model lists need a gateway key like everything else; refusals come in the caller's protocol.</summary>
+    private static Task Authorized(HttpContext http, GatewaySnapshot snapshot, ClientProtocol protocol, Func<Task> next) =>
+        GatewayAuth.IsAuthorized(http, snapshot.Config.Auth)
+            ? next()
+            : ClientWriter.WriteErrorAsync(http, protocol, new GatewayError(ErrorKind.Authentication, "Invalid or missing gateway API key."), "req_models", snapshot.Secrets);
+
     private static async Task ListAsync(HttpContext http, GatewaySnapshot snapshot)
     {
-        if (!GatewayAuth.IsAuthorized(http, snapshot.Config.Auth))
-        {
-            await ClientWriter.WriteErrorAsync(http, ProtocolOf(http), new GatewayError(ErrorKind.Authentication, "Invalid or missing gateway API key."), "req_models", snapshot.Secrets);
-            return;
-        }
         var models = snapshot.Routes.ExactModels.Order(StringComparer.Ordinal).ToList();
         var anthropic = IsAnthropic(http);
         await WriteJsonAsync(http, w =>
@@ -60,11 +61,6 @@ internal static class ModelEndpoints
     private static async Task GetAsync(HttpContext http, string id, GatewaySnapshot snapshot)
     {
         var protocol = ProtocolOf(http);
-        if (!GatewayAuth.IsAuthorized(http, snapshot.Config.Auth))
-        {
-            await ClientWriter.WriteErrorAsync(http, protocol, new GatewayError(ErrorKind.Authentication, "Invalid or missing gateway API key."), "req_models", snapshot.Secrets);
-            return;
-        }
         if (snapshot.Routes.Resolve(id) is null)
         {
             await ClientWriter.WriteErrorAsync(http, protocol, new GatewayError(ErrorKind.NotFound, $"The model '{id}' does not exist.") { Param = "model" }, "req_models", snapshot.Secrets);
@@ -75,11 +71,6 @@ internal static class ModelEndpoints
 
     private static async Task GeminiListAsync(HttpContext http, GatewaySnapshot snapshot)
     {
-        if (!GatewayAuth.IsAuthorized(http, snapshot.Config.Auth))
-        {
-            await ClientWriter.WriteErrorAsync(http, ClientProtocol.Gemini, new GatewayError(ErrorKind.Authentication, "API key not valid. Please pass a valid API key."), "req_models", snapshot.Secrets);
-            return;
-        }
         await WriteJsonAsync(http, w =>
         {
             w.WriteStartObject();
@@ -96,11 +87,6 @@ internal static class ModelEndpoints
     private static async Task GeminiGetAsync(HttpContext http, string id, GatewaySnapshot snapshot)
     {
         var name = id.StartsWith("models/", StringComparison.Ordinal) ? id[7..] : id;
-        if (!GatewayAuth.IsAuthorized(http, snapshot.Config.Auth))
-        {
-            await ClientWriter.WriteErrorAsync(http, ClientProtocol.Gemini, new GatewayError(ErrorKind.Authentication, "API key not valid. Please pass a valid API key."), "req_models", snapshot.Secrets);
-            return;
-        }
         if (snapshot.Routes.Resolve(name) is null)
         {
             await ClientWriter.WriteErrorAsync(http, ClientProtocol.Gemini, new GatewayError(ErrorKind.NotFound, $"models/{name} is not found."), "req_models", snapshot.Secrets);

@@ -1,10 +1,7 @@
 using Switchyard.Config;
-using Switchyard.Dispatch;
 using Switchyard.Endpoints;
 using Switchyard.Keys;
-using Switchyard.Protocols.Canonical;
 using Switchyard.Routing;
-using Switchyard.Tenancy;
 
 namespace Switchyard.Observability;
 
@@ -13,17 +10,11 @@ internal static class ObservabilityEndpoints
 {
     public static IEndpointRouteBuilder MapObservabilityApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/metrics", async (HttpContext http, ConfigHolder config, PrometheusExporter exporter) =>
+        app.MapGet("/metrics", (HttpContext http, ConfigHolder config, PrometheusExporter exporter) => Admin.AdminGuard.RunAsync(http, config, () =>
         {
-            var snapshot = config.Current;
-            if (!GatewayAuth.IsAdmin(http, snapshot.Config.Auth))
-            {
-                await ClientWriter.WriteErrorAsync(http, ClientProtocol.OpenAI, new GatewayError(ErrorKind.Permission, "Metrics need the admin key (or a loopback caller when none is set)."), "req_metrics", snapshot.Secrets);
-                return;
-            }
             http.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
-            await http.Response.WriteAsync(exporter.Scrape(), http.RequestAborted);
-        });
+            return http.Response.WriteAsync(exporter.Scrape(), http.RequestAborted);
+        }));
         // Ready: a config is loaded and at least one provider could take a request now.
         app.MapGet("/health/ready", (HttpContext http, ConfigHolder config, IKeyStateStore keys, IProviderHealthStore health, TimeProvider time) =>
         {
