@@ -53,19 +53,24 @@ internal sealed class RandomTargets(Random random) : ITargetSelectionStrategy
     public int Pick(IReadOnlyList<TargetCandidate> candidates, SelectionCursor cursor) => random.Next(candidates.Count);
 }
 
-/// <summary>Lowest EWMA time to first byte; a target never measured goes first so it gets measured.</summary>
+/// <summary>Lowest EWMA time to first byte; a target never measured (negative EWMA) goes first so it gets measured.</summary>
 internal sealed class LeastLatencyTargets : ITargetSelectionStrategy
 {
     public string Name => "least_latency";
+    public int Pick(IReadOnlyList<TargetCandidate> candidates, SelectionCursor cursor) => Lowest(candidates, c => c.Health.EwmaTtfbMs);
 
-    public int Pick(IReadOnlyList<TargetCandidate> candidates, SelectionCursor cursor)
+    /// <summary>The first candidate with the lowest score.</summary>
+    internal static int Lowest(IReadOnlyList<TargetCandidate> candidates, Func<TargetCandidate, double> score)
     {
         var best = 0;
+        var bestScore = score(candidates[0]);
         for (var i = 1; i < candidates.Count; i++)
         {
-            if (candidates[i].Health.EwmaTtfbMs < candidates[best].Health.EwmaTtfbMs)
+            var s = score(candidates[i]);
+            if (s < bestScore)
             {
                 best = i;
+                bestScore = s;
             }
         }
         return best;
@@ -75,19 +80,7 @@ internal sealed class LeastLatencyTargets : ITargetSelectionStrategy
 internal sealed class LeastBusyTargets : ITargetSelectionStrategy
 {
     public string Name => "least_busy";
-
-    public int Pick(IReadOnlyList<TargetCandidate> candidates, SelectionCursor cursor)
-    {
-        var best = 0;
-        for (var i = 1; i < candidates.Count; i++)
-        {
-            if (candidates[i].Health.InFlight < candidates[best].Health.InFlight)
-            {
-                best = i;
-            }
-        }
-        return best;
-    }
+    public int Pick(IReadOnlyList<TargetCandidate> candidates, SelectionCursor cursor) => LeastLatencyTargets.Lowest(candidates, c => c.Health.InFlight);
 }
 
 internal sealed class TargetSelectionStrategies
