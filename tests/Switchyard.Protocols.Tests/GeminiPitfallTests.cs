@@ -63,7 +63,7 @@ public sealed class GeminiPitfallTests
         }
     }
 
-    public static TheoryData<string> Captures() => new() { "v2.1.197-first-turn.json", "v2.1.197-tool-result-turn.json", "v2.1.330-first-turn.json" };
+    public static TheoryData<string> Captures() => new() { "v2.1.197-first-turn.json", "v2.1.197-tool-result-turn.json", "v2.1.330-structure.json" };
 
     [Theory]
     [MemberData(nameof(Captures))]
@@ -81,18 +81,8 @@ public sealed class GeminiPitfallTests
         Assert.Equal("user", ge["contents"]![0]!["role"]!.GetValue<string>());
     }
 
-    internal static string CapturePath(string name)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared", "captures", "claude-code", name);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-        throw new FileNotFoundException(name);
-    }
+    /// <summary>A Claude Code request recorded into the repository (tests/fixtures/claude-code, copied beside the tests).</summary>
+    internal static string CapturePath(string name) => Path.Combine(AppContext.BaseDirectory, "fixtures", "claude-code", name);
 
     [Fact]
     public void P3_P4_enums_and_type_unions()

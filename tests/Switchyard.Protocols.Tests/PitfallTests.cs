@@ -112,10 +112,12 @@ public sealed class PitfallTests
         var calls = events.Where(e => !e.IsDone)
             .Select(e => JsonNode.Parse(e.Data.Span)!["choices"]![0]!["delta"]!["tool_calls"])
             .Where(t => t is not null).Select(t => t![0]!).ToList();
-        Assert.Equal([0, 1, 1], calls.Select(c => c["index"]!.GetValue<int>()));
+        // t1 streamed no arguments: it gets "{}" when it closes (P14).
+        Assert.Equal([0, 0, 1, 1], calls.Select(c => c["index"]!.GetValue<int>()));
         Assert.Equal("t1", calls[0]["id"]!.GetValue<string>());
-        Assert.Equal("t2", calls[1]["id"]!.GetValue<string>());
-        Assert.Null(calls[2]["id"]); // ids and names only on a call's first fragment
+        Assert.Equal("{}", calls[1]["function"]!["arguments"]!.GetValue<string>());
+        Assert.Equal("t2", calls[2]["id"]!.GetValue<string>());
+        Assert.Null(calls[3]["id"]); // ids and names only on a call's first fragment
     }
 
     [Fact]
@@ -196,6 +198,61 @@ public sealed class PitfallTests
         // A zero-argument tool streamed by Anthropic: the OpenAI client's arguments assemble to "{}" via the empty-delta rule on the way back.
         var oa = AnToOa("""{"model":"m","max_tokens":5,"messages":[{"role":"user","content":"go"},{"role":"assistant","content":[{"type":"tool_use","id":"t","name":"f","input":{}}]},{"role":"user","content":[{"type":"tool_result","tool_use_id":"t","content":"ok"}]}]}""");
         Assert.Equal("{}", oa["messages"]![1]!["tool_calls"]![0]!["function"]!["arguments"]!.GetValue<string>());
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void P14_a_streamed_zero_argument_call_reaches_OpenAI_clients_as_an_empty_object_in_any_position(int emptyAt)
+    {
+        // Three parallel Anthropic tool calls; the one at emptyAt takes no arguments (one empty input_json_delta, or none at all).
+        var sse = new StringBuilder();
+        sse.Append("event: message_start\ndata: {\"type\":\"message_start\",\"message\":{\"id\":\"msg_1\",\"type\":\"message\",\"role\":\"assistant\",\"model\":\"claude\",\"content\":[],\"stop_reason\":null,\"usage\":{\"input_tokens\":5,\"output_tokens\":1}}}\n\n");
+        for (var i = 0; i < 3; i++)
+        {
+            sse.Append($"event: content_block_start\ndata: {{\"type\":\"content_block_start\",\"index\":{i},\"content_block\":{{\"type\":\"tool_use\",\"id\":\"toolu_{i}\",\"name\":\"f{i}\",\"input\":{{}}}}}}\n\n");
+            if (i != emptyAt)
+            {
+                sse.Append($"event: content_block_delta\ndata: {{\"type\":\"content_block_delta\",\"index\":{i},\"delta\":{{\"type\":\"input_json_delta\",\"partial_json\":\"{{\\\"n\\\":\"}}}}\n\n");
+                sse.Append($"event: content_block_delta\ndata: {{\"type\":\"content_block_delta\",\"index\":{i},\"delta\":{{\"type\":\"input_json_delta\",\"partial_json\":\"{i}}}\"}}}}\n\n");
+            }
+            else if (emptyAt != 1)
+            {
+                sse.Append($"event: content_block_delta\ndata: {{\"type\":\"content_block_delta\",\"index\":{i},\"delta\":{{\"type\":\"input_json_delta\",\"partial_json\":\"\"}}}}\n\n");
+            }
+            sse.Append($"event: content_block_stop\ndata: {{\"type\":\"content_block_stop\",\"index\":{i}}}\n\n");
+        }
+        sse.Append("event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\"},\"usage\":{\"output_tokens\":9}}\n\n");
+        sse.Append("event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n");
+
+        using var encoder = new OpenAIStreamEncoder(false, 1);
+        var output = Translate(Encoding.UTF8.GetBytes(sse.ToString()), new AnthropicStreamDecoder(), encoder);
+        var arguments = new Dictionary<int, StringBuilder>();
+        foreach (var evt in ParseSse(output).Where(e => !e.IsDone))
+        {
+            foreach (var call in JsonNode.Parse(evt.Data.Span)!["choices"]![0]!["delta"]!["tool_calls"]?.AsArray() ?? [])
+            {
+                var index = call!["index"]!.GetValue<int>();
+                arguments.TryAdd(index, new StringBuilder());
+                arguments[index].Append(call["function"]?["arguments"]?.GetValue<string>());
+            }
+        }
+        Assert.Equal(3, arguments.Count);
+        for (var i = 0; i < 3; i++)
+        {
+            var parsed = JsonNode.Parse(arguments[i].ToString())!.AsObject();
+            Assert.Equal(i == emptyAt ? 0 : 1, parsed.Count);
+        }
+    }
+
+    [Fact]
+    public void P14_a_whole_answer_never_carries_empty_arguments()
+    {
+        var response = new ChatResponse { Id = "r", Model = "m", FinishReason = FinishReason.ToolUse };
+        response.Content.Add(new ToolCallPart { Id = "c1", Name = "f", ArgumentsJson = "" });
+        var oa = JsonNode.Parse(OpenAIResponseCodec.Encode(response))!;
+        Assert.Equal("{}", oa["choices"]![0]!["message"]!["tool_calls"]![0]!["function"]!["arguments"]!.GetValue<string>());
     }
 
     [Fact]

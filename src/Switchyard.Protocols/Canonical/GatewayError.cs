@@ -14,6 +14,8 @@ public enum ErrorKind
     Overloaded,
     Timeout,
     Unavailable,
+    /// <summary>The path exists but not for this HTTP method (405, with <c>Allow</c>).</summary>
+    MethodNotAllowed,
 }
 
 public sealed record GatewayError(ErrorKind Kind, string Message)

@@ -14,6 +14,7 @@ public static class GeminiErrors
         ErrorKind.Authentication => (401, "UNAUTHENTICATED"),
         ErrorKind.Permission => (403, "PERMISSION_DENIED"),
         ErrorKind.NotFound => (404, "NOT_FOUND"),
+        ErrorKind.MethodNotAllowed => (405, "UNIMPLEMENTED"),
         ErrorKind.RateLimit or ErrorKind.QuotaExceeded => (429, "RESOURCE_EXHAUSTED"),
         ErrorKind.Internal => (500, "INTERNAL"),
         ErrorKind.Overloaded or ErrorKind.Unavailable => (503, "UNAVAILABLE"),

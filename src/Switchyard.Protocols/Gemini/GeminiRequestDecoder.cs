@@ -260,10 +260,34 @@ internal static class G
         return snake != camel && obj.TryGetProperty(snake, out v) && v.ValueKind != JsonValueKind.Null ? v : null;
     }
 
-    public static IEnumerable<JsonElement> Parts(JsonElement content, string path) =>
-        Get(content, "parts") is { ValueKind: JsonValueKind.Array } parts
-            ? parts.EnumerateArray()
-            : content.ValueKind == JsonValueKind.Object ? [] : throw new ProtocolException($"{path} must be an object with 'parts'.");
+    /// <summary>The parts of a Content: a list of Part objects (a string or a lone object there is a 400, as Google answers).</summary>
+    public static List<JsonElement> Parts(JsonElement content, string path)
+    {
+        if (content.ValueKind != JsonValueKind.Object)
+        {
+            throw new ProtocolException($"Invalid value at '{path}': must be a Content object with 'parts'.", path);
+        }
+        if (Get(content, "parts") is not { } parts)
+        {
+            return [];
+        }
+        if (parts.ValueKind != JsonValueKind.Array)
+        {
+            throw new ProtocolException($"Invalid value at '{path}.parts': must be a list of Part objects.", path + ".parts");
+        }
+        var list = new List<JsonElement>(parts.GetArrayLength());
+        var i = 0;
+        foreach (var part in parts.EnumerateArray())
+        {
+            if (part.ValueKind != JsonValueKind.Object)
+            {
+                throw new ProtocolException($"Invalid value at '{path}.parts[{i}]': must be a Part object.", $"{path}.parts[{i}]");
+            }
+            list.Add(part);
+            i++;
+        }
+        return list;
+    }
 
     public static int? Int(JsonElement obj, string camel, string? snake = null) =>
         Get(obj, camel, snake) is { ValueKind: JsonValueKind.Number } n && n.TryGetInt32(out var i) ? i : null;

@@ -134,7 +134,7 @@ public static class OpenAIResponseCodec
                 w.WriteString("type", "function");
                 w.WriteStartObject("function");
                 w.WriteString("name", c.Name);
-                w.WriteString("arguments", c.ArgumentsJson);
+                w.WriteString("arguments", string.IsNullOrWhiteSpace(c.ArgumentsJson) ? "{}" : c.ArgumentsJson); // P14
                 w.WriteEndObject();
                 OpenAIRequestDecoder.WriteGoogleSignature(w, c.ThoughtSignature);
                 w.WriteEndObject();

@@ -9,6 +9,8 @@ namespace Switchyard.Protocols.OpenAI;
 public sealed class OpenAIStreamEncoder(bool includeUsage, long created) : IStreamEncoder
 {
     private readonly Dictionary<int, int> _toolIndexOfBlock = [];
+    /// <summary>Tool blocks that streamed argument text: the others get <c>"{}"</c> when they close (P14).</summary>
+    private readonly HashSet<int> _toolBlocksWithArguments = [];
     private readonly Utf8JsonWriter _writer = new(Stream.Null, J.WriterOptions);
     private string _id = "chatcmpl";
     private string _model = "";
@@ -69,6 +71,11 @@ public sealed class OpenAIStreamEncoder(bool includeUsage, long created) : IStre
             case BlockDeltaEvent delta:
                 WriteDelta(delta, output);
                 break;
+            case BlockStopEvent stop when _toolIndexOfBlock.ContainsKey(stop.Index) && !_toolBlocksWithArguments.Contains(stop.Index):
+                // A zero-argument call streams no argument text (Anthropic sends an empty input_json_delta): "" is not JSON.
+                WriteArguments(output, stop.Index, "{}");
+                _toolBlocksWithArguments.Add(stop.Index);
+                break;
             case MessageDeltaEvent end:
                 _usage = end.Usage ?? _usage;
                 Chunk(output, _ => { }, OpenAIResponseCodec.FinishString(end.FinishReason));
@@ -124,20 +131,27 @@ public sealed class OpenAIStreamEncoder(bool includeUsage, long created) : IStre
                     w.WriteEndArray();
                 });
                 break;
-            case DeltaKind.Arguments when _toolIndexOfBlock.TryGetValue(delta.Index, out var k):
-                Chunk(output, w =>
-                {
-                    w.WriteStartArray("tool_calls");
-                    w.WriteStartObject();
-                    w.WriteNumber("index", k);
-                    w.WriteStartObject("function");
-                    w.WriteString("arguments", delta.Value);
-                    w.WriteEndObject();
-                    w.WriteEndObject();
-                    w.WriteEndArray();
-                });
+            case DeltaKind.Arguments when delta.Value.Length > 0 && _toolIndexOfBlock.ContainsKey(delta.Index):
+                WriteArguments(output, delta.Index, delta.Value);
+                _toolBlocksWithArguments.Add(delta.Index);
                 break;
         }
+    }
+
+    private void WriteArguments(IBufferWriter<byte> output, int block, string arguments)
+    {
+        var k = _toolIndexOfBlock[block];
+        Chunk(output, w =>
+        {
+            w.WriteStartArray("tool_calls");
+            w.WriteStartObject();
+            w.WriteNumber("index", k);
+            w.WriteStartObject("function");
+            w.WriteString("arguments", arguments);
+            w.WriteEndObject();
+            w.WriteEndObject();
+            w.WriteEndArray();
+        });
     }
 
     private void WriteHeader(Utf8JsonWriter w)

@@ -157,8 +157,7 @@ internal sealed partial class TokenCountHandler(ConfigHolder config, UpstreamHtt
 
     private static ChatRequest DecodeAnthropicCount(byte[] body)
     {
-        RequestSniff.Sniff(body);
-        return AnthropicRequestDecoder.Decode(body);
+        return ClientProtocol.Anthropic.Decode(body, RequestSniff.Sniff(body));
     }
 
     /// <summary>Gemini's countTokens takes either <c>contents</c> or a whole <c>generateContentRequest</c>.</summary>
@@ -175,8 +174,7 @@ internal sealed partial class TokenCountHandler(ConfigHolder config, UpstreamHtt
         }
         var inner = root?["generateContentRequest"] ?? root?["generate_content_request"];
         var bytes = inner is null ? body : JsonSerializer.SerializeToUtf8Bytes(inner, CountJson.Default.JsonNode);
-        RequestSniff.SniffGemini(bytes, model, stream: false);
-        return GeminiRequestDecoder.Decode(bytes, model, stream: false);
+        return ClientProtocol.Gemini.Decode(bytes, RequestSniff.SniffGemini(bytes, model, stream: false));
     }
 
     private static string CacheKey(ClientProtocol client, string model, byte[] body) =>

@@ -113,12 +113,12 @@ internal static class CanonicalRelay
     }
 
     public static bool IsUpstreamFailure(Exception ex) =>
-        ex is IOException or TimeoutException or HttpRequestException or JsonException or OperationCanceledException;
+        ex is IOException or TimeoutException or HttpRequestException or JsonException or OperationCanceledException or ProtocolException;
 
     public static GatewayError FailureOf(Exception ex, string provider) => ex switch
     {
         TimeoutException t => new GatewayError(ErrorKind.Timeout, $"Provider '{provider}': {t.Message}"),
-        JsonException => new GatewayError(ErrorKind.Internal, $"Provider '{provider}' sent a malformed response."),
+        JsonException or ProtocolException => new GatewayError(ErrorKind.Internal, $"Provider '{provider}' sent a malformed response."),
         OperationCanceledException => new GatewayError(ErrorKind.Timeout, $"Provider '{provider}' timed out."),
         _ => new GatewayError(ErrorKind.Unavailable, $"Provider '{provider}' connection failed: {ex.Message}"),
     };

@@ -22,7 +22,7 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time)
         byte[] payload;
         try
         {
-            payload = passthrough ? ctx.Sniff.WithModel(ctx.Body, upstreamModel) : codec.EncodeRequest(ctx.Patched(patch), OptionsFor(provider, upstreamModel));
+            payload = passthrough ? ctx.Sniff.ForUpstream(ctx.Body, upstreamModel, requestUsage: RequestsUsage(ctx, codec)) : codec.EncodeRequest(ctx.Patched(patch), OptionsFor(provider, upstreamModel));
         }
         catch (ProtocolException pe)
         {
@@ -136,6 +136,9 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time)
         }
     }
 
+    /// <summary>An OpenAI stream on the byte path is always asked for usage, so that it is accounted (P5).</summary>
+    private static bool RequestsUsage(ProxyContext ctx, UpstreamCodec codec) => ctx.Stream && codec.Wire == WireProtocol.OpenAI;
+
     private static EncodeOptions OptionsFor(ProviderConfig provider, string model) => new(model)
     {
         MaxTokensField = provider.MaxTokensField,
@@ -202,24 +205,26 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time)
 
     private static async Task<AttemptResult> RelayBytesAsync(ProxyContext ctx, UpstreamCodec codec, ProviderConfig provider, HttpResponseMessage upstream, Stream body)
     {
-        var sniffer = new UsageSniffer(codec.Wire);
+        // The client did not ask for the usage chunk the gateway asked for: it is read here and not forwarded.
+        var sniffer = new UsageSniffer(codec.Wire, dropUsageChunk: RequestsUsage(ctx, codec) && !ctx.Sniff.IncludeUsage);
         ClientWriter.SetDispatchHeaders(ctx, served: true);
         ClientWriter.StartStream(ctx);
         if (upstream.Content.Headers.ContentType is { } ct)
         {
             ctx.Http.Response.ContentType = ct.ToString();
         }
-        var output = ctx.Http.Response.Body;
+        var output = ctx.Http.Response.BodyWriter;
         var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
         try
         {
             int n;
             while ((n = await body.ReadAsync(buffer, ctx.Aborted).ConfigureAwait(false)) > 0)
             {
-                sniffer.Feed(buffer.AsSpan(0, n));
-                await output.WriteAsync(buffer.AsMemory(0, n), ctx.Aborted).ConfigureAwait(false);
+                sniffer.Forward(buffer.AsSpan(0, n), output);
                 await output.FlushAsync(ctx.Aborted).ConfigureAwait(false);
             }
+            sniffer.Complete(output);
+            await output.FlushAsync(ctx.Aborted).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ctx.Aborted.IsCancellationRequested)
         {
@@ -229,12 +234,11 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time)
         {
             // Mid-stream failure on the byte path: end any partial event, then the client protocol's error event.
             using var encoder = ctx.Client.CreateStreamEncoder(new ChatRequest { Model = ctx.Sniff.Model }, 0, ctx.Http.Request);
-            var tail = new ArrayBufferWriter<byte>(256);
-            tail.Write("\n\n"u8);
-            encoder.Write(new StreamErrorEvent(CanonicalRelay.FailureOf(ex, provider.Name)), tail);
+            sniffer.Complete(output);
+            output.Write("\n\n"u8);
+            encoder.Write(new StreamErrorEvent(CanonicalRelay.FailureOf(ex, provider.Name)), output);
             try
             {
-                await output.WriteAsync(tail.WrittenMemory, ctx.Aborted).ConfigureAwait(false);
                 await output.FlushAsync(ctx.Aborted).ConfigureAwait(false);
             }
             catch (OperationCanceledException)

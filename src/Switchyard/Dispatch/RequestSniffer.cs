@@ -10,12 +10,22 @@ namespace Switchyard.Dispatch;
 /// </summary>
 internal readonly record struct RequestSniff(string Model, bool Stream, int ModelStart, int ModelLength)
 {
+    /// <summary>Where the body's top-level object opens (the byte path inserts fields right after it).</summary>
+    public int ObjectStart { get; init; } = -1;
+    /// <summary>The raw <c>stream_options</c> value (OpenAI), when present.</summary>
+    public int StreamOptionsStart { get; init; } = -1;
+    public int StreamOptionsLength { get; init; }
+    /// <summary>The client asked for the usage chunk (<c>stream_options.include_usage: true</c>).</summary>
+    public bool IncludeUsage { get; init; }
+
     public static RequestSniff Sniff(ReadOnlySpan<byte> body)
     {
         var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 256 });
         string? model = null;
         var stream = false;
-        int modelStart = -1, modelLength = 0;
+        int modelStart = -1, modelLength = 0, objectStart;
+        int optionsStart = -1, optionsLength = 0;
+        var includeUsage = false;
         var hasMessages = false;
         try
         {
@@ -23,13 +33,25 @@ internal readonly record struct RequestSniff(string Model, bool Stream, int Mode
             {
                 throw new ProtocolException("The request body must be a JSON object.");
             }
+            objectStart = (int)reader.TokenStartIndex;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
                 var isModel = reader.ValueTextEquals("model"u8);
                 var isStream = !isModel && reader.ValueTextEquals("stream"u8);
                 var isMessages = !isModel && !isStream && reader.ValueTextEquals("messages"u8);
+                var isOptions = !isModel && !isStream && !isMessages && reader.ValueTextEquals("stream_options"u8);
                 reader.Read();
-                if (isModel)
+                if (isOptions)
+                {
+                    optionsStart = (int)reader.TokenStartIndex;
+                    includeUsage = reader.TokenType == JsonTokenType.StartObject && IncludesUsage(ref reader);
+                    if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+                    {
+                        reader.Skip();
+                    }
+                    optionsLength = (int)(reader.BytesConsumed - optionsStart);
+                }
+                else if (isModel)
                 {
                     if (reader.TokenType != JsonTokenType.String)
                     {
@@ -79,7 +101,29 @@ internal readonly record struct RequestSniff(string Model, bool Stream, int Mode
         {
             throw new ProtocolException("'messages' is required.", "messages");
         }
-        return new RequestSniff(model, stream, modelStart, modelLength);
+        return new RequestSniff(model, stream, modelStart, modelLength)
+        {
+            ObjectStart = objectStart,
+            StreamOptionsStart = optionsStart,
+            StreamOptionsLength = optionsLength,
+            IncludeUsage = includeUsage,
+        };
+    }
+
+    /// <summary>Looks ahead (on a copy of the reader) for <c>include_usage: true</c> directly inside the object.</summary>
+    private static bool IncludesUsage(ref Utf8JsonReader reader)
+    {
+        var probe = reader;
+        var depth = probe.CurrentDepth;
+        while (probe.Read() && probe.CurrentDepth > depth)
+        {
+            if (probe.TokenType == JsonTokenType.PropertyName && probe.CurrentDepth == depth + 1 && probe.ValueTextEquals("include_usage"u8))
+            {
+                probe.Read();
+                return probe.TokenType == JsonTokenType.True;
+            }
+        }
+        return false;
     }
 
     /// <summary>Gemini bodies name no model (it is in the URL): check the JSON and that <c>contents</c> is a list.</summary>
@@ -128,19 +172,73 @@ internal readonly record struct RequestSniff(string Model, bool Stream, int Mode
     }
 
     /// <summary>The body with <c>model</c> replaced; the original array when the name does not change or sits in the URL.</summary>
-    public byte[] WithModel(byte[] body, string upstreamModel)
+    public byte[] WithModel(byte[] body, string upstreamModel) => ForUpstream(body, upstreamModel, requestUsage: false);
+
+    /// <summary>
+    /// The body the byte path sends: <c>model</c> replaced, and with <paramref name="requestUsage"/> (an OpenAI
+    /// stream whose client did not ask for usage) <c>stream_options.include_usage: true</c> added, so that every
+    /// stream is accounted; the usage chunk is then dropped on the way back. Spliced, never re-serialized.
+    /// </summary>
+    public byte[] ForUpstream(byte[] body, string upstreamModel, bool requestUsage)
     {
-        if (upstreamModel == Model || ModelStart < 0)
+        var renameModel = upstreamModel != Model && ModelStart >= 0;
+        var addUsage = requestUsage && !IncludeUsage && ObjectStart >= 0;
+        if (!renameModel && !addUsage)
         {
             return body;
         }
-        var encoded = JsonEncodedText.Encode(upstreamModel, System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping);
-        var buffer = new ArrayBufferWriter<byte>(body.Length + upstreamModel.Length + 8);
-        buffer.Write(body.AsSpan(0, ModelStart));
-        buffer.Write("\""u8);
-        buffer.Write(encoded.EncodedUtf8Bytes);
-        buffer.Write("\""u8);
-        buffer.Write(body.AsSpan(ModelStart + ModelLength));
+        var buffer = new ArrayBufferWriter<byte>(body.Length + upstreamModel.Length + 48);
+        var at = 0;
+        // The two edits in body order: stream_options (or its insertion point right after '{') and the model.
+        var optionsAt = addUsage ? (StreamOptionsStart >= 0 ? StreamOptionsStart : ObjectStart + 1) : int.MaxValue;
+        var modelAt = renameModel ? ModelStart : int.MaxValue;
+        for (var edit = 0; edit < 2; edit++)
+        {
+            var nextIsOptions = optionsAt < modelAt;
+            var pos = nextIsOptions ? optionsAt : modelAt;
+            if (pos == int.MaxValue)
+            {
+                break;
+            }
+            buffer.Write(body.AsSpan(at, pos - at));
+            if (nextIsOptions)
+            {
+                at = WriteStreamOptions(buffer, body, pos);
+                optionsAt = int.MaxValue;
+            }
+            else
+            {
+                buffer.Write("\""u8);
+                buffer.Write(JsonEncodedText.Encode(upstreamModel, System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping).EncodedUtf8Bytes);
+                buffer.Write("\""u8);
+                at = ModelStart + ModelLength;
+                modelAt = int.MaxValue;
+            }
+        }
+        buffer.Write(body.AsSpan(at));
         return buffer.WrittenSpan.ToArray();
     }
+
+    /// <summary>Writes the new <c>stream_options</c> at <paramref name="pos"/>; returns where the original body resumes.</summary>
+    private int WriteStreamOptions(ArrayBufferWriter<byte> buffer, byte[] body, int pos)
+    {
+        if (StreamOptionsStart < 0)
+        {
+            buffer.Write("\"stream_options\":{\"include_usage\":true}"u8);
+            var next = body.AsSpan(pos).TrimStart(" \t\r\n"u8);
+            if (next.Length > 0 && next[0] != (byte)'}')
+            {
+                buffer.Write(","u8);
+            }
+            return pos;
+        }
+        var original = body.AsSpan(StreamOptionsStart, StreamOptionsLength);
+        var options = original.Trim(" \t\r\n"u8) is [(byte)'{', ..] && System.Text.Json.Nodes.JsonNode.Parse(original) is System.Text.Json.Nodes.JsonObject o ? o : [];
+        options["include_usage"] = true;
+        buffer.Write(JsonSerializer.SerializeToUtf8Bytes(options, SniffJson.Default.JsonObject));
+        return StreamOptionsStart + StreamOptionsLength;
+    }
 }
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(System.Text.Json.Nodes.JsonObject))]
+internal sealed partial class SniffJson : System.Text.Json.Serialization.JsonSerializerContext;

@@ -8,16 +8,73 @@ namespace Switchyard.Dispatch;
 /// <summary>
 /// Reads usage out of bytes the fast path forwards untouched: frames the SSE events as they pass and parses
 /// only the few that mention <c>"usage"</c>; for whole bodies, only the top-level <c>usage</c> value.
+/// With <paramref name="dropUsageChunk"/> (the gateway asked an OpenAI upstream for usage the client did not
+/// ask for), the usage-only chunk is read and not forwarded: bytes then go out an event at a time, which a
+/// client cannot tell apart (an SSE client acts on an event only once its blank line has arrived).
 /// </summary>
-internal sealed class UsageSniffer(WireProtocol protocol)
+internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = false)
 {
     private SseParser? _parser;
     private byte[] _pending = [];
     private int _count;
+    private bool _lastWasUsageChunk;
 
     public Usage? Usage { get; private set; }
 
+    /// <summary>Writes <paramref name="chunk"/> (minus a dropped usage chunk) to <paramref name="output"/> and sniffs it.</summary>
+    public void Forward(ReadOnlySpan<byte> chunk, IBufferWriter<byte> output)
+    {
+        if (!dropUsageChunk)
+        {
+            output.Write(chunk);
+            Feed(chunk);
+            return;
+        }
+        Append(chunk);
+        var seq = new ReadOnlySequence<byte>(_pending, 0, _count);
+        var eventStart = 0;
+        while (_parser!.TryReadEvent(ref seq, isCompleted: false, out var evt))
+        {
+            var eventEnd = _count - (int)seq.Length;
+            _lastWasUsageChunk = false;
+            if (evt.Data.Span.IndexOf("\"usage"u8) >= 0)
+            {
+                ReadUsageFromEvent(evt.Data.Span);
+            }
+            if (!_lastWasUsageChunk)
+            {
+                output.Write(_pending.AsSpan(eventStart, eventEnd - eventStart));
+            }
+            eventStart = eventEnd;
+        }
+        Consume(eventStart);
+    }
+
+    /// <summary>The upstream ended: whatever was held back (an unterminated last event) goes out as it is.</summary>
+    public void Complete(IBufferWriter<byte> output)
+    {
+        if (dropUsageChunk && _count > 0)
+        {
+            output.Write(_pending.AsSpan(0, _count));
+            _count = 0;
+        }
+    }
+
     public void Feed(ReadOnlySpan<byte> chunk)
+    {
+        Append(chunk);
+        var seq = new ReadOnlySequence<byte>(_pending, 0, _count);
+        while (_parser!.TryReadEvent(ref seq, isCompleted: false, out var evt))
+        {
+            if (evt.Data.Span.IndexOf("\"usage"u8) >= 0)
+            {
+                ReadUsageFromEvent(evt.Data.Span);
+            }
+        }
+        Consume(_count - (int)seq.Length);
+    }
+
+    private void Append(ReadOnlySpan<byte> chunk)
     {
         _parser ??= new SseParser();
         if (_count + chunk.Length > _pending.Length)
@@ -26,15 +83,10 @@ internal sealed class UsageSniffer(WireProtocol protocol)
         }
         chunk.CopyTo(_pending.AsSpan(_count));
         _count += chunk.Length;
-        var seq = new ReadOnlySequence<byte>(_pending, 0, _count);
-        while (_parser.TryReadEvent(ref seq, isCompleted: false, out var evt))
-        {
-            if (evt.Data.Span.IndexOf("\"usage"u8) >= 0)
-            {
-                ReadUsageFromEvent(evt.Data.Span);
-            }
-        }
-        var consumed = _count - (int)seq.Length;
+    }
+
+    private void Consume(int consumed)
+    {
         if (consumed > 0)
         {
             _pending.AsSpan(consumed, _count - consumed).CopyTo(_pending);
@@ -54,6 +106,7 @@ internal sealed class UsageSniffer(WireProtocol protocol)
                 return;
             }
             var depth = reader.CurrentDepth;
+            bool emptyChoices = false, hasUsage = false;
             while (reader.Read() && reader.CurrentDepth > depth)
             {
                 if (reader.TokenType != JsonTokenType.PropertyName)
@@ -62,9 +115,17 @@ internal sealed class UsageSniffer(WireProtocol protocol)
                 }
                 var isUsage = reader.ValueTextEquals("usage"u8) || reader.ValueTextEquals("usageMetadata"u8);
                 var isMessage = reader.ValueTextEquals("message"u8);
+                var isChoices = reader.ValueTextEquals("choices"u8);
                 reader.Read();
-                if (isUsage && reader.TokenType == JsonTokenType.StartObject)
+                if (isChoices && reader.TokenType == JsonTokenType.StartArray)
                 {
+                    var probe = reader;
+                    emptyChoices = probe.Read() && probe.TokenType == JsonTokenType.EndArray;
+                    reader.Skip();
+                }
+                else if (isUsage && reader.TokenType == JsonTokenType.StartObject)
+                {
+                    hasUsage = true;
                     using var doc = JsonDocument.ParseValue(ref reader);
                     Usage = protocol switch
                     {
@@ -82,6 +143,8 @@ internal sealed class UsageSniffer(WireProtocol protocol)
                     depth = reader.CurrentDepth;
                 }
             }
+            // OpenAI's usage chunk: no choices, a usage object (Azure's first chunk also has no choices, but no usage).
+            _lastWasUsageChunk = protocol == WireProtocol.OpenAI && emptyChoices && hasUsage;
         }
         catch (JsonException)
         {

@@ -14,7 +14,24 @@ internal abstract class ClientProtocol
     /// <summary>The one cheap pass over the body: valid JSON, required fields, model and stream flag.</summary>
     public virtual RequestSniff Sniff(ReadOnlySpan<byte> body, string? pathModel, bool pathStream) => RequestSniff.Sniff(body);
 
-    public abstract ChatRequest Decode(ReadOnlyMemory<byte> body, in RequestSniff sniff);
+    /// <summary>
+    /// The canonical request. Decoders name the offending field in a <see cref="ProtocolException"/>; a value of a
+    /// type they did not expect (e.g. an array where a string belongs) can still surface as the reader's own
+    /// exception — that is bad input too, never a 500.
+    /// </summary>
+    public ChatRequest Decode(ReadOnlyMemory<byte> body, in RequestSniff sniff)
+    {
+        try
+        {
+            return DecodeCore(body, sniff);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException or System.Text.Json.JsonException or KeyNotFoundException)
+        {
+            throw new ProtocolException($"The request body could not be read: a field has a value of the wrong type or form ({ex.Message}).");
+        }
+    }
+
+    protected abstract ChatRequest DecodeCore(ReadOnlyMemory<byte> body, in RequestSniff sniff);
     public abstract byte[] EncodeResponse(ChatResponse response);
     public abstract IStreamEncoder CreateStreamEncoder(ChatRequest request, long created, HttpRequest http);
     public virtual string StreamContentType(HttpRequest http) => "text/event-stream; charset=utf-8";
@@ -28,7 +45,7 @@ internal abstract class ClientProtocol
     private sealed class OpenAIClient : ClientProtocol
     {
         public override WireProtocol Wire => WireProtocol.OpenAI;
-        public override ChatRequest Decode(ReadOnlyMemory<byte> body, in RequestSniff sniff) => OpenAIRequestDecoder.Decode(body);
+        protected override ChatRequest DecodeCore(ReadOnlyMemory<byte> body, in RequestSniff sniff) => OpenAIRequestDecoder.Decode(body);
         public override byte[] EncodeResponse(ChatResponse response) => OpenAIResponseCodec.Encode(response);
         public override IStreamEncoder CreateStreamEncoder(ChatRequest request, long created, HttpRequest http) => new OpenAIStreamEncoder(request.StreamIncludeUsage, created);
         public override int ErrorStatus(GatewayError error) => OpenAIErrors.Status(error);
@@ -38,7 +55,7 @@ internal abstract class ClientProtocol
     private sealed class AnthropicClient : ClientProtocol
     {
         public override WireProtocol Wire => WireProtocol.Anthropic;
-        public override ChatRequest Decode(ReadOnlyMemory<byte> body, in RequestSniff sniff) => AnthropicRequestDecoder.Decode(body);
+        protected override ChatRequest DecodeCore(ReadOnlyMemory<byte> body, in RequestSniff sniff) => AnthropicRequestDecoder.Decode(body);
         public override byte[] EncodeResponse(ChatResponse response) => AnthropicResponseCodec.Encode(response);
         public override IStreamEncoder CreateStreamEncoder(ChatRequest request, long created, HttpRequest http) => new AnthropicStreamEncoder();
         public override int ErrorStatus(GatewayError error) => AnthropicErrors.Status(error);
@@ -50,7 +67,7 @@ internal abstract class ClientProtocol
     {
         public override WireProtocol Wire => WireProtocol.Gemini;
         public override RequestSniff Sniff(ReadOnlySpan<byte> body, string? pathModel, bool pathStream) => RequestSniff.SniffGemini(body, pathModel ?? "", pathStream);
-        public override ChatRequest Decode(ReadOnlyMemory<byte> body, in RequestSniff sniff) => GeminiRequestDecoder.Decode(body, sniff.Model, sniff.Stream);
+        protected override ChatRequest DecodeCore(ReadOnlyMemory<byte> body, in RequestSniff sniff) => GeminiRequestDecoder.Decode(body, sniff.Model, sniff.Stream);
         public override byte[] EncodeResponse(ChatResponse response) => GeminiResponseCodec.Encode(response);
         public override IStreamEncoder CreateStreamEncoder(ChatRequest request, long created, HttpRequest http) => new GeminiStreamEncoder(IsSse(http));
         public override string StreamContentType(HttpRequest http) => IsSse(http) ? "text/event-stream" : "application/json; charset=UTF-8";

@@ -1,4 +1,5 @@
 using System.Reflection;
+using Microsoft.AspNetCore.Routing.Template;
 using Switchyard.Config;
 using Switchyard.Dispatch;
 using Switchyard.Protocols.Canonical;
@@ -28,13 +29,46 @@ internal static class HealthEndpoints
                 w.WriteString("status", "ok");
                 w.WriteEndObject();
             }));
-        app.MapFallback((HttpContext http, ConfigHolder config) =>
+        app.MapFallback((HttpContext http, ConfigHolder config, EndpointDataSource endpoints) =>
         {
             var protocol = http.Request.Path.StartsWithSegments("/v1beta") ? ClientProtocol.Gemini
                 : http.Request.Headers.ContainsKey("anthropic-version") || http.Request.Path.StartsWithSegments("/v1/messages") ? ClientProtocol.Anthropic
                 : ClientProtocol.OpenAI;
-            return ClientWriter.WriteErrorAsync(http, protocol, new GatewayError(ErrorKind.NotFound, $"No endpoint {http.Request.Method} {http.Request.Path}."), "req_none", config.Current.Secrets);
+            var allowed = AllowedMethods(endpoints, http.Request.Path);
+            if (allowed.Count > 0)
+            {
+                http.Response.Headers.Allow = string.Join(", ", allowed);
+                return ClientWriter.WriteErrorAsync(http, protocol, new GatewayError(ErrorKind.MethodNotAllowed,
+                    $"{http.Request.Method} is not allowed on {http.Request.Path}; use {string.Join(" or ", allowed)}."), "req_none", config.Current.Secrets);
+            }
+            return ClientWriter.WriteErrorAsync(http, protocol, new GatewayError(ErrorKind.NotFound, $"No endpoint {http.Request.Method} {http.Request.Path}.") { Code = "unknown_url" }, "req_none", config.Current.Secrets);
         });
         return app;
+    }
+
+    /// <summary>The methods the endpoints whose route matches <paramref name="path"/> accept (the fallback itself excluded).</summary>
+    private static List<string> AllowedMethods(EndpointDataSource endpoints, PathString path)
+    {
+        var methods = new List<string>();
+        foreach (var endpoint in endpoints.Endpoints)
+        {
+            if (endpoint is not RouteEndpoint { RoutePattern: var pattern } route || route.Metadata.GetMetadata<IHttpMethodMetadata>() is not { } accepts
+                || pattern.RawText?.Contains("*path", StringComparison.Ordinal) == true) // MapFallback's own pattern
+            {
+                continue;
+            }
+            var matcher = new TemplateMatcher(new RouteTemplate(pattern), new RouteValueDictionary());
+            if (matcher.TryMatch(path, new RouteValueDictionary()))
+            {
+                foreach (var m in accepts.HttpMethods)
+                {
+                    if (!methods.Contains(m, StringComparer.Ordinal))
+                    {
+                        methods.Add(m);
+                    }
+                }
+            }
+        }
+        return methods;
     }
 }

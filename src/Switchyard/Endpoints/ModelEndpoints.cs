@@ -61,6 +61,11 @@ internal static class ModelEndpoints
     private static async Task GetAsync(HttpContext http, string id, GatewaySnapshot snapshot)
     {
         var protocol = ProtocolOf(http);
+        if (IsGeminiAction(id))
+        {
+            await RefuseActionAsync(http, ClientProtocol.Gemini, id, snapshot);
+            return;
+        }
         if (snapshot.Routes.Resolve(id) is null)
         {
             await ClientWriter.WriteErrorAsync(http, protocol, new GatewayError(ErrorKind.NotFound, $"The model '{id}' does not exist.") { Param = "model" }, "req_models", snapshot.Secrets);
@@ -87,12 +92,27 @@ internal static class ModelEndpoints
     private static async Task GeminiGetAsync(HttpContext http, string id, GatewaySnapshot snapshot)
     {
         var name = id.StartsWith("models/", StringComparison.Ordinal) ? id[7..] : id;
+        if (IsGeminiAction(name))
+        {
+            await RefuseActionAsync(http, ClientProtocol.Gemini, name, snapshot);
+            return;
+        }
         if (snapshot.Routes.Resolve(name) is null)
         {
             await ClientWriter.WriteErrorAsync(http, ClientProtocol.Gemini, new GatewayError(ErrorKind.NotFound, $"models/{name} is not found."), "req_models", snapshot.Secrets);
             return;
         }
         await WriteJsonAsync(http, w => WriteGeminiModel(w, name));
+    }
+
+    /// <summary><c>models/{model}:{action}</c> (generateContent, countTokens…) is POST only; a GET there is a wrong method, not an unknown model.</summary>
+    private static bool IsGeminiAction(string id) => id.Contains(':', StringComparison.Ordinal);
+
+    private static Task RefuseActionAsync(HttpContext http, ClientProtocol protocol, string id, GatewaySnapshot snapshot)
+    {
+        http.Response.Headers.Allow = "POST";
+        return ClientWriter.WriteErrorAsync(http, protocol, new GatewayError(ErrorKind.MethodNotAllowed,
+            $"{http.Request.Method} is not allowed on models/{id}; use POST."), "req_models", snapshot.Secrets);
     }
 
     private static void WriteGeminiModel(Utf8JsonWriter w, string id)

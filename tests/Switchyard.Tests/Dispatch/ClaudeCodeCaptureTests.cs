@@ -5,23 +5,13 @@ using Xunit;
 
 namespace Switchyard.Tests.Dispatch;
 
-/// <summary>Real Claude Code request bodies (shared/captures) translate cleanly to an OpenAI upstream and pass through to Anthropic.</summary>
+/// <summary>Real Claude Code request bodies (tests/fixtures/claude-code) translate cleanly to an OpenAI upstream and pass through to Anthropic.</summary>
 public sealed class ClaudeCodeCaptureTests
 {
-    public static TheoryData<string> Captures() => new() { "v2.1.197-first-turn.json", "v2.1.197-tool-result-turn.json", "v2.1.330-first-turn.json" };
+    public static TheoryData<string> Captures() => new() { "v2.1.197-first-turn.json", "v2.1.197-tool-result-turn.json", "v2.1.330-structure.json" };
 
-    internal static string CapturePath(string name)
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "shared", "captures", "claude-code", name);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-        throw new FileNotFoundException($"shared/captures/claude-code/{name} not found beside the repository");
-    }
+    /// <summary>A Claude Code request recorded into the repository (tests/fixtures/claude-code, copied beside the tests).</summary>
+    internal static string CapturePath(string name) => Path.Combine(AppContext.BaseDirectory, "fixtures", "claude-code", name);
 
     [Theory]
     [MemberData(nameof(Captures))]

@@ -52,6 +52,28 @@ public sealed class FastPathTests
         Assert.Equal("Bearer sk-up-key", fake.Requests.Single().Header("authorization"));
     }
 
+    [Theory]
+    [InlineData("""{"model":"client-model","stream":true,"messages":[{"role":"user","content":"Hi"}]}""", """{"stream_options":{"include_usage":true},"model":"client-model","stream":true,"messages":[{"role":"user","content":"Hi"}]}""")]
+    [InlineData("""{"model":"client-model","stream":true,"stream_options":{"include_obfuscation":false},"messages":[]}""", """{"model":"client-model","stream":true,"stream_options":{"include_obfuscation":false,"include_usage":true},"messages":[]}""")]
+    [InlineData("""{ "stream_options" : {"include_usage": false}, "model":"client-model","stream":true,"messages":[]}""", """{ "stream_options" : {"include_usage":true}, "model":"client-model","stream":true,"messages":[]}""")]
+    public async Task An_OpenAI_stream_whose_client_did_not_ask_for_usage_is_still_accounted_and_the_usage_chunk_is_dropped(string body, string expectedUpstream)
+    {
+        await using var fake = await FakeUpstream.StartAsync(FakeUpstream.OpenAISse(Wire.OpenAI.TextStream));
+        await using var gw = await Gateway.StartAsync(Config("openai", fake.Url, model: null));
+        using var resp = await gw.PostJsonAsync("/v1/chat/completions", body, ("authorization", "Bearer sk-sy-client"));
+        Assert.Equal(HttpStatusCode.OK, resp.StatusCode);
+        // The upstream was asked for usage, with everything else the client sent left as it was…
+        Assert.Equal(expectedUpstream, Encoding.UTF8.GetString(Assert.Single(fake.Requests).Body));
+        // …the client gets every chunk but the usage one it did not ask for…
+        var withoutUsage = string.Concat(Wire.OpenAI.TextStream.Split("\n\n", StringSplitOptions.RemoveEmptyEntries)
+            .Where(e => !e.Contains("\"choices\":[]", StringComparison.Ordinal)).Select(e => e + "\n\n"));
+        Assert.Equal(withoutUsage, await resp.Content.ReadAsStringAsync());
+        // …and the tokens were counted.
+        var metrics = await gw.Client.GetStringAsync("/metrics");
+        Assert.Matches("""switchyard_tokens_total\{[^}]*kind="input"[^}]*\} 19\b""", metrics);
+        Assert.Matches("""switchyard_tokens_total\{[^}]*kind="output"[^}]*\} 10\b""", metrics);
+    }
+
     [Fact]
     public async Task Model_names_with_characters_that_need_escaping_are_rewritten_as_valid_JSON()
     {

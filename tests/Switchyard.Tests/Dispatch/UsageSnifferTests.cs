@@ -41,6 +41,43 @@ public sealed class UsageSnifferTests
         Assert.Equal(15, sniffer.Usage.OutputTokens);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(5)]
+    [InlineData(100)]
+    [InlineData(4096)]
+    public void The_usage_chunk_the_gateway_asked_for_is_read_and_held_back_across_any_split(int chunk)
+    {
+        var sniffer = new UsageSniffer(WireProtocol.OpenAI, dropUsageChunk: true);
+        var bytes = Encoding.UTF8.GetBytes(Wire.OpenAI.TextStream.Replace("\n\n", "\r\n\r\n", StringComparison.Ordinal));
+        var output = new System.Buffers.ArrayBufferWriter<byte>();
+        for (var i = 0; i < bytes.Length; i += chunk)
+        {
+            sniffer.Forward(bytes.AsSpan(i, Math.Min(chunk, bytes.Length - i)), output);
+        }
+        sniffer.Complete(output);
+        var expected = string.Concat(Wire.OpenAI.TextStream.Split("\n\n", StringSplitOptions.RemoveEmptyEntries)
+            .Where(e => !e.Contains("\"choices\":[]", StringComparison.Ordinal)).Select(e => e + "\r\n\r\n"));
+        Assert.Equal(expected, Encoding.UTF8.GetString(output.WrittenSpan));
+        Assert.Equal(19, sniffer.Usage!.InputTokens);
+        Assert.Equal(10, sniffer.Usage.OutputTokens);
+    }
+
+    [Fact]
+    public void Without_dropping_every_byte_goes_out_at_once_and_an_unterminated_tail_is_never_lost()
+    {
+        var forwarded = new UsageSniffer(WireProtocol.OpenAI);
+        var output = new System.Buffers.ArrayBufferWriter<byte>();
+        forwarded.Forward("data: {\"choices\":[]"u8, output);
+        Assert.Equal("data: {\"choices\":[]", Encoding.UTF8.GetString(output.WrittenSpan));
+        var dropping = new UsageSniffer(WireProtocol.OpenAI, dropUsageChunk: true);
+        var held = new System.Buffers.ArrayBufferWriter<byte>();
+        dropping.Forward("data: [DONE]"u8, held);
+        Assert.Equal(0, held.WrittenCount);
+        dropping.Complete(held);
+        Assert.Equal("data: [DONE]", Encoding.UTF8.GetString(held.WrittenSpan));
+    }
+
     [Fact]
     public void Whole_bodies_are_read_too()
     {

@@ -86,4 +86,88 @@ public sealed class BadInputTests
         using var an = await gw.Client.SendAsync(req);
         Assert.Equal("not_found_error", JsonNode.Parse(await an.Content.ReadAsStringAsync())!["error"]!["type"]!.GetValue<string>());
     }
+
+    public static TheoryData<string, string> Utf8Endpoints() => new()
+    {
+        { "/v1/chat/completions", "openai" },
+        { "/v1/messages", "anthropic" },
+        { "/v1/messages/count_tokens", "anthropic" },
+        { "/v1beta/models/known-model:generateContent", "gemini" },
+        { "/v1beta/models/known-model:streamGenerateContent?alt=sse", "gemini" },
+        { "/v1beta/models/known-model:countTokens", "gemini" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Utf8Endpoints))]
+    public async Task A_body_that_is_not_UTF8_is_a_400_in_the_endpoints_protocol(string path, string protocol)
+    {
+        await using var gw = await Gateway.StartAsync(Config);
+        var bytes = System.Text.Encoding.UTF8.GetBytes("{\"model\":\"known-model\",\"max_tokens\":5,\"messages\":[{\"role\":\"user\",\"content\":\"AB\"}],\"contents\":[{\"parts\":[{\"text\":\"AB\"}]}]}");
+        var at = Array.IndexOf(bytes, (byte)'A');
+        bytes[at] = 0xFF; // never valid in UTF-8
+        bytes[at + 1] = 0xC3; // a lead byte without its continuation
+        using var content = new ByteArrayContent(bytes);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        using var resp = await gw.Client.PostAsync(path, content);
+        Assert.Equal(HttpStatusCode.BadRequest, resp.StatusCode);
+        var json = JsonNode.Parse(await resp.Content.ReadAsStringAsync())!;
+        var message = protocol == "anthropic" ? json["error"]!["message"]! : json["error"]!["message"]!;
+        Assert.Contains("UTF-8", message.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains($"offset {at}", message.GetValue<string>(), StringComparison.Ordinal);
+        switch (protocol)
+        {
+            case "openai": Assert.Equal("invalid_request_error", json["error"]!["type"]!.GetValue<string>()); break;
+            case "anthropic": Assert.Equal("error", json["type"]!.GetValue<string>()); break;
+            default: Assert.Equal("INVALID_ARGUMENT", json["error"]!["status"]!.GetValue<string>()); break;
+        }
+    }
+
+    [Theory]
+    [InlineData("GET", "/v1/chat/completions", "openai")]
+    [InlineData("PUT", "/v1/messages", "anthropic")]
+    [InlineData("GET", "/v1/messages/count_tokens", "anthropic")]
+    [InlineData("DELETE", "/health", "openai")]
+    [InlineData("GET", "/v1beta/models/known-model:generateContent", "gemini")]
+    public async Task A_wrong_method_on_a_known_path_is_a_405_with_Allow_in_the_callers_protocol(string method, string path, string protocol)
+    {
+        await using var gw = await Gateway.StartAsync(Config);
+        using var req = new HttpRequestMessage(new HttpMethod(method), path);
+        using var resp = await gw.Client.SendAsync(req);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, resp.StatusCode);
+        var allow = string.Join(",", resp.Content.Headers.Allow);
+        Assert.Equal(method == "DELETE" ? "GET" : "POST", allow);
+        var json = JsonNode.Parse(await resp.Content.ReadAsStringAsync())!;
+        switch (protocol)
+        {
+            case "openai":
+                Assert.Equal("method_not_allowed", json["error"]!["code"]!.GetValue<string>());
+                break;
+            case "anthropic":
+                Assert.Equal("invalid_request_error", json["error"]!["type"]!.GetValue<string>());
+                break;
+            default:
+                Assert.Equal(405, json["error"]!["code"]!.GetValue<int>());
+                break;
+        }
+        Assert.Contains(allow, json["error"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"contents":[{"role":"user","parts":"hello"}]}""", "contents[0].parts")]
+    [InlineData("""{"contents":[{"role":"user","parts":{"text":"hello"}}]}""", "contents[0].parts")]
+    [InlineData("""{"contents":[{"role":"user","parts":[{"text":"a"},"b"]}]}""", "contents[0].parts[1]")]
+    [InlineData("""{"contents":["hello"]}""", "contents[0]")]
+    [InlineData("""{"contents":[{"parts":[{"text":"a"}]}],"systemInstruction":{"parts":"be brief"}}""", "systemInstruction.parts")]
+    public async Task Gemini_parts_that_are_not_a_list_of_Part_objects_are_a_400_naming_the_field(string body, string field)
+    {
+        await using var gw = await Gateway.StartAsync(Config);
+        foreach (var action in new[] { "generateContent", "streamGenerateContent?alt=sse", "countTokens" })
+        {
+            using var resp = await gw.PostJsonAsync($"/v1beta/models/known-model:{action}", body);
+            Assert.True(resp.StatusCode == HttpStatusCode.BadRequest, $"{action}: {(int)resp.StatusCode}");
+            var error = JsonNode.Parse(await resp.Content.ReadAsStringAsync())!["error"]!;
+            Assert.Equal("INVALID_ARGUMENT", error["status"]!.GetValue<string>());
+            Assert.Contains($"'{field}'", error["message"]!.GetValue<string>(), StringComparison.Ordinal);
+        }
+    }
 }
