@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Console;
 using Switchyard.Config;
 using Switchyard.Dispatch;
 using Switchyard.Endpoints;
+using Switchyard.Observability;
 using Switchyard.Providers;
 using Switchyard.Providers.Mock;
 
@@ -48,9 +49,7 @@ internal static class GatewayHost
         services.AddSingleton<MockAttempt>();
         services.AddSingleton<ProxyHandler>();
         services.AddMetrics();
-        services.AddSingleton<Observability.PrometheusExporter>();
-        services.AddSingleton<Observability.GatewayMetrics>();
-        services.AddSingleton<Observability.HealthGauges>();
+        services.AddTelemetry(config);
         services.AddSingleton(new Observability.RequestLogOptions(config.Server.RequestLog) { MaxBytes = config.Server.RequestLogMaxBytes, Bodies = config.Server.LogBodies });
         services.AddSingleton<Observability.RequestLog>();
         services.AddSingleton<Counting.TokenCountHandler>();
@@ -58,9 +57,7 @@ internal static class GatewayHost
 
         overrides?.Invoke(services);
         var app = builder.Build();
-        // The exporter listens before the instruments exist, so it sees every one of them.
-        app.Services.GetRequiredService<Observability.PrometheusExporter>();
-        app.Services.GetRequiredService<Observability.HealthGauges>();
+        app.Services.GetRequiredService<Observability.HealthGauges>(); // observable instruments exist once created
         app.MapChatApi();
         app.MapModelApi();
         Admin.ProvidersEndpoints.MapProvidersApi(app);

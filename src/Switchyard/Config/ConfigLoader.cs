@@ -55,7 +55,7 @@ internal static partial class ConfigLoader
     {
         public GatewayConfig ReadRoot(YamlMappingNode root)
         {
-            var map = Map(root, "", "server", "auth", "providers", "routes");
+            var map = Map(root, "", "server", "auth", "providers", "routes", "telemetry");
             var server = map.TryGetValue("server", out var s) ? ReadServer(s) : new ServerOptions(ServerOptions.DefaultMaxRequestBodyBytes, null);
             var auth = map.TryGetValue("auth", out var a) ? ReadAuth(a) : new AuthOptions([]);
             if (!map.TryGetValue("providers", out var providersNode))
@@ -81,7 +81,29 @@ internal static partial class ConfigLoader
                     routes.Add(ReadRoute(node, $"routes[{i++}]", providers));
                 }
             }
-            return new GatewayConfig(source, server, auth, providers.ToFrozenDictionary(StringComparer.Ordinal), routes.ToImmutable());
+            return new GatewayConfig(source, server, auth, providers.ToFrozenDictionary(StringComparer.Ordinal), routes.ToImmutable())
+            {
+                Telemetry = map.TryGetValue("telemetry", out var t) ? ReadTelemetry(t) : TelemetryOptions.Default,
+            };
+        }
+
+        private TelemetryOptions ReadTelemetry(YamlNode node)
+        {
+            var map = Map(node, "telemetry", "otlp_endpoint", "otlp_protocol", "service_name");
+            Uri? endpoint = null;
+            if (map.TryGetValue("otlp_endpoint", out var e) && Scalar(e, "telemetry.otlp_endpoint") is { Length: > 0 } text)
+            {
+                endpoint = Uri.TryCreate(text, UriKind.Absolute, out var parsed) && parsed.Scheme is "http" or "https"
+                    ? parsed
+                    : throw Error(e, "telemetry.otlp_endpoint", $"'{text}' is not an absolute http(s) URL.");
+            }
+            var protocol = map.TryGetValue("otlp_protocol", out var p) ? Scalar(p, "telemetry.otlp_protocol") : TelemetryOptions.Default.OtlpProtocol;
+            if (protocol is not ("http/protobuf" or "grpc"))
+            {
+                throw Error(p!, "telemetry.otlp_protocol", $"'{protocol}' is not an OTLP protocol (http/protobuf, grpc).");
+            }
+            var service = map.TryGetValue("service_name", out var sn) ? NonEmpty(sn, "telemetry.service_name") : TelemetryOptions.Default.ServiceName;
+            return new TelemetryOptions(endpoint, protocol, service);
         }
 
         private ServerOptions ReadServer(YamlNode node)

@@ -11,6 +11,8 @@ internal sealed record GatewayConfig(
     FrozenDictionary<string, ProviderConfig> Providers,
     ImmutableArray<RouteConfig> Routes)
 {
+    public TelemetryOptions Telemetry { get; init; } = TelemetryOptions.Default;
+
     /// <summary>Every upstream and gateway secret in this snapshot: what must never appear in logs or errors.</summary>
     public IEnumerable<string> Secrets() =>
         Auth.Keys.Concat(Auth.AdminKey is { } admin ? [admin] : []).Concat(Providers.Values.SelectMany(p => p.Keys.Select(k => k.Secret))).Where(s => s.Length >= 4);
@@ -27,6 +29,16 @@ internal sealed record ServerOptions(long MaxRequestBodyBytes, string? Urls)
     /// <summary>Console log level: trace | debug | information | warning | error.</summary>
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
     public const long DefaultMaxRequestBodyBytes = 32L * 1024 * 1024;
+}
+
+/// <summary>
+/// Traces over OTLP when an endpoint is set here or in <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>; metrics are always
+/// served at <c>/metrics</c>. Read at start (like <c>server.urls</c>).
+/// </summary>
+/// <param name="OtlpProtocol"><c>http/protobuf</c> (default, port 4318) or <c>grpc</c> (port 4317).</param>
+internal sealed record TelemetryOptions(Uri? OtlpEndpoint, string OtlpProtocol, string ServiceName)
+{
+    public static readonly TelemetryOptions Default = new(null, "http/protobuf", "switchyard");
 }
 
 /// <param name="AdminKey">Required on admin endpoints when set; without it they answer loopback callers only.</param>

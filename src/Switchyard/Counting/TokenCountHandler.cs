@@ -85,6 +85,10 @@ internal sealed partial class TokenCountHandler(ConfigHolder config, UpstreamHtt
         {
             var provider = snapshot.Config.Providers[target.Provider];
             var model = route.UpstreamModel(target, provider);
+            if (provider.Kind is ProviderKind.OpenAI or ProviderKind.AzureOpenAI && OpenAITokenCounter.TryCount(request, model) is { } exact)
+            {
+                return new Counted(exact.Tokens, "tokenizer " + exact.Encoding, provider.Name);
+            }
             if (provider.Kind is not (ProviderKind.Anthropic or ProviderKind.Gemini) || provider.Keys.FirstOrDefault(k => k.Enabled) is not { } key)
             {
                 return new Counted(TokenEstimator.Count(request), "estimate", provider.Name);

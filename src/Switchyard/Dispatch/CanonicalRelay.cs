@@ -27,7 +27,7 @@ internal static class CanonicalRelay
         {
             return AttemptResult.Gone;
         }
-        return AttemptResult.Served(response.Usage);
+        return AttemptResult.Served(response.Usage, Protocols.OpenAI.OpenAIResponseCodec.FinishString(response.FinishReason));
     }
 
     /// <summary>
@@ -68,6 +68,7 @@ internal static class CanonicalRelay
         using var encoder = ctx.Client.CreateStreamEncoder(ctx.Canonical(), ctx.Created, ctx.Http.Request);
         var output = ctx.Http.Response.BodyWriter;
         Usage? usage = null;
+        string? finish = null;
         try
         {
             do
@@ -78,11 +79,15 @@ internal static class CanonicalRelay
                     MessageStartEvent { Usage: { } u } => usage ?? u,
                     _ => usage,
                 };
+                if (e.Current is MessageDeltaEvent { FinishReason: { } reason })
+                {
+                    finish = Protocols.OpenAI.OpenAIResponseCodec.FinishString(reason);
+                }
                 encoder.Write(e.Current, output);
                 await output.FlushAsync(ct).ConfigureAwait(false);
                 if (encoder.IsComplete)
                 {
-                    return AttemptResult.Served(usage);
+                    return AttemptResult.Served(usage, finish);
                 }
             }
             while (await e.MoveNextAsync().ConfigureAwait(false));
@@ -109,7 +114,7 @@ internal static class CanonicalRelay
         {
             return AttemptResult.Gone;
         }
-        return AttemptResult.Served(usage);
+        return AttemptResult.Served(usage, finish);
     }
 
     public static bool IsUpstreamFailure(Exception ex) =>

@@ -112,7 +112,9 @@ internal sealed class Dispatcher(
         }
         ctx.Attempts++;
         var attemptStarted = time.GetTimestamp();
+        var span = Observability.RequestSpans.StartAttempt(provider, model, null);
         var result = await mockAttempt.RunAsync(ctx, provider, model, pick.Target.Patch).ConfigureAwait(false);
+        Observability.RequestSpans.EndAttempt(span, result);
         ctx.UpstreamTime += time.GetElapsedTime(attemptStarted);
         pick.Health.End(provider, IsProviderFailure(result), null, result.Error?.Message, time.GetUtcNow());
         ctx.Trail.Add($"{provider.Name}:{Describe(result)}");
@@ -166,7 +168,9 @@ internal sealed class Dispatcher(
             }
             ctx.Attempts++;
             var attemptStarted = time.GetTimestamp();
+            var span = Observability.RequestSpans.StartAttempt(provider, model, candidate.Key.Masked);
             var result = await httpAttempt.RunAsync(ctx, provider, candidate.Key, model, pick.Target.Patch).ConfigureAwait(false);
+            Observability.RequestSpans.EndAttempt(span, result);
             ctx.UpstreamTime += time.GetElapsedTime(attemptStarted);
             ctx.LastKey = candidate.Key.Masked;
             ctx.LastTtfb = result.Ttfb ?? ctx.LastTtfb;

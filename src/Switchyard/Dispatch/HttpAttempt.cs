@@ -200,7 +200,7 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time)
         {
             return AttemptResult.Gone;
         }
-        return AttemptResult.Served(sniffer.Usage);
+        return AttemptResult.Served(sniffer.Usage, sniffer.FinishReason);
     }
 
     private static async Task<AttemptResult> RelayBytesAsync(ProxyContext ctx, UpstreamCodec codec, ProviderConfig provider, HttpResponseMessage upstream, Stream body)
@@ -250,7 +250,7 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time)
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
-        return AttemptResult.Served(sniffer.Usage);
+        return AttemptResult.Served(sniffer.Usage, sniffer.FinishReason);
     }
 
     private static async Task<byte[]> ReadAllAsync(Stream body, int limit, CancellationToken ct, long? length = null)

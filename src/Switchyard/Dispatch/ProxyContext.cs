@@ -61,7 +61,10 @@ internal readonly record struct AttemptResult(AttemptStatus Status, GatewayError
     /// <summary>The upstream said this key has no requests left until then (rate-limit headers): steer away before a 429.</summary>
     public DateTimeOffset? KeyExhaustedUntil { get; init; }
 
-    public static AttemptResult Served(Usage? usage) => new(AttemptStatus.Served, null, usage);
+    /// <summary>Why the answer ended, in the upstream's words when the bytes were forwarded (for traces).</summary>
+    public string? FinishReason { get; init; }
+
+    public static AttemptResult Served(Usage? usage, string? finishReason = null) => new(AttemptStatus.Served, null, usage) { FinishReason = finishReason };
     public static readonly AttemptResult Gone = new(AttemptStatus.ClientGone);
 
     /// <summary>What to do after an upstream error before anything reached the client (MAPPING §13, issue #4 refines).</summary>

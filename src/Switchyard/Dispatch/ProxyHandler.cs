@@ -78,6 +78,7 @@ internal sealed partial class ProxyHandler(ConfigHolder config, Dispatcher dispa
             return;
         }
 
+        using var span = Observability.RequestSpans.StartRequest(client.Wire, sniff.Model);
         var ctx = new ProxyContext(http, client, snapshot, requestId, body, sniff, forceStream, time.GetUtcNow().ToUnixTimeSeconds());
         ctx.Trail.Add($"route {route.MatchedBy} ({route.Route.Strategy})");
         if (ctx.Stream)
@@ -106,6 +107,9 @@ internal sealed partial class ProxyHandler(ConfigHolder config, Dispatcher dispa
         }
         var elapsed = time.GetElapsedTime(started).TotalMilliseconds;
         Record(client, route, ctx, http.Response.StatusCode, elapsed, result.Usage);
+        Observability.RequestSpans.EndRequest(span, route.Route.Model.Length > 0 ? route.Route.Model : route.MatchedBy, ctx.LastProvider, ctx.LastModel,
+            http.Response.StatusCode, ctx.Attempts, result.Usage, result.FinishReason,
+            ctx.LastProvider is { } p && snapshot.Config.Providers.TryGetValue(p, out var served) ? served.Kind : null);
         // The request log line is formatted and written off the request's path; the console gets it only at Debug.
         requestLog.Write(new Observability.RequestLogEntry(time.GetUtcNow(), requestId, client.Wire, sniff.Model, http.Response.StatusCode, ctx.Attempts,
             ctx.Trail, elapsed, result.Usage?.InputTokens ?? 0, result.Usage?.OutputTokens ?? 0)

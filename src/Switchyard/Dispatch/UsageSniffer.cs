@@ -21,6 +21,9 @@ internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = 
 
     public Usage? Usage { get; private set; }
 
+    /// <summary>The upstream's own finish reason (<c>stop</c>, <c>end_turn</c>, <c>STOP</c>…), for traces.</summary>
+    public string? FinishReason { get; private set; }
+
     /// <summary>Writes <paramref name="chunk"/> (minus a dropped usage chunk) to <paramref name="output"/> and sniffs it.</summary>
     public void Forward(ReadOnlySpan<byte> chunk, IBufferWriter<byte> output)
     {
@@ -37,10 +40,7 @@ internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = 
         {
             var eventEnd = _count - (int)seq.Length;
             _lastWasUsageChunk = false;
-            if (evt.Data.Span.IndexOf("\"usage"u8) >= 0)
-            {
-                ReadUsageFromEvent(evt.Data.Span);
-            }
+            Examine(evt.Data.Span);
             if (!_lastWasUsageChunk)
             {
                 output.Write(_pending.AsSpan(eventStart, eventEnd - eventStart));
@@ -66,10 +66,7 @@ internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = 
         var seq = new ReadOnlySequence<byte>(_pending, 0, _count);
         while (_parser!.TryReadEvent(ref seq, isCompleted: false, out var evt))
         {
-            if (evt.Data.Span.IndexOf("\"usage"u8) >= 0)
-            {
-                ReadUsageFromEvent(evt.Data.Span);
-            }
+            Examine(evt.Data.Span);
         }
         Consume(_count - (int)seq.Length);
     }
@@ -94,7 +91,56 @@ internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = 
         }
     }
 
-    public void ReadWholeBody(ReadOnlySpan<byte> body) => ReadUsageFromEvent(body);
+    public void ReadWholeBody(ReadOnlySpan<byte> body)
+    {
+        ReadUsageFromEvent(body);
+        ReadFinishReason(body);
+    }
+
+    /// <summary>Only the few events that mention usage or a (non-null) finish reason are parsed.</summary>
+    private void Examine(ReadOnlySpan<byte> data)
+    {
+        if (data.IndexOf("\"usage"u8) >= 0)
+        {
+            ReadUsageFromEvent(data);
+        }
+        if (data.IndexOf("_reason\":\""u8) >= 0 || data.IndexOf("\"finishReason\""u8) >= 0 || data.IndexOf("_reason\": \""u8) >= 0)
+        {
+            ReadFinishReason(data);
+        }
+    }
+
+    /// <summary>OpenAI <c>choices[0].finish_reason</c>, Anthropic <c>stop_reason</c> (top level or in <c>delta</c>), Gemini <c>candidates[0].finishReason</c>.</summary>
+    private void ReadFinishReason(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            using var doc = JsonDocument.ParseValue(ref reader);
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return;
+            }
+            var reason = protocol switch
+            {
+                WireProtocol.Anthropic => StringAt(root, "stop_reason") ?? (root.TryGetProperty("delta", out var d) ? StringAt(d, "stop_reason") : null),
+                WireProtocol.Gemini => First(root, "candidates") is { } c ? StringAt(c, "finishReason") : null,
+                _ => First(root, "choices") is { } c ? StringAt(c, "finish_reason") : null,
+            };
+            FinishReason = reason ?? FinishReason;
+        }
+        catch (JsonException)
+        {
+            // best effort, as usage is
+        }
+
+        static string? StringAt(JsonElement e, string name) =>
+            e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+        static JsonElement? First(JsonElement e, string name) =>
+            e.TryGetProperty(name, out var a) && a.ValueKind == JsonValueKind.Array && a.GetArrayLength() > 0 ? a[0] : null;
+    }
 
     private void ReadUsageFromEvent(ReadOnlySpan<byte> json)
     {

@@ -2,23 +2,29 @@ using System.Diagnostics.Metrics;
 
 namespace Switchyard.Observability;
 
-/// <summary>The gateway's instruments (System.Diagnostics.Metrics), exported at <c>GET /metrics</c> in Prometheus text format.</summary>
+/// <summary>The gateway's instruments (System.Diagnostics.Metrics), exported at <c>GET /metrics</c> by OpenTelemetry.</summary>
 internal sealed class GatewayMetrics
 {
     public const string MeterName = "Switchyard";
 
-    public GatewayMetrics(IMeterFactory meterFactory)
+    /// <summary>Seconds: from a fast local hop to a long generation (OpenTelemetry's default buckets are for milliseconds).</summary>
+    private static readonly InstrumentAdvice<double> SecondsBuckets = new()
     {
-        var meter = meterFactory.Create(MeterName);
+        HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
+    };
+
+    public GatewayMetrics(IMeterFactory meterFactory, TelemetryNames names)
+    {
+        var meter = meterFactory.Create(names.Meter);
         Requests = meter.CreateCounter<long>("switchyard_requests_total", description: "Requests answered, by client protocol, route, provider, upstream model and status.");
-        Duration = meter.CreateHistogram<double>("switchyard_request_duration_seconds", "s", "Time from the request's arrival to its last byte.");
-        TimeToFirstByte = meter.CreateHistogram<double>("switchyard_upstream_ttfb_seconds", "s", "Time from sending a request upstream to its response headers.");
+        Duration = meter.CreateHistogram<double>("switchyard_request_duration_seconds", "s", "Time from the request's arrival to its last byte.", tags: null, advice: SecondsBuckets);
+        TimeToFirstByte = meter.CreateHistogram<double>("switchyard_upstream_ttfb_seconds", "s", "Time from sending a request upstream to its response headers.", tags: null, advice: SecondsBuckets);
         Tokens = meter.CreateCounter<long>("switchyard_tokens_total", description: "Tokens reported by upstreams, by kind (input, output, cached).");
         Retries = meter.CreateCounter<long>("switchyard_retries_total", description: "Attempts beyond the first, by reason.");
         InFlight = meter.CreateUpDownCounter<long>("switchyard_in_flight_requests", description: "Requests being served now.");
         InFlightStreams = meter.CreateUpDownCounter<long>("switchyard_in_flight_streams", description: "Streams being relayed to clients now.");
         Failovers = meter.CreateCounter<long>("switchyard_failovers_total", description: "Times a request moved on to another target, by the provider it left.");
-        Overhead = meter.CreateHistogram<double>("switchyard_gateway_overhead_seconds", "s", "Time spent in the gateway itself: total time minus time waiting on upstreams.");
+        Overhead = meter.CreateHistogram<double>("switchyard_gateway_overhead_seconds", "s", "Time spent in the gateway itself: total time minus time waiting on upstreams.", tags: null, advice: SecondsBuckets);
     }
 
     public Counter<long> Requests { get; }

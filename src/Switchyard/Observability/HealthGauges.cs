@@ -8,9 +8,9 @@ namespace Switchyard.Observability;
 /// <summary>Key and provider health as gauges, read from the state stores at scrape time.</summary>
 internal sealed class HealthGauges
 {
-    public HealthGauges(IMeterFactory meterFactory, ConfigHolder config, IKeyStateStore keys, IProviderHealthStore health, RequestLog requestLog, TimeProvider time)
+    public HealthGauges(IMeterFactory meterFactory, TelemetryNames names, ConfigHolder config, IKeyStateStore keys, IProviderHealthStore health, RequestLog requestLog, TimeProvider time)
     {
-        var meter = meterFactory.Create(GatewayMetrics.MeterName);
+        var meter = meterFactory.Create(names.Meter);
         meter.CreateObservableCounter("switchyard_log_dropped_total", () => requestLog.Dropped, description: "Request-log lines dropped because the writer fell behind.");
         meter.CreateObservableGauge("switchyard_provider_available", () =>
             config.Current.Config.Providers.Values.Select(p => new Measurement<long>(health.Get(p.Name).IsAvailable(time.GetUtcNow()) ? 1 : 0, new KeyValuePair<string, object?>("provider", p.Name))),

@@ -5,16 +5,12 @@ using Switchyard.Routing;
 
 namespace Switchyard.Observability;
 
-/// <summary><c>GET /metrics</c> (Prometheus text; admin key or loopback) and <c>GET /health/ready</c>.</summary>
+/// <summary><c>GET /metrics</c> (Prometheus text through OpenTelemetry; admin key or loopback) and <c>GET /health/ready</c>.</summary>
 internal static class ObservabilityEndpoints
 {
     public static IEndpointRouteBuilder MapObservabilityApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/metrics", (HttpContext http, ConfigHolder config, PrometheusExporter exporter) => Admin.AdminGuard.RunAsync(http, config, () =>
-        {
-            http.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
-            return http.Response.WriteAsync(exporter.Scrape(), http.RequestAborted);
-        }));
+        app.MapMetrics();
         // Ready: a config is loaded and at least one provider could take a request now.
         app.MapGet("/health/ready", (HttpContext http, ConfigHolder config, IKeyStateStore keys, IProviderHealthStore health, TimeProvider time) =>
         {

@@ -82,6 +82,30 @@ public sealed class TokenCountTests
         Assert.Empty(fake.Requests);
     }
 
+    [Theory]
+    [InlineData("gpt-4o", "o200k_base")]
+    [InlineData("gpt-4.1-mini", "o200k_base")]
+    [InlineData("gpt-4", "cl100k_base")]
+    public async Task OpenAI_models_are_counted_with_their_own_tokenizer_and_framing(string model, string encoding)
+    {
+        await using var fake = await FakeUpstream.StartAsync(FakeUpstream.Json(Wire.OpenAI.TextResponse));
+        await using var gw = await Gateway.StartAsync($$"""
+            providers:
+              - {name: up, type: openai, base_url: "{{fake.Url}}/v1", keys: [up-key]}
+            routes:
+              - model: m
+                targets: [{provider: up, model: {{model}}}]
+            """);
+        // "tiktoken is great!" is 6 tokens in both encodings (OpenAI cookbook); a chat message adds 3, its role 1, the reply priming 3.
+        using var resp = await gw.PostJsonAsync("/v1/messages/count_tokens", """{"model":"m","messages":[{"role":"user","content":"tiktoken is great!"}]}""");
+        Assert.Equal(HttpStatusCode.OK, resp.StatusCode);
+        Assert.Equal(13, JsonNode.Parse(await resp.Content.ReadAsStringAsync())!["input_tokens"]!.GetValue<int>());
+        Assert.Equal("tokenizer " + encoding, resp.Headers.GetValues("x-switchyard-token-count").Single());
+        using var gemini = await gw.PostJsonAsync("/v1beta/models/m:countTokens", """{"contents":[{"role":"user","parts":[{"text":"tiktoken is great!"}]}]}""");
+        Assert.Equal(13, JsonNode.Parse(await gemini.Content.ReadAsStringAsync())!["totalTokens"]!.GetValue<int>());
+        Assert.Empty(fake.Requests); // counted locally, no completion spent
+    }
+
     [Fact]
     public async Task A_failing_counter_falls_back_to_the_estimate()
     {

@@ -1,0 +1,91 @@
+using System.Diagnostics;
+using OpenTelemetry;
+using OpenTelemetry.Exporter;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using Switchyard.Config;
+
+namespace Switchyard.Observability;
+
+/// <summary>
+/// OpenTelemetry for the gateway: the <c>switchyard_*</c> instruments exported at <c>/metrics</c> by OpenTelemetry's
+/// Prometheus exporter, and — when an OTLP endpoint is configured — a span per request with a child span per
+/// upstream attempt, carrying the GenAI semantic-convention attributes.
+/// </summary>
+internal static class Telemetry
+{
+    public const string SourceName = "Switchyard";
+    public static readonly ActivitySource Source = new(SourceName, Endpoints.HealthEndpoints.Version);
+    private static int s_hosts;
+
+    public static IServiceCollection AddTelemetry(this IServiceCollection services, GatewayConfig config)
+    {
+        // Meters are subscribed to by name, process-wide. A served process has one gateway (meter "Switchyard");
+        // when several share a process (the tests), each gets its own name so that its /metrics shows its own traffic.
+        var host = Interlocked.Increment(ref s_hosts);
+        var names = new TelemetryNames(host == 1 ? GatewayMetrics.MeterName : $"{GatewayMetrics.MeterName}.{host}");
+        services.AddSingleton(names);
+        services.AddSingleton<GatewayMetrics>();
+        services.AddSingleton<HealthGauges>();
+
+        var otel = services.AddOpenTelemetry()
+            .ConfigureResource(r => r.AddService(config.Telemetry.ServiceName, serviceVersion: Endpoints.HealthEndpoints.Version))
+            .WithMetrics(metrics => metrics
+                .AddMeter(names.Meter)
+                .AddPrometheusExporter(o =>
+                {
+                    o.ScrapeResponseCacheDurationMilliseconds = 0; // every scrape sees every request
+                    o.ScopeInfoEnabled = false; // the series keep the labels they always had (no otel_scope_name)
+                }));
+        if (OtlpTracesEndpoint(config.Telemetry) is { } endpoint)
+        {
+            otel.WithTracing(tracing => tracing
+                .AddSource(SourceName)
+                .AddOtlpExporter(o =>
+                {
+                    o.Protocol = config.Telemetry.OtlpProtocol == "grpc" ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;
+                    if (endpoint.Uri is { } uri)
+                    {
+                        o.Endpoint = uri;
+                    }
+                }));
+        }
+        return services;
+    }
+
+    /// <summary><c>/metrics</c> in the Prometheus text format, behind the admin guard.</summary>
+    public static IEndpointRouteBuilder MapMetrics(this IEndpointRouteBuilder app)
+    {
+        app.MapPrometheusScrapingEndpoint("/metrics").Add(endpoint =>
+        {
+            var scrape = endpoint.RequestDelegate!;
+            endpoint.RequestDelegate = http => Admin.AdminGuard.RunAsync(http, http.RequestServices.GetRequiredService<ConfigHolder>(), () => scrape(http));
+        });
+        return app;
+    }
+
+    /// <summary>
+    /// Where traces go: <c>telemetry.otlp_endpoint</c> (a base URL, as <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>: the signal's
+    /// path is added for http/protobuf), else the standard environment variable read by the exporter itself, else none.
+    /// </summary>
+    private static OtlpTarget? OtlpTracesEndpoint(TelemetryOptions options)
+    {
+        if (options.OtlpEndpoint is { } configured)
+        {
+            if (options.OtlpProtocol == "grpc" || configured.AbsolutePath.EndsWith("/v1/traces", StringComparison.Ordinal))
+            {
+                return new OtlpTarget(configured);
+            }
+            return new OtlpTarget(new Uri(configured.AbsoluteUri.TrimEnd('/') + "/v1/traces"));
+        }
+        var fromEnvironment = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"))
+            || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"));
+        return fromEnvironment ? new OtlpTarget(null) : null;
+    }
+
+    private sealed record OtlpTarget(Uri? Uri);
+}
+
+/// <summary>The meter name of this gateway's instruments (see <see cref="Telemetry.AddTelemetry"/>).</summary>
+internal sealed record TelemetryNames(string Meter);
