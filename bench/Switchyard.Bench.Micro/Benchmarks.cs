@@ -1,3 +1,4 @@
+using Switchyard.Inbound;
 using System.Buffers;
 using System.Text;
 using BenchmarkDotNet.Attributes;

@@ -1,10 +1,13 @@
 using Microsoft.Extensions.Logging.Console;
+using Switchyard.Admin;
 using Switchyard.Config;
+using Switchyard.Counting;
 using Switchyard.Dispatch;
-using Switchyard.Endpoints;
+using Switchyard.Inbound;
+using Switchyard.Keys;
 using Switchyard.Observability;
 using Switchyard.Providers;
-using Switchyard.Providers.Mock;
+using Switchyard.Routing;
 
 namespace Switchyard;
 
@@ -33,37 +36,22 @@ internal static class GatewayHost
 
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);
-        services.AddSingleton(new ConfigHolder(config));
-        services.AddSingleton(new ConfigSource(configPath));
-        services.AddSingleton<ConfigReloader>();
-        services.AddHostedService(sp => sp.GetRequiredService<ConfigReloader>());
-        services.AddSingleton<UpstreamHttp>();
         services.AddSingleton(Random.Shared);
-        services.AddSingleton<Keys.IKeyStateStore, Keys.InMemoryKeyStateStore>();
-        services.AddSingleton<Routing.IProviderHealthStore, Routing.InMemoryProviderHealthStore>();
-        services.AddSingleton<Keys.KeySelectionStrategies>();
-        services.AddSingleton<Routing.TargetSelectionStrategies>();
-        services.AddSingleton<Dispatcher>();
-        services.AddSingleton<MockProvider>();
-        services.AddSingleton<HttpAttempt>();
-        services.AddSingleton<MockAttempt>();
-        services.AddSingleton<ProxyHandler>();
-        services.AddMetrics();
-        services.AddTelemetry(config);
-        services.AddSingleton(new Observability.RequestLogOptions(config.Server.RequestLog) { MaxBytes = config.Server.RequestLogMaxBytes, Bodies = config.Server.LogBodies });
-        services.AddSingleton<Observability.RequestLog>();
-        services.AddSingleton<Counting.TokenCountHandler>();
-        services.AddMemoryCache(o => o.SizeLimit = 10_000);
+        services.AddGatewayConfig(config, configPath);
+        services.AddObservability(config);
+        services.AddInbound();
+        services.AddTokenCounting();
+        services.AddTargetRouting();
+        services.AddKeyPools();
+        services.AddDispatch();
+        services.AddProviders();
 
         overrides?.Invoke(services);
         var app = builder.Build();
-        app.Services.GetRequiredService<Observability.HealthGauges>(); // observable instruments exist once created
-        app.MapChatApi();
-        app.MapModelApi();
-        Admin.ProvidersEndpoints.MapProvidersApi(app);
-        Admin.RoutesEndpoints.MapRoutesApi(app);
-        Observability.ObservabilityEndpoints.MapObservabilityApi(app);
-        app.MapHealthApi();
+        app.Services.GetRequiredService<HealthGauges>(); // observable instruments exist once created
+        app.MapInbound();
+        app.MapAdmin();
+        app.MapObservability();
         return app;
     }
 }

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Switchyard.Config;
 using Switchyard.Dispatch;
-using Switchyard.Endpoints;
+using Switchyard.Inbound;
 using Switchyard.Keys;
 using Switchyard.Protocols.Canonical;
 using Switchyard.Routing;

@@ -1,6 +1,6 @@
 using Switchyard.Config;
 using Switchyard.Dispatch;
-using Switchyard.Endpoints;
+using Switchyard.Inbound;
 using Switchyard.Protocols.Canonical;
 using Switchyard.Routing;
 

@@ -13,7 +13,7 @@ internal static class Banner
         if (plain is not null || Console.IsOutputRedirected)
         {
             var w = plain ?? Console.Out;
-            w.WriteLine($"Switchyard {Endpoints.HealthEndpoints.Version} listening on {listen}");
+            w.WriteLine($"Switchyard {Inbound.HealthEndpoints.Version} listening on {listen}");
             w.WriteLine($"  config: {config.Source}; routes: {config.Routes.Length}; request log: {log}; metrics: {listen.Split(", ")[0]}/metrics");
             foreach (var p in config.Providers.Values.OrderBy(p => p.Name, StringComparer.Ordinal))
             {
@@ -32,7 +32,7 @@ internal static class Banner
             var ok = p.Keys.Any(k => k.Enabled) || p.Kind == ProviderKind.Mock;
             grid.AddRow(ok ? "[green][[✓]][/]" : "[red][[✗]][/]", Markup.Escape($"{p.Name} ({Describe(p)})"));
         }
-        AnsiConsole.Write(new Panel(grid).Header($"Switchyard {Endpoints.HealthEndpoints.Version}"));
+        AnsiConsole.Write(new Panel(grid).Header($"Switchyard {Inbound.HealthEndpoints.Version}"));
     }
 
     private static string Describe(ProviderConfig p) => p.Kind == ProviderKind.Mock

@@ -36,7 +36,7 @@ internal static class ServeCommand
                         """);
                     return 0;
                 case "--version":
-                    Console.WriteLine(Endpoints.HealthEndpoints.Version);
+                    Console.WriteLine(Inbound.HealthEndpoints.Version);
                     return 0;
                 default:
                     if (args[i] is "--config" or "--urls")
@@ -67,7 +67,7 @@ internal static class ServeCommand
         {
             await app.StartAsync().ConfigureAwait(false);
             Banner.Write(config, app.Urls);
-            app.Services.GetRequiredService<Observability.RequestLog>().Event("start", $"Switchyard {Endpoints.HealthEndpoints.Version} on {string.Join(", ", app.Urls)}, config {config.Source}");
+            app.Services.GetRequiredService<Observability.RequestLog>().Event("start", $"Switchyard {Inbound.HealthEndpoints.Version} on {string.Join(", ", app.Urls)}, config {config.Source}");
             await app.WaitForShutdownAsync().ConfigureAwait(false);
         }
         return 0;

@@ -1,3 +1,4 @@
+using Switchyard.Inbound;
 using System.Collections.Frozen;
 using System.Collections.Immutable;
 using System.Globalization;

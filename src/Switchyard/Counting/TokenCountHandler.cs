@@ -6,7 +6,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Caching.Memory;
 using Switchyard.Config;
 using Switchyard.Dispatch;
-using Switchyard.Endpoints;
+using Switchyard.Inbound;
 using Switchyard.Protocols.Anthropic;
 using Switchyard.Protocols.Canonical;
 using Switchyard.Protocols.Gemini;
@@ -20,40 +20,26 @@ namespace Switchyard.Counting;
 /// when it has one (Anthropic, Gemini), estimated locally otherwise or when that fails — never by spending a
 /// completion. Identical requests are answered from a short-lived cache (Claude Code counts many times a minute).
 /// </summary>
-internal sealed partial class TokenCountHandler(ConfigHolder config, UpstreamHttp http, IMemoryCache cache, ILogger<TokenCountHandler> logger)
+internal sealed partial class TokenCountHandler(InboundPrologue prologue, UpstreamHttp http, IMemoryCache cache, ILogger<TokenCountHandler> logger)
 {
     private static readonly TimeSpan CacheFor = TimeSpan.FromSeconds(30);
     private static readonly HashSet<string> AnthropicCountFields = new(StringComparer.Ordinal) { "model", "messages", "system", "tools", "tool_choice", "thinking", "mcp_servers", "context_management" };
 
     public async Task HandleAsync(HttpContext ctx, ClientProtocol client, string? pathModel = null)
     {
-        var snapshot = config.Current;
-        var requestId = RequestIds.Next();
-        if (!GatewayAuth.IsAuthorized(ctx, snapshot.Config.Auth))
+        if (await prologue.RunAsync(ctx, client, pathModel, counting: true) is not { } inbound)
         {
-            await ClientWriter.WriteErrorAsync(ctx, client, new GatewayError(ErrorKind.Authentication, "Invalid or missing gateway API key."), requestId, snapshot.Secrets);
             return;
         }
+        var (snapshot, requestId, body, sniff, route) = inbound;
         ChatRequest request;
-        byte[] body;
         try
         {
-            body = await RequestBody.ReadAsync(ctx.Request, snapshot.Config.Server.MaxRequestBodyBytes, ctx.RequestAborted);
-            request = client.Wire == WireProtocol.Gemini ? DecodeGeminiCount(body, pathModel ?? "") : DecodeAnthropicCount(body);
+            request = client.Decode(body, sniff);
         }
         catch (ProtocolException pe)
         {
             await ClientWriter.WriteErrorAsync(ctx, client, pe.Error, requestId, snapshot.Secrets);
-            return;
-        }
-        catch (Exception ex) when (ex is IOException or OperationCanceledException or BadHttpRequestException)
-        {
-            return;
-        }
-        var route = snapshot.Routes.Resolve(request.Model);
-        if (route is null)
-        {
-            await ClientWriter.WriteErrorAsync(ctx, client, new GatewayError(ErrorKind.NotFound, $"No route matches the model '{request.Model}'.") { Param = "model" }, requestId, snapshot.Secrets);
             return;
         }
 
@@ -157,28 +143,6 @@ internal sealed partial class TokenCountHandler(ConfigHolder config, UpstreamHtt
         var content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(node, CountJson.Default.JsonNode));
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         return content;
-    }
-
-    private static ChatRequest DecodeAnthropicCount(byte[] body)
-    {
-        return ClientProtocol.Anthropic.Decode(body, RequestSniff.Sniff(body));
-    }
-
-    /// <summary>Gemini's countTokens takes either <c>contents</c> or a whole <c>generateContentRequest</c>.</summary>
-    private static ChatRequest DecodeGeminiCount(byte[] body, string model)
-    {
-        JsonNode? root;
-        try
-        {
-            root = JsonNode.Parse(body);
-        }
-        catch (JsonException ex)
-        {
-            throw new ProtocolException($"Invalid JSON payload received. {ex.Message}");
-        }
-        var inner = root?["generateContentRequest"] ?? root?["generate_content_request"];
-        var bytes = inner is null ? body : JsonSerializer.SerializeToUtf8Bytes(inner, CountJson.Default.JsonNode);
-        return ClientProtocol.Gemini.Decode(bytes, RequestSniff.SniffGemini(bytes, model, stream: false));
     }
 
     private static string CacheKey(ClientProtocol client, string model, byte[] body) =>

@@ -1,6 +1,5 @@
-using System.Text.Json;
+using Switchyard.Config;
 using Switchyard.Protocols.Canonical;
-using Switchyard.Providers.Mock;
 
 namespace Switchyard.Dispatch;
 
@@ -14,7 +13,7 @@ internal static class CanonicalRelay
             response.Created = ctx.Created; // Anthropic answers carry no timestamp; OpenAI clients expect one
         }
         var body = ctx.Client.EncodeResponse(response);
-        ClientWriter.SetDispatchHeaders(ctx, served: true);
+        ctx.SetDispatchHeaders(served: true);
         var http = ctx.Http.Response;
         http.StatusCode = 200;
         http.ContentType = "application/json";
@@ -23,9 +22,9 @@ internal static class CanonicalRelay
         {
             await http.Body.WriteAsync(body, ctx.Aborted).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (ctx.Aborted.IsCancellationRequested)
+        catch (Exception ex) when (UpstreamFailures.IsExpected(ex))
         {
-            return AttemptResult.Gone;
+            return AttemptResult.Gone; // only the client's side can fail here
         }
         return AttemptResult.Served(response.Usage, Protocols.OpenAI.OpenAIResponseCodec.FinishString(response.FinishReason));
     }
@@ -34,7 +33,7 @@ internal static class CanonicalRelay
     /// Relays events as they arrive, flushing each. The first event is looked at before anything is sent:
     /// an error there is still retryable (P22); after it, failures become the client's in-stream error.
     /// </summary>
-    public static async Task<AttemptResult> RelayStreamAsync(ProxyContext ctx, IAsyncEnumerable<StreamEvent> events, string provider)
+    public static async Task<AttemptResult> RelayStreamAsync(ProxyContext ctx, IAsyncEnumerable<StreamEvent> events, ProviderConfig provider)
     {
         var ct = ctx.Aborted;
         await using var e = events.GetAsyncEnumerator(ct);
@@ -42,29 +41,20 @@ internal static class CanonicalRelay
         {
             if (!await e.MoveNextAsync().ConfigureAwait(false))
             {
-                return AttemptResult.FromError(new GatewayError(ErrorKind.Internal, $"Provider '{provider}' returned an empty stream."));
+                return ct.IsCancellationRequested ? AttemptResult.Gone : AttemptResult.FromError(new GatewayError(ErrorKind.Internal, $"Provider '{provider.Name}' returned an empty stream."));
             }
         }
-        catch (MockDropException)
+        catch (Exception ex) when (UpstreamFailures.IsExpected(ex))
         {
-            ctx.Http.Abort();
-            return AttemptResult.Gone;
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            return AttemptResult.Gone;
-        }
-        catch (Exception ex) when (IsUpstreamFailure(ex))
-        {
-            return AttemptResult.FromError(FailureOf(ex, provider));
+            return UpstreamFailures.Classify(ex, ctx, provider, ExchangePhase.Stream);
         }
         if (e.Current is StreamErrorEvent early)
         {
             return AttemptResult.FromError(early.Error);
         }
 
-        ClientWriter.SetDispatchHeaders(ctx, served: true);
-        ClientWriter.StartStream(ctx);
+        ctx.SetDispatchHeaders(served: true);
+        ctx.StartStream();
         using var encoder = ctx.Client.CreateStreamEncoder(ctx.Canonical(), ctx.Created, ctx.Http.Request);
         var output = ctx.Http.Response.BodyWriter;
         Usage? usage = null;
@@ -93,38 +83,22 @@ internal static class CanonicalRelay
             while (await e.MoveNextAsync().ConfigureAwait(false));
             encoder.Write(new StreamErrorEvent(new GatewayError(ErrorKind.Internal, "The upstream stream ended unexpectedly.")), output);
         }
-        catch (MockDropException)
+        catch (Exception ex) when (UpstreamFailures.IsExpected(ex))
         {
-            ctx.Http.Abort();
-            return AttemptResult.Gone;
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            return AttemptResult.Gone;
-        }
-        catch (Exception ex) when (IsUpstreamFailure(ex))
-        {
-            encoder.Write(new StreamErrorEvent(FailureOf(ex, provider)), output);
+            if (ct.IsCancellationRequested)
+            {
+                return AttemptResult.Gone;
+            }
+            encoder.Write(new StreamErrorEvent(UpstreamFailures.ErrorOf(ex, provider, ExchangePhase.Stream)), output);
         }
         try
         {
             await output.FlushAsync(ct).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (UpstreamFailures.IsExpected(ex))
         {
             return AttemptResult.Gone;
         }
-        return AttemptResult.Served(usage, finish);
+        return ct.IsCancellationRequested ? AttemptResult.Gone : AttemptResult.Served(usage, finish);
     }
-
-    public static bool IsUpstreamFailure(Exception ex) =>
-        ex is IOException or TimeoutException or HttpRequestException or JsonException or OperationCanceledException or ProtocolException;
-
-    public static GatewayError FailureOf(Exception ex, string provider) => ex switch
-    {
-        TimeoutException t => new GatewayError(ErrorKind.Timeout, $"Provider '{provider}': {t.Message}"),
-        JsonException or ProtocolException => new GatewayError(ErrorKind.Internal, $"Provider '{provider}' sent a malformed response."),
-        OperationCanceledException => new GatewayError(ErrorKind.Timeout, $"Provider '{provider}' timed out."),
-        _ => new GatewayError(ErrorKind.Unavailable, $"Provider '{provider}' connection failed: {ex.Message}"),
-    };
 }

@@ -1,40 +1,34 @@
-using System.Collections.Concurrent;
 using Switchyard.Config;
 using Switchyard.Keys;
+using Switchyard.Observability;
 using Switchyard.Protocols.Canonical;
 using Switchyard.Routing;
 
 namespace Switchyard.Dispatch;
 
 /// <summary>
-/// Which target and which key serve a request, and what happens when they fail: the route's strategy picks among
-/// healthy targets, the provider's key strategy among available keys (or the session's key with affinity); 429 rests
-/// the key and tries another at once, 401/403 disable it, 5xx/timeouts/connection errors count against the provider
-/// and move on to the next target after a jittered backoff — within <c>max_retries</c> and the deadline, and never
-/// after the first byte reached the client.
+/// The attempt loop: which target and which key serve a request, and what happens when they fail. The route's
+/// strategy picks among healthy targets (<see cref="TargetPicker"/>), the provider's key strategy among available
+/// keys (<see cref="KeyPools"/>); 429 rests the key and tries another at once, 401/403 disable it, 5xx/timeouts/
+/// connection errors count against the provider and move on to the next target after a jittered backoff — within
+/// <c>max_retries</c> and the deadline, and never after the first byte reached the client.
 /// </summary>
-internal sealed class Dispatcher(
-    HttpAttempt httpAttempt, MockAttempt mockAttempt, IKeyStateStore keyStates, IProviderHealthStore health,
-    KeySelectionStrategies keyStrategies, TargetSelectionStrategies targetStrategies, Observability.GatewayMetrics metrics, Observability.RequestLog requestLog,
-    TimeProvider time, Random random)
+internal sealed class Dispatcher(UpstreamAttempts attempts, KeyPools keys, TargetPicker targets, RetryBackoff backoff, GatewayMetrics metrics, TimeProvider time)
 {
-    private readonly ConcurrentDictionary<string, SelectionCursor> _providerCursors = new(StringComparer.Ordinal);
-    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<RouteConfig, SelectionCursor> _routeCursors = [];
-
     public async Task<AttemptResult> DispatchAsync(ProxyContext ctx, ResolvedRoute route)
     {
         var policy = route.Route.Retry;
         var startedAt = time.GetUtcNow();
         var attemptsAllowed = policy.MaxRetries + 1;
-        var targets = route.Route.Targets;
-        var remaining = new List<(RouteTarget Target, int Position)>(targets.Length);
-        for (var i = 0; i < targets.Length; i++)
+        var routeTargets = route.Route.Targets;
+        var remaining = new List<(RouteTarget Target, int Position)>(routeTargets.Length);
+        for (var i = 0; i < routeTargets.Length; i++)
         {
-            remaining.Add((targets[i], i));
+            remaining.Add((routeTargets[i], i));
         }
         if (route.Route.Mode == RouteMode.Direct)
         {
-            remaining.RemoveAll(x => WireOf(ctx.Snapshot.Config.Providers[x.Target.Provider]) is { } wire && wire != ctx.Client.Wire);
+            remaining.RemoveAll(x => Providers.UpstreamCodec.WireOf(ctx.Snapshot.Config.Providers[x.Target.Provider].Kind) is { } wire && wire != ctx.Client.Wire);
             if (remaining.Count == 0)
             {
                 return new AttemptResult(AttemptStatus.Fail, new GatewayError(ErrorKind.InvalidRequest,
@@ -43,22 +37,10 @@ internal sealed class Dispatcher(
         }
         var failures = new List<(string Provider, GatewayError Error)>();
         AttemptResult? last = null;
-        var targetStrategy = targetStrategies.Get(route.Route.Strategy);
-        var routeCursor = _routeCursors.GetValue(route.Route, static _ => new SelectionCursor());
 
         while (remaining.Count > 0 && ctx.Attempts < attemptsAllowed)
         {
-            var now = time.GetUtcNow();
-            var candidates = new List<TargetCandidate>(remaining.Count);
-            foreach (var (target, position) in remaining)
-            {
-                var state = health.Get(target.Provider);
-                if (state.IsAvailable(now))
-                {
-                    candidates.Add(new TargetCandidate(target, position, state));
-                }
-            }
-            if (candidates.Count == 0)
+            if (targets.Next(route.Route, remaining, time.GetUtcNow()) is not { } pick)
             {
                 foreach (var x in remaining)
                 {
@@ -67,19 +49,16 @@ internal sealed class Dispatcher(
                 }
                 break;
             }
-            var pick = candidates[targetStrategy.Pick(candidates, routeCursor)];
             remaining.RemoveAll(x => x.Position == pick.Position);
             var provider = ctx.Snapshot.Config.Providers[pick.Target.Provider];
             var model = route.UpstreamModel(pick.Target, provider);
             ctx.LastProvider = provider.Name;
             ctx.LastModel = model;
 
-            var result = provider.Kind == ProviderKind.Mock
-                ? await TryMockAsync(ctx, provider, pick, model).ConfigureAwait(false)
-                : await TryKeysAsync(ctx, provider, pick, model, policy, attemptsAllowed, startedAt).ConfigureAwait(false);
+            var result = await TryKeysAsync(ctx, provider, pick, model, policy, attemptsAllowed, startedAt, last).ConfigureAwait(false);
             if (result is null)
             {
-                continue; // nothing could be tried on this target (no key available, or its half-open trial is taken)
+                continue; // nothing could be tried on this target (its half-open trial is taken)
             }
             last = result;
             if (result.Value.Status is AttemptStatus.Served or AttemptStatus.ClientGone or AttemptStatus.Fail)
@@ -100,79 +79,51 @@ internal sealed class Dispatcher(
         return Exhausted(route, failures, last);
     }
 
-    private async Task<AttemptResult?> TryMockAsync(ProxyContext ctx, ProviderConfig provider, TargetCandidate pick, string model)
+    /// <summary>Tries the target's keys in turn (one attempt without a key for a provider that has none).</summary>
+    /// <param name="previous">The last attempt's result on any target: a provider-level failure there means back off first.</param>
+    private async Task<AttemptResult?> TryKeysAsync(ProxyContext ctx, ProviderConfig provider, TargetCandidate pick, string model, RetryPolicy policy,
+        int attemptsAllowed, DateTimeOffset startedAt, AttemptResult? previous)
     {
-        if (!pick.Health.TryBegin())
-        {
-            return null;
-        }
-        if (ctx.Attempts > 0)
-        {
-            metrics.Retries.Add(1, new KeyValuePair<string, object?>("reason", "failover"));
-        }
-        ctx.Attempts++;
-        var attemptStarted = time.GetTimestamp();
-        var span = Observability.RequestSpans.StartAttempt(provider, model, null);
-        var result = await mockAttempt.RunAsync(ctx, provider, model, pick.Target.Patch).ConfigureAwait(false);
-        Observability.RequestSpans.EndAttempt(span, result);
-        ctx.UpstreamTime += time.GetElapsedTime(attemptStarted);
-        pick.Health.End(provider, IsProviderFailure(result), null, result.Error?.Message, time.GetUtcNow());
-        ctx.Trail.Add($"{provider.Name}:{Describe(result)}");
-        return result;
-    }
-
-    private async Task<AttemptResult?> TryKeysAsync(ProxyContext ctx, ProviderConfig provider, TargetCandidate pick, string model, RetryPolicy policy, int attemptsAllowed, DateTimeOffset startedAt)
-    {
-        var now = time.GetUtcNow();
-        var keys = new List<KeyCandidate>(provider.Keys.Length);
-        foreach (var key in provider.Keys)
-        {
-            var state = keyStates.Get(provider.Name, key);
-            if (state.IsAvailable(key, now))
-            {
-                keys.Add(new KeyCandidate(key, state));
-            }
-        }
-        if (keys.Count == 0)
+        var queue = keys.Open(provider, ctx.Http.Request);
+        if (queue.IsEmpty)
         {
             ctx.Trail.Add($"{provider.Name}:no key available");
             return new AttemptResult(AttemptStatus.NextTarget, new GatewayError(ErrorKind.RateLimit, $"every key of provider '{provider.Name}' is cooling down or disabled"));
         }
-        var strategy = keyStrategies.Get(provider.KeyStrategy);
-        var cursor = _providerCursors.GetOrAdd(provider.Name, static _ => new SelectionCursor());
-        var session = provider.KeyAffinity ? SessionOf(ctx.Http.Request) : null;
+        var attempt = attempts.For(provider.Kind);
         AttemptResult? last = null;
-        while (keys.Count > 0 && ctx.Attempts < attemptsAllowed)
+        while (!queue.IsEmpty && ctx.Attempts < attemptsAllowed)
         {
-            var index = session is not null ? AffinityPick(keys, session) : strategy.Pick(keys, cursor);
-            var candidate = keys[index];
-            keys.RemoveAt(index);
+            var lease = queue.Take();
             if (!pick.Health.TryBegin())
             {
                 return last;
             }
-            if (!candidate.State.TryBegin(time.GetUtcNow()))
+            if (!keys.TryBegin(lease))
             {
                 pick.Health.End(provider, healthFailure: false, null, null, time.GetUtcNow());
                 continue;
             }
-            if (ctx.Attempts > 0 && last is { Error: { } previous } && IsProviderLevel(previous) && !await BackoffAsync(ctx, policy, startedAt).ConfigureAwait(false))
+            if ((last ?? previous) is { Error: { } failed } && IsProviderLevel(failed) && !await backoff.WaitAsync(ctx, policy, startedAt).ConfigureAwait(false))
             {
-                candidate.State.End(candidate.Key, KeyOutcome.Success, null, null, time.GetUtcNow());
+                keys.Release(lease);
                 pick.Health.End(provider, healthFailure: false, null, null, time.GetUtcNow());
-                return last;
+                return last ?? previous;
             }
             if (ctx.Attempts > 0)
             {
-                metrics.Retries.Add(1, new KeyValuePair<string, object?>("reason", last?.Error?.Kind.ToString() ?? "unavailable"));
+                metrics.Retries.Add(1, new KeyValuePair<string, object?>("reason", (last ?? previous)?.Error?.Kind.ToString() ?? "unavailable"));
             }
             ctx.Attempts++;
             var attemptStarted = time.GetTimestamp();
-            var span = Observability.RequestSpans.StartAttempt(provider, model, candidate.Key.Masked);
-            var result = await httpAttempt.RunAsync(ctx, provider, candidate.Key, model, pick.Target.Patch).ConfigureAwait(false);
-            Observability.RequestSpans.EndAttempt(span, result);
+            var span = RequestSpans.StartAttempt(provider, model, lease.Key?.Masked);
+            var result = await attempt.RunAsync(ctx, provider, lease.Key, model, pick.Target.Patch).ConfigureAwait(false);
+            RequestSpans.EndAttempt(span, result);
             ctx.UpstreamTime += time.GetElapsedTime(attemptStarted);
-            ctx.LastKey = candidate.Key.Masked;
+            if (lease.Key is { } key)
+            {
+                ctx.LastKey = key.Masked;
+            }
             ctx.LastTtfb = result.Ttfb ?? ctx.LastTtfb;
             if (result.Ttfb is { } ttfb)
             {
@@ -183,18 +134,10 @@ internal sealed class Dispatcher(
             {
                 result = result with { Status = AttemptStatus.Fail };
             }
-            var finishedAt = time.GetUtcNow();
-            var transition = candidate.State.End(candidate.Key, KeyOutcomeOf(result), result.Error?.UpstreamStatus ?? (result.Status == AttemptStatus.Served ? 200 : null), result.Error?.RetryAfter, finishedAt);
-            if (transition is not null)
-            {
-                requestLog.Event("key_" + transition, $"{provider.Name}/{candidate.Key.Masked}: {Describe(result)}");
-            }
-            if (result.KeyExhaustedUntil is { } until)
-            {
-                candidate.State.Exhausted(until);
-            }
-            pick.Health.End(provider, IsProviderFailure(result), result.Status == AttemptStatus.Served ? result.Ttfb : null, result.Error?.Message, finishedAt);
-            ctx.Trail.Add($"{provider.Name}/{candidate.Key.Masked}:{Describe(result)}");
+            keys.Settle(provider, lease, KeyOutcomeOf(result), result.Error?.UpstreamStatus ?? (result.Status == AttemptStatus.Served ? 200 : null),
+                result.Error?.RetryAfter, result.KeyExhaustedUntil, Describe(result));
+            pick.Health.End(provider, IsProviderFailure(result), result.Status == AttemptStatus.Served ? result.Ttfb : null, result.Error?.Message, time.GetUtcNow());
+            ctx.Trail.Add(lease.Key is { } k ? $"{provider.Name}/{k.Masked}:{Describe(result)}" : $"{provider.Name}:{Describe(result)}");
             last = result;
             if (result.Status != AttemptStatus.NextKey)
             {
@@ -202,24 +145,6 @@ internal sealed class Dispatcher(
             }
         }
         return last;
-    }
-
-    /// <summary>Waits before trying another target after a provider-level failure: exponential, full jitter, within the deadline.</summary>
-    private async Task<bool> BackoffAsync(ProxyContext ctx, RetryPolicy policy, DateTimeOffset startedAt)
-    {
-        var exponent = Math.Min(ctx.Attempts - 1, 16);
-        var ceiling = Math.Min(policy.MaxBackoff.TotalMilliseconds, policy.Backoff.TotalMilliseconds * Math.Pow(2, exponent));
-        var delay = TimeSpan.FromMilliseconds(ceiling * (0.5 + (random.NextDouble() * 0.5)));
-        if (policy.Deadline is { } d && time.GetUtcNow() + delay - startedAt >= d)
-        {
-            ctx.Trail.Add("deadline reached");
-            return false;
-        }
-        if (delay > TimeSpan.Zero)
-        {
-            await Task.Delay(delay, time, ctx.Aborted).ConfigureAwait(false);
-        }
-        return true;
     }
 
     /// <summary>
@@ -238,14 +163,6 @@ internal sealed class Dispatcher(
         return new AttemptResult(AttemptStatus.Fail, new GatewayError(ErrorKind.Unavailable, $"No provider could serve '{route.RequestedModel}'. Tried: {why}") { RetryAfter = retryAfter });
     }
 
-    private static WireProtocol? WireOf(ProviderConfig provider) => provider.Kind switch
-    {
-        ProviderKind.OpenAI or ProviderKind.AzureOpenAI => WireProtocol.OpenAI,
-        ProviderKind.Anthropic => WireProtocol.Anthropic,
-        ProviderKind.Gemini => WireProtocol.Gemini,
-        _ => null, // the mock answers every protocol
-    };
-
     private static KeyOutcome KeyOutcomeOf(AttemptResult r) => r.Status switch
     {
         AttemptStatus.Served or AttemptStatus.ClientGone => KeyOutcome.Success,
@@ -261,30 +178,6 @@ internal sealed class Dispatcher(
     private static bool IsProviderLevel(GatewayError e) => e.Kind is ErrorKind.Internal or ErrorKind.Overloaded or ErrorKind.Timeout or ErrorKind.Unavailable;
 
     private static bool IsProviderFailure(AttemptResult r) => r.Status != AttemptStatus.Served && r.Error is { } e && IsProviderLevel(e);
-
-    /// <summary>The session a request belongs to, for key affinity (Claude Code sends its session id).</summary>
-    private static string? SessionOf(HttpRequest request) =>
-        request.Headers["x-switchyard-session"] is [{ Length: > 0 } s] ? s
-        : request.Headers["x-claude-code-session-id"] is [{ Length: > 0 } c] ? c
-        : null;
-
-    /// <summary>Rendezvous hashing: the same session keeps its key while that key is available, and moves only when it is not.</summary>
-    private static int AffinityPick(List<KeyCandidate> keys, string session)
-    {
-        var best = 0;
-        var bestScore = 0UL;
-        for (var i = 0; i < keys.Count; i++)
-        {
-            var score = StableHash.Fnv1a64(session + "\n" + keys[i].Key.Secret);
-            if (i == 0 || score > bestScore)
-            {
-                best = i;
-                bestScore = score;
-            }
-        }
-        return best;
-    }
-
 
     internal static string Describe(AttemptResult r) => r.Status switch
     {

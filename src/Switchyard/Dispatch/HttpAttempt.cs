@@ -1,3 +1,4 @@
+using Switchyard.Inbound;
 using System.Buffers;
 using System.Net.Http.Headers;
 using System.Text.Json;
@@ -8,13 +9,13 @@ using Switchyard.Providers;
 namespace Switchyard.Dispatch;
 
 /// <summary>One try of one key against one HTTP provider: encode (or forward bytes), send, classify, relay.</summary>
-internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time)
+internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time) : IUpstreamAttempt
 {
     private const int MaxErrorBody = 1024 * 1024;
     private const int MaxResponseBody = 64 * 1024 * 1024;
     private static readonly MediaTypeHeaderValue Json = new("application/json");
 
-    public async Task<AttemptResult> RunAsync(ProxyContext ctx, ProviderConfig provider, UpstreamKey key, string upstreamModel, RequestPatch? patch)
+    public async Task<AttemptResult> RunAsync(ProxyContext ctx, ProviderConfig provider, UpstreamKey? key, string upstreamModel, RequestPatch? patch)
     {
         var codec = UpstreamCodec.For(provider.Kind);
         // Fast path: same protocol on both sides, nothing to change but the model name and the credentials.
@@ -34,17 +35,8 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time)
         using var message = new HttpRequestMessage(HttpMethod.Post, codec.ChatUrl(provider, upstreamModel, ctx.Stream, sse)) { Content = new ByteArrayContent(payload) };
         message.Content.Headers.ContentType = Json;
         message.Options.Set(UpstreamHttp.ConnectTimeoutKey, provider.ConnectTimeout);
-        codec.ApplyAuth(message, provider, key.Secret);
-        if (codec.Wire == WireProtocol.Anthropic)
-        {
-            var clientHeaders = ctx.Http.Request.Headers;
-            var sameFamily = ctx.Client.Wire == WireProtocol.Anthropic;
-            message.Headers.TryAddWithoutValidation("anthropic-version", sameFamily && clientHeaders["anthropic-version"] is [{ Length: > 0 } v] ? v : provider.AnthropicVersion);
-            if (sameFamily && clientHeaders["anthropic-beta"].Count > 0)
-            {
-                message.Headers.TryAddWithoutValidation("anthropic-beta", clientHeaders["anthropic-beta"].ToArray());
-            }
-        }
+        codec.ApplyAuth(message, provider, key?.Secret ?? "");
+        codec.ApplyVendorHeaders(message, provider, ctx.Client.Wire, ctx.Http.Request.Headers);
         if (ctx.Stream)
         {
             message.Headers.Accept.ParseAdd("text/event-stream");
@@ -59,17 +51,9 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time)
         {
             response = await http.Client.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, timeouts.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (ctx.Aborted.IsCancellationRequested)
+        catch (Exception ex) when (UpstreamFailures.IsExpected(ex))
         {
-            return AttemptResult.Gone;
-        }
-        catch (OperationCanceledException)
-        {
-            return AttemptResult.FromError(new GatewayError(ErrorKind.Timeout, $"Provider '{provider.Name}' sent no response within {provider.FirstByteTimeout.TotalSeconds:0.#}s."));
-        }
-        catch (HttpRequestException ex)
-        {
-            return AttemptResult.FromError(new GatewayError(ErrorKind.Unavailable, $"Provider '{provider.Name}' could not be reached: {(ex.InnerException as TimeoutException)?.Message ?? ex.Message}"));
+            return UpstreamFailures.Classify(ex, ctx, provider, ExchangePhase.Headers);
         }
         var ttfb = time.GetElapsedTime(sentAt);
         var streaming = ctx.Stream && response.IsSuccessStatusCode;
@@ -93,7 +77,7 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time)
             {
                 return passthrough
                     ? await RelayBytesAsync(ctx, codec, provider, response, body).ConfigureAwait(false)
-                    : await CanonicalRelay.RelayStreamAsync(ctx, StreamDecoding.DecodeAsync(body, codec.CreateStreamDecoder(), ctx.Aborted), provider.Name).ConfigureAwait(false);
+                    : await CanonicalRelay.RelayStreamAsync(ctx, StreamDecoding.DecodeAsync(body, codec.CreateStreamDecoder(), ctx.Aborted), provider).ConfigureAwait(false);
             }
         }
         await using (raw.ConfigureAwait(false))
@@ -107,17 +91,9 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time)
             {
                 bytes = await ReadAllAsync(raw, MaxResponseBody, wholeBody, response.Content.Headers.ContentLength).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (ctx.Aborted.IsCancellationRequested)
+            catch (Exception ex) when (UpstreamFailures.IsExpected(ex))
             {
-                return AttemptResult.Gone;
-            }
-            catch (OperationCanceledException)
-            {
-                return AttemptResult.FromError(new GatewayError(ErrorKind.Timeout, $"Provider '{provider.Name}': the response body did not arrive within {provider.IdleTimeout.TotalSeconds:0.#}s."));
-            }
-            catch (Exception ex) when (CanonicalRelay.IsUpstreamFailure(ex))
-            {
-                return AttemptResult.FromError(CanonicalRelay.FailureOf(ex, provider.Name));
+                return UpstreamFailures.Classify(ex, ctx, provider, ExchangePhase.Body);
             }
             if (passthrough)
             {
@@ -128,7 +104,7 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time)
             {
                 decoded = codec.DecodeResponse(bytes);
             }
-            catch (Exception ex) when (ex is JsonException or InvalidOperationException or KeyNotFoundException or ProtocolException)
+            catch (Exception ex) when (ex is JsonException or InvalidOperationException or KeyNotFoundException or FormatException or ProtocolException)
             {
                 return AttemptResult.FromError(new GatewayError(ErrorKind.Internal, $"Provider '{provider.Name}' returned a response that could not be read."));
             }
@@ -154,13 +130,13 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time)
         {
             bytes = await ReadAllAsync(body, MaxErrorBody, ct).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (ctx.Aborted.IsCancellationRequested)
+        catch (Exception ex) when (UpstreamFailures.IsExpected(ex))
         {
-            return AttemptResult.Gone;
-        }
-        catch (Exception ex) when (CanonicalRelay.IsUpstreamFailure(ex))
-        {
-            bytes = [];
+            if (ctx.Aborted.IsCancellationRequested)
+            {
+                return AttemptResult.Gone;
+            }
+            bytes = []; // the status alone says what happened
         }
         var status = (int)response.StatusCode;
         var error = codec.DecodeError(status, bytes, RetryAfterOf(response, now));
@@ -187,7 +163,7 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time)
     {
         var sniffer = new UsageSniffer(codec.Wire);
         sniffer.ReadWholeBody(bytes);
-        ClientWriter.SetDispatchHeaders(ctx, served: true);
+        ctx.SetDispatchHeaders(served: true);
         var response = ctx.Http.Response;
         response.StatusCode = (int)upstream.StatusCode;
         response.ContentType = upstream.Content.Headers.ContentType?.ToString() ?? "application/json";
@@ -196,9 +172,9 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time)
         {
             await response.Body.WriteAsync(bytes, ctx.Aborted).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (UpstreamFailures.IsExpected(ex))
         {
-            return AttemptResult.Gone;
+            return AttemptResult.Gone; // only the client's side can fail here
         }
         return AttemptResult.Served(sniffer.Usage, sniffer.FinishReason);
     }
@@ -207,8 +183,8 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time)
     {
         // The client did not ask for the usage chunk the gateway asked for: it is read here and not forwarded.
         var sniffer = new UsageSniffer(codec.Wire, dropUsageChunk: RequestsUsage(ctx, codec) && !ctx.Sniff.IncludeUsage);
-        ClientWriter.SetDispatchHeaders(ctx, served: true);
-        ClientWriter.StartStream(ctx);
+        ctx.SetDispatchHeaders(served: true);
+        ctx.StartStream();
         if (upstream.Content.Headers.ContentType is { } ct)
         {
             ctx.Http.Response.ContentType = ct.ToString();
@@ -226,22 +202,22 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time)
             sniffer.Complete(output);
             await output.FlushAsync(ctx.Aborted).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (ctx.Aborted.IsCancellationRequested)
+        catch (Exception ex) when (UpstreamFailures.IsExpected(ex))
         {
-            return AttemptResult.Gone;
-        }
-        catch (Exception ex) when (CanonicalRelay.IsUpstreamFailure(ex))
-        {
+            if (ctx.Aborted.IsCancellationRequested)
+            {
+                return AttemptResult.Gone;
+            }
             // Mid-stream failure on the byte path: end any partial event, then the client protocol's error event.
             using var encoder = ctx.Client.CreateStreamEncoder(new ChatRequest { Model = ctx.Sniff.Model }, 0, ctx.Http.Request);
             sniffer.Complete(output);
             output.Write("\n\n"u8);
-            encoder.Write(new StreamErrorEvent(CanonicalRelay.FailureOf(ex, provider.Name)), output);
+            encoder.Write(new StreamErrorEvent(UpstreamFailures.ErrorOf(ex, provider, ExchangePhase.Stream)), output);
             try
             {
                 await output.FlushAsync(ctx.Aborted).ConfigureAwait(false);
             }
-            catch (OperationCanceledException)
+            catch (Exception flush) when (UpstreamFailures.IsExpected(flush))
             {
                 return AttemptResult.Gone;
             }

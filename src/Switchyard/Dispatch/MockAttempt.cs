@@ -5,9 +5,9 @@ using Switchyard.Providers.Mock;
 namespace Switchyard.Dispatch;
 
 /// <summary>One try against the in-process mock provider: its canonical answer goes through the same relay.</summary>
-internal sealed class MockAttempt(MockProvider mock)
+internal sealed class MockAttempt(MockProvider mock) : IUpstreamAttempt
 {
-    public async Task<AttemptResult> RunAsync(ProxyContext ctx, ProviderConfig provider, string upstreamModel, RequestPatch? patch)
+    public async Task<AttemptResult> RunAsync(ProxyContext ctx, ProviderConfig provider, UpstreamKey? key, string upstreamModel, RequestPatch? patch)
     {
         ChatRequest request;
         try
@@ -21,7 +21,7 @@ internal sealed class MockAttempt(MockProvider mock)
         MockOutcome outcome;
         try
         {
-            outcome = await mock.RespondAsync(request, upstreamModel, ctx.Http.Request.Headers[MockProvider.FaultHeader], ctx.Aborted).ConfigureAwait(false);
+            outcome = await mock.RespondAsync(request, upstreamModel, ctx.Http.Request.Headers[MockProvider.FaultHeader], ctx.Http.Abort, ctx.Aborted).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (ctx.Aborted.IsCancellationRequested)
         {
@@ -34,7 +34,7 @@ internal sealed class MockAttempt(MockProvider mock)
             case MockOutcome.Reply r:
                 return await CanonicalRelay.WriteResponseAsync(ctx, r.Response).ConfigureAwait(false);
             case MockOutcome.Stream s:
-                return await CanonicalRelay.RelayStreamAsync(ctx, s.Events, provider.Name).ConfigureAwait(false);
+                return await CanonicalRelay.RelayStreamAsync(ctx, s.Events, provider).ConfigureAwait(false);
             default:
                 ctx.Http.Abort();
                 return AttemptResult.Gone;

@@ -1,5 +1,5 @@
 using Switchyard.Config;
-using Switchyard.Endpoints;
+using Switchyard.Inbound;
 using Switchyard.Protocols.Canonical;
 
 namespace Switchyard.Dispatch;
@@ -29,6 +29,12 @@ internal sealed class ProxyContext(HttpContext http, ClientProtocol client, Gate
     /// <summary>Time spent inside upstream attempts (sending, waiting, relaying): the rest is the gateway's overhead.</summary>
     public TimeSpan UpstreamTime { get; set; }
     public List<string> Trail { get; } = [];
+
+    /// <summary>The <c>x-switchyard-*</c> headers of the latest attempt.</summary>
+    public void SetDispatchHeaders(bool served) => ClientWriter.SetDispatchHeaders(Http.Response, LastProvider, LastModel, Attempts, served);
+
+    /// <summary>Status, content type and no-buffering headers of a stream in the client's protocol.</summary>
+    public void StartStream() => ClientWriter.StartStream(Http, Client);
 
     /// <summary>The canonical request with a target's patch applied (a shallow copy: the messages are shared).</summary>
     public ChatRequest Patched(Config.RequestPatch? patch)

@@ -1,5 +1,5 @@
 using Switchyard.Config;
-using Switchyard.Endpoints;
+using Switchyard.Inbound;
 using Switchyard.Keys;
 using Switchyard.Routing;
 
@@ -8,7 +8,7 @@ namespace Switchyard.Observability;
 /// <summary><c>GET /metrics</c> (Prometheus text through OpenTelemetry; admin key or loopback) and <c>GET /health/ready</c>.</summary>
 internal static class ObservabilityEndpoints
 {
-    public static IEndpointRouteBuilder MapObservabilityApi(this IEndpointRouteBuilder app)
+    public static IEndpointRouteBuilder MapObservability(this IEndpointRouteBuilder app)
     {
         app.MapMetrics();
         // Ready: a config is loaded and at least one provider could take a request now.

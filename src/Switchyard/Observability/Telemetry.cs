@@ -16,7 +16,7 @@ namespace Switchyard.Observability;
 internal static class Telemetry
 {
     public const string SourceName = "Switchyard";
-    public static readonly ActivitySource Source = new(SourceName, Endpoints.HealthEndpoints.Version);
+    public static readonly ActivitySource Source = new(SourceName, Inbound.HealthEndpoints.Version);
     private static int s_hosts;
 
     public static IServiceCollection AddTelemetry(this IServiceCollection services, GatewayConfig config)
@@ -30,7 +30,7 @@ internal static class Telemetry
         services.AddSingleton<HealthGauges>();
 
         var otel = services.AddOpenTelemetry()
-            .ConfigureResource(r => r.AddService(config.Telemetry.ServiceName, serviceVersion: Endpoints.HealthEndpoints.Version))
+            .ConfigureResource(r => r.AddService(config.Telemetry.ServiceName, serviceVersion: Inbound.HealthEndpoints.Version))
             .WithMetrics(metrics => metrics
                 .AddMeter(names.Meter)
                 .AddPrometheusExporter(o =>

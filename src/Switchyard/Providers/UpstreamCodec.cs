@@ -46,6 +46,15 @@ internal abstract class UpstreamCodec
         }
     }
 
+    /// <summary>The wire protocol a provider kind speaks; null for the in-process mock, which answers in every protocol.</summary>
+    public static WireProtocol? WireOf(ProviderKind kind) => kind == ProviderKind.Mock ? null : For(kind).Wire;
+
+    /// <summary>Headers the vendor's API wants beyond credentials (Anthropic's version and betas).</summary>
+    /// <param name="clientWire">The client's protocol: a same-family client's own version and betas pass through.</param>
+    public virtual void ApplyVendorHeaders(HttpRequestMessage message, ProviderConfig provider, WireProtocol clientWire, IHeaderDictionary clientHeaders)
+    {
+    }
+
     public static UpstreamCodec For(ProviderKind kind) => kind switch
     {
         ProviderKind.OpenAI => OpenAI,
@@ -95,6 +104,16 @@ internal abstract class UpstreamCodec
         public override GatewayError DecodeError(int status, ReadOnlySpan<byte> body, TimeSpan? retryAfter) => AnthropicErrors.Decode(status, body, retryAfter);
         protected override void ApplyDefaultAuth(HttpRequestMessage message, string key) =>
             message.Headers.TryAddWithoutValidation("x-api-key", key);
+
+        public override void ApplyVendorHeaders(HttpRequestMessage message, ProviderConfig provider, WireProtocol clientWire, IHeaderDictionary clientHeaders)
+        {
+            var sameFamily = clientWire == WireProtocol.Anthropic;
+            message.Headers.TryAddWithoutValidation("anthropic-version", sameFamily && clientHeaders["anthropic-version"] is [{ Length: > 0 } v] ? v : provider.AnthropicVersion);
+            if (sameFamily && clientHeaders["anthropic-beta"].Count > 0)
+            {
+                message.Headers.TryAddWithoutValidation("anthropic-beta", clientHeaders["anthropic-beta"].ToArray());
+            }
+        }
     }
 
     /// <summary>Gemini Developer API: the model is in the path; the key goes in a header, never the URL (MAPPING §1).</summary>

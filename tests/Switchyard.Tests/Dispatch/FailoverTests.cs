@@ -11,6 +11,40 @@ public sealed class FailoverTests
     private const string AnthropicBody = """{"model":"m","max_tokens":64,"messages":[{"role":"user","content":"Hello"}]}""";
 
     [Fact]
+    public async Task The_next_target_after_a_provider_failure_waits_the_jittered_backoff_but_a_rate_limited_key_does_not()
+    {
+        var arrivals = new System.Collections.Concurrent.ConcurrentQueue<(string Who, long At)>();
+        await using var down = await FakeUpstream.StartAsync((ctx, req) =>
+        {
+            arrivals.Enqueue(("down", Environment.TickCount64));
+            return FakeUpstream.Json("""{"error":{"message":"down","type":"server_error"}}""", 503)(ctx, req);
+        });
+        await using var up = await FakeUpstream.StartAsync((ctx, req) =>
+        {
+            arrivals.Enqueue((req.Header("authorization"), Environment.TickCount64));
+            return req.Header("authorization") == "Bearer sk-limited"
+                ? FakeUpstream.Json(Wire.OpenAI.RateLimitError, 429, ("retry-after", "30"))(ctx, req)
+                : FakeUpstream.Json(Wire.OpenAI.TextResponse)(ctx, req);
+        });
+        await using var gw = await Gateway.StartAsync($$"""
+            providers:
+              - {name: down, type: openai, base_url: "{{down.Url}}/v1", keys: [k]}
+              - {name: up, type: openai, base_url: "{{up.Url}}/v1", keys: [sk-limited, sk-good], key_strategy: least_used}
+            routes:
+              - model: m
+                targets: [{provider: down}, {provider: up}]
+                retry: {backoff: 400ms, max_backoff: 400ms}
+            """);
+        using var resp = await gw.PostJsonAsync("/v1/chat/completions", """{"model":"m","messages":[{"role":"user","content":"Hi"}]}""");
+        Assert.Equal(HttpStatusCode.OK, resp.StatusCode);
+        var seen = arrivals.ToArray();
+        Assert.Equal(["down", "Bearer sk-limited", "Bearer sk-good"], seen.Select(a => a.Who));
+        // After the 503: at least half the 400 ms ceiling (full jitter is 50–100 %). After the 429: the next key at once.
+        Assert.True(seen[1].At - seen[0].At >= 190, $"waited {seen[1].At - seen[0].At} ms after the provider failure");
+        Assert.True(seen[2].At - seen[1].At < seen[1].At - seen[0].At, "a rate-limited key yields to the next key without the backoff");
+    }
+
+    [Fact]
     public async Task A_rate_limited_key_is_skipped_for_its_retry_after_and_the_request_succeeds_on_another()
     {
         await using var fake = await FakeUpstream.StartAsync((ctx, req) => req.Header("authorization") == "Bearer sk-limited"

@@ -15,8 +15,6 @@ internal abstract record MockOutcome
     public sealed record Drop : MockOutcome;
 }
 
-/// <summary>Thrown inside a mock stream to drop the client's connection mid-stream.</summary>
-internal sealed class MockDropException() : Exception("mock fault: connection dropped");
 
 /// <summary>
 /// The built-in <c>mock</c> provider: deterministic answers in canonical form (so every client protocol gets
@@ -28,7 +26,8 @@ internal sealed class MockProvider(TimeProvider time)
     public const string FaultHeader = "x-mock-fault";
     private const int WordsPerChunk = 3;
 
-    public async ValueTask<MockOutcome> RespondAsync(ChatRequest request, string model, string? faultHeader, CancellationToken ct)
+    /// <param name="dropConnection">Drops the client's connection (the <c>drop</c> fault, mid-stream).</param>
+    public async ValueTask<MockOutcome> RespondAsync(ChatRequest request, string model, string? faultHeader, Action dropConnection, CancellationToken ct)
     {
         var fault = MockFault.Parse(faultHeader, model);
         if (fault.DelayBeforeFirstByte > TimeSpan.Zero)
@@ -45,7 +44,7 @@ internal sealed class MockProvider(TimeProvider time)
         }
         var response = Compose(request, model);
         return request.Stream
-            ? new MockOutcome.Stream(StreamAsync(response, fault, ct))
+            ? new MockOutcome.Stream(StreamAsync(response, fault, dropConnection, ct))
             : new MockOutcome.Reply(response);
     }
 
@@ -89,7 +88,7 @@ internal sealed class MockProvider(TimeProvider time)
         return response;
     }
 
-    private async IAsyncEnumerable<StreamEvent> StreamAsync(ChatResponse response, MockFault fault, [EnumeratorCancellation] CancellationToken ct)
+    private async IAsyncEnumerable<StreamEvent> StreamAsync(ChatResponse response, MockFault fault, Action dropConnection, [EnumeratorCancellation] CancellationToken ct)
     {
         yield return new MessageStartEvent(response.Id, response.Model, new Usage { InputTokens = response.Usage.InputTokens });
         var index = 0;
@@ -122,7 +121,8 @@ internal sealed class MockProvider(TimeProvider time)
                             }
                             if (fault.DropMidStream)
                             {
-                                throw new MockDropException();
+                                dropConnection();
+                                yield break;
                             }
                         }
                     }

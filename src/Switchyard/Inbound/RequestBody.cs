@@ -1,7 +1,7 @@
 using System.Buffers;
 using Switchyard.Protocols.Canonical;
 
-namespace Switchyard.Dispatch;
+namespace Switchyard.Inbound;
 
 /// <summary>
 /// Reads the request body whole (it is needed again on retries), refusing more than the configured limit and

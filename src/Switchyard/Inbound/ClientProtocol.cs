@@ -4,7 +4,7 @@ using Switchyard.Protocols.Canonical;
 using Switchyard.Protocols.Gemini;
 using Switchyard.Protocols.OpenAI;
 
-namespace Switchyard.Endpoints;
+namespace Switchyard.Inbound;
 
 /// <summary>What the gateway needs from the protocol a client speaks: read its requests, answer in its shape.</summary>
 internal abstract class ClientProtocol
@@ -32,6 +32,9 @@ internal abstract class ClientProtocol
     }
 
     protected abstract ChatRequest DecodeCore(ReadOnlyMemory<byte> body, in RequestSniff sniff);
+    /// <summary>A token-count body as the chat body it counts (Gemini's countTokens may wrap a generateContentRequest).</summary>
+    public virtual byte[] UnwrapCountBody(byte[] body) => body;
+
     public abstract byte[] EncodeResponse(ChatResponse response);
     public abstract IStreamEncoder CreateStreamEncoder(ChatRequest request, long created, HttpRequest http);
     public virtual string StreamContentType(HttpRequest http) => "text/event-stream; charset=utf-8";
@@ -67,6 +70,23 @@ internal abstract class ClientProtocol
     {
         public override WireProtocol Wire => WireProtocol.Gemini;
         public override RequestSniff Sniff(ReadOnlySpan<byte> body, string? pathModel, bool pathStream) => RequestSniff.SniffGemini(body, pathModel ?? "", pathStream);
+
+        /// <summary>countTokens takes either <c>contents</c> or a whole <c>generateContentRequest</c>.</summary>
+        public override byte[] UnwrapCountBody(byte[] body)
+        {
+            try
+            {
+                using var doc = System.Text.Json.JsonDocument.Parse(body);
+                return doc.RootElement.ValueKind == System.Text.Json.JsonValueKind.Object
+                    && (doc.RootElement.TryGetProperty("generateContentRequest", out var inner) || doc.RootElement.TryGetProperty("generate_content_request", out inner))
+                    ? System.Text.Encoding.UTF8.GetBytes(inner.GetRawText())
+                    : body;
+            }
+            catch (System.Text.Json.JsonException)
+            {
+                return body; // the sniff names what is wrong with it
+            }
+        }
         protected override ChatRequest DecodeCore(ReadOnlyMemory<byte> body, in RequestSniff sniff) => GeminiRequestDecoder.Decode(body, sniff.Model, sniff.Stream);
         public override byte[] EncodeResponse(ChatResponse response) => GeminiResponseCodec.Encode(response);
         public override IStreamEncoder CreateStreamEncoder(ChatRequest request, long created, HttpRequest http) => new GeminiStreamEncoder(IsSse(http));

@@ -4,7 +4,7 @@ using Switchyard.Dispatch;
 using Switchyard.Protocols.Canonical;
 using Switchyard.Tenancy;
 
-namespace Switchyard.Endpoints;
+namespace Switchyard.Inbound;
 
 /// <summary>
 /// Model lists built from the routes with exact names (globs cannot be listed), in the caller's protocol:
@@ -14,22 +14,40 @@ internal static class ModelEndpoints
 {
     public static IEndpointRouteBuilder MapModelApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/models", (HttpContext http, ConfigHolder config) => Authorized(http, config.Current, ProtocolOf(http), () => ListAsync(http, config.Current)));
-        app.MapGet("/v1/models/{**id}", (HttpContext http, string id, ConfigHolder config) => Authorized(http, config.Current, ProtocolOf(http), () => GetAsync(http, id, config.Current)));
-        app.MapGet("/v1beta/models", (HttpContext http, ConfigHolder config) => Authorized(http, config.Current, ClientProtocol.Gemini, () => GeminiListAsync(http, config.Current)));
-        app.MapGet("/v1beta/models/{**id}", (HttpContext http, string id, ConfigHolder config) => Authorized(http, config.Current, ClientProtocol.Gemini, () => GeminiGetAsync(http, id, config.Current)));
+        app.MapGet("/v1/models", async (HttpContext http, ConfigHolder config, InboundPrologue prologue) =>
+        {
+            if (await prologue.AuthenticateAsync(http, ProtocolOf(http)))
+            {
+                await ListAsync(http, config.Current);
+            }
+        });
+        app.MapGet("/v1/models/{**id}", async (HttpContext http, string id, ConfigHolder config, InboundPrologue prologue) =>
+        {
+            if (await prologue.AuthenticateAsync(http, ProtocolOf(http)))
+            {
+                await GetAsync(http, id, config.Current);
+            }
+        });
+        app.MapGet("/v1beta/models", async (HttpContext http, ConfigHolder config, InboundPrologue prologue) =>
+        {
+            if (await prologue.AuthenticateAsync(http, ClientProtocol.Gemini))
+            {
+                await GeminiListAsync(http, config.Current);
+            }
+        });
+        app.MapGet("/v1beta/models/{**id}", async (HttpContext http, string id, ConfigHolder config, InboundPrologue prologue) =>
+        {
+            if (await prologue.AuthenticateAsync(http, ClientProtocol.Gemini))
+            {
+                await GeminiGetAsync(http, id, config.Current);
+            }
+        });
         return app;
     }
 
     private static bool IsAnthropic(HttpContext http) => http.Request.Headers.ContainsKey("anthropic-version");
 
     private static ClientProtocol ProtocolOf(HttpContext http) => IsAnthropic(http) ? ClientProtocol.Anthropic : ClientProtocol.OpenAI;
-
-    /// <summary>Model lists need a gateway key like everything else; refusals come in the caller's protocol.</summary>
-    private static Task Authorized(HttpContext http, GatewaySnapshot snapshot, ClientProtocol protocol, Func<Task> next) =>
-        GatewayAuth.IsAuthorized(http, snapshot.Config.Auth)
-            ? next()
-            : ClientWriter.WriteErrorAsync(http, protocol, new GatewayError(ErrorKind.Authentication, "Invalid or missing gateway API key."), "req_models", snapshot.Secrets);
 
     private static async Task ListAsync(HttpContext http, GatewaySnapshot snapshot)
     {

@@ -1,4 +1,4 @@
-namespace Switchyard.Dispatch;
+namespace Switchyard.Inbound;
 
 /// <summary>Request ids: a per-process random prefix and a counter — unique, cheap, and sortable within a process.</summary>
 internal static class RequestIds

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using Switchyard.Protocols.Canonical;
 
-namespace Switchyard.Dispatch;
+namespace Switchyard.Inbound;
 
 /// <summary>
 /// A single forward-only pass over the request body that validates the JSON, checks the fields every chat request

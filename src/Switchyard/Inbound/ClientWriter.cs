@@ -1,8 +1,8 @@
 using System.Globalization;
-using Switchyard.Endpoints;
+using Switchyard.Inbound;
 using Switchyard.Protocols.Canonical;
 
-namespace Switchyard.Dispatch;
+namespace Switchyard.Inbound;
 
 /// <summary>Writes answers, errors and stream headers to the client in its own protocol.</summary>
 internal static class ClientWriter
@@ -30,15 +30,15 @@ internal static class ClientWriter
     /// <c>x-switchyard-provider</c> and <c>x-switchyard-attempts</c> on every answer after dispatch, and
     /// <c>x-switchyard-model</c> when a provider served it.
     /// </summary>
-    public static void SetDispatchHeaders(ProxyContext ctx, bool served)
+    public static void SetDispatchHeaders(HttpResponse response, string? provider, string? model, int attempts, bool served)
     {
-        var headers = ctx.Http.Response.Headers;
-        headers["x-switchyard-provider"] = HeaderSafe(ctx.LastProvider ?? "");
+        var headers = response.Headers;
+        headers["x-switchyard-provider"] = HeaderSafe(provider ?? "");
         if (served)
         {
-            headers["x-switchyard-model"] = HeaderSafe(ctx.LastModel ?? "");
+            headers["x-switchyard-model"] = HeaderSafe(model ?? "");
         }
-        headers["x-switchyard-attempts"] = ctx.Attempts.ToString(CultureInfo.InvariantCulture);
+        headers["x-switchyard-attempts"] = attempts.ToString(CultureInfo.InvariantCulture);
     }
 
     /// <summary>Header values must be visible ASCII; anything else (a model name with 'é') is percent-encoded.</summary>
@@ -54,11 +54,10 @@ internal static class ClientWriter
         return value;
     }
 
-    public static void StartStream(ProxyContext ctx)
+    public static void StartStream(HttpContext http, ClientProtocol client)
     {
-        var http = ctx.Http;
         http.Response.StatusCode = 200;
-        http.Response.ContentType = ctx.Client.StreamContentType(http.Request);
+        http.Response.ContentType = client.StreamContentType(http.Request);
         http.Response.Headers.CacheControl = "no-cache";
         http.Response.Headers["x-accel-buffering"] = "no";
     }

@@ -4,7 +4,7 @@ using Switchyard.Config;
 using Switchyard.Dispatch;
 using Switchyard.Protocols.Canonical;
 
-namespace Switchyard.Endpoints;
+namespace Switchyard.Inbound;
 
 /// <summary>Liveness, the root banner, Claude Code's <c>HEAD /</c> warm-up, and protocol-shaped 404s for the rest.</summary>
 internal static class HealthEndpoints

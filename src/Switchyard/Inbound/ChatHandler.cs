@@ -1,0 +1,167 @@
+using Switchyard.Dispatch;
+using Switchyard.Observability;
+using Switchyard.Protocols.Canonical;
+using Switchyard.Routing;
+
+namespace Switchyard.Inbound;
+
+/// <summary>
+/// One chat request, top to bottom: the prologue (authenticate, read, sniff, route), the canonical decode when the
+/// route may translate, the attempt loop over targets and keys (retrying only before the first byte reached the
+/// client), then accounting — metrics, the span, the request log line — off the client's path.
+/// </summary>
+internal sealed partial class ChatHandler(InboundPrologue prologue, Dispatcher dispatcher, RequestLog requestLog, GatewayMetrics metrics, TimeProvider time, ILogger<ChatHandler> logger)
+{
+    /// <param name="forceStream">The endpoint always streams (OpenAI's /stream alias): translation, never the byte path.</param>
+    /// <param name="pathModel">The model named in the URL (Gemini).</param>
+    /// <param name="pathStream">The URL asks for a stream (Gemini's streamGenerateContent).</param>
+    public async Task HandleAsync(HttpContext http, ClientProtocol client, bool forceStream = false, string? pathModel = null, bool pathStream = false)
+    {
+        metrics.InFlight.Add(1);
+        try
+        {
+            await HandleCoreAsync(http, client, forceStream, pathModel, pathStream).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!http.RequestAborted.IsCancellationRequested)
+        {
+            // A bug, not bad input: answer in the client's protocol without internals, and log it.
+            LogUnexpected(logger, ex);
+            if (!http.Response.HasStarted)
+            {
+                http.Response.Clear();
+                await ClientWriter.WriteErrorAsync(http, client, new GatewayError(ErrorKind.Internal, "The gateway failed to process the request."), "req_error", []).ConfigureAwait(false);
+            }
+            else
+            {
+                http.Abort();
+            }
+        }
+        finally
+        {
+            metrics.InFlight.Add(-1);
+        }
+    }
+
+    private async Task HandleCoreAsync(HttpContext http, ClientProtocol client, bool forceStream, string? pathModel, bool pathStream)
+    {
+        var started = time.GetTimestamp();
+        if (await prologue.RunAsync(http, client, pathModel, pathStream).ConfigureAwait(false) is not { } inbound)
+        {
+            return;
+        }
+        var (snapshot, requestId, body, sniff, route) = inbound;
+        using var span = RequestSpans.StartRequest(client.Wire, sniff.Model);
+        var ctx = new ProxyContext(http, client, snapshot, requestId, body, sniff, forceStream, time.GetUtcNow().ToUnixTimeSeconds());
+
+        // The canonical decode: up front when a target of the route may translate, so bad input is refused before
+        // any upstream is called; a route whose targets all speak the client's protocol forwards bytes and never decodes.
+        if (MayTranslate(ctx, route))
+        {
+            try
+            {
+                ctx.Canonical();
+            }
+            catch (ProtocolException pe)
+            {
+                await ClientWriter.WriteErrorAsync(http, client, pe.Error, requestId, snapshot.Secrets).ConfigureAwait(false);
+                Account(ctx, route, started, null, span);
+                return;
+            }
+        }
+
+        ctx.Trail.Add($"route {route.MatchedBy} ({route.Route.Strategy})");
+        if (ctx.Stream)
+        {
+            metrics.InFlightStreams.Add(1);
+        }
+        AttemptResult result;
+        try
+        {
+            result = await dispatcher.DispatchAsync(ctx, route).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (ctx.Stream)
+            {
+                metrics.InFlightStreams.Add(-1);
+            }
+        }
+        if (result.Status is not (AttemptStatus.Served or AttemptStatus.ClientGone))
+        {
+            if (ctx.LastProvider is not null)
+            {
+                ctx.SetDispatchHeaders(served: false);
+            }
+            await ClientWriter.WriteErrorAsync(http, client, result.Error ?? new GatewayError(ErrorKind.Unavailable, "No provider could serve the request."), requestId, snapshot.Secrets).ConfigureAwait(false);
+        }
+        Account(ctx, route, started, result, span);
+    }
+
+    private static bool MayTranslate(ProxyContext ctx, ResolvedRoute route)
+    {
+        if (ctx.ForceStream)
+        {
+            return true;
+        }
+        foreach (var target in route.Route.Targets)
+        {
+            if (target.Patch is not null || !ctx.Snapshot.Config.Providers.TryGetValue(target.Provider, out var provider)
+                || Providers.UpstreamCodec.WireOf(provider.Kind) != ctx.Client.Wire)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Metrics, the span and the request log line (formatted and written by a background writer).</summary>
+    private void Account(ProxyContext ctx, ResolvedRoute route, long started, AttemptResult? result, System.Diagnostics.Activity? span)
+    {
+        var http = ctx.Http;
+        var usage = result?.Usage;
+        var elapsed = time.GetElapsedTime(started).TotalMilliseconds;
+        var routeName = route.Route.Model.Length > 0 ? route.Route.Model : route.MatchedBy;
+        var status = http.Response.StatusCode;
+        Record(ctx.Client, routeName, ctx, status, elapsed, usage);
+        RequestSpans.EndRequest(span, routeName, ctx.LastProvider, ctx.LastModel, status, ctx.Attempts, usage, result?.FinishReason,
+            ctx.LastProvider is { } p && ctx.Snapshot.Config.Providers.TryGetValue(p, out var served) ? served.Kind : null);
+        requestLog.Write(new RequestLogEntry(time.GetUtcNow(), ctx.RequestId, ctx.Client.Wire, ctx.Sniff.Model, status, ctx.Attempts,
+            ctx.Trail, elapsed, usage?.InputTokens ?? 0, usage?.OutputTokens ?? 0)
+        {
+            Route = routeName,
+            Provider = ctx.LastProvider,
+            UpstreamModel = ctx.LastModel,
+            Key = ctx.LastKey,
+            TtfbMs = ctx.LastTtfb?.TotalMilliseconds,
+            Body = requestLog.LogsBodies ? ClientWriter.Redact(System.Text.Encoding.UTF8.GetString(ctx.Body, 0, Math.Min(ctx.Body.Length, 64 * 1024)), ctx.Snapshot.Secrets) : null,
+        });
+        if (logger.IsEnabled(LogLevel.Debug))
+        {
+            var trail = string.Join("; ", ctx.Trail);
+            LogRequest(logger, ctx.RequestId, ctx.Client.Wire, ctx.Sniff.Model, status, ctx.Attempts, trail, elapsed, usage?.InputTokens ?? 0, usage?.OutputTokens ?? 0);
+        }
+    }
+
+    private void Record(ClientProtocol client, string route, ProxyContext ctx, int status, double elapsedMs, Usage? usage)
+    {
+        var protocol = new KeyValuePair<string, object?>("protocol", client.Wire.ToString().ToLowerInvariant());
+        var provider = new KeyValuePair<string, object?>("provider", ctx.LastProvider ?? "none");
+        var model = new KeyValuePair<string, object?>("model", ctx.LastModel ?? "");
+        var statusTag = new KeyValuePair<string, object?>("status", status);
+        metrics.Requests.Add(1, protocol, new KeyValuePair<string, object?>("route", route), provider, model, statusTag);
+        metrics.Duration.Record(elapsedMs / 1000, protocol, provider, statusTag);
+        metrics.Overhead.Record(Math.Max(0, elapsedMs - ctx.UpstreamTime.TotalMilliseconds) / 1000, protocol);
+        if (usage is { } u)
+        {
+            metrics.Tokens.Add(u.InputTokens, new("kind", "input"), provider, model);
+            metrics.Tokens.Add(u.OutputTokens, new("kind", "output"), provider, model);
+            metrics.Tokens.Add(u.CacheReadTokens, new("kind", "cached"), provider, model);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{RequestId} {Protocol} model={Model} status={Status} attempts={Attempts} [{Trail}] {ElapsedMs:0.0}ms tokens={InputTokens}/{OutputTokens}")]
+    private static partial void LogRequest(ILogger logger, string requestId, WireProtocol protocol, string model, int status, int attempts, string trail, double elapsedMs, int inputTokens, int outputTokens);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unexpected failure while proxying a request")]
+    private static partial void LogUnexpected(ILogger logger, Exception exception);
+}

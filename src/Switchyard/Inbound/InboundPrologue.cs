@@ -1,0 +1,84 @@
+using Switchyard.Config;
+using Switchyard.Protocols.Canonical;
+using Switchyard.Routing;
+using Switchyard.Tenancy;
+
+namespace Switchyard.Inbound;
+
+/// <summary>What every client endpoint knows once its prologue has passed.</summary>
+internal sealed record InboundRequest(GatewaySnapshot Snapshot, string RequestId, byte[] Body, RequestSniff Sniff, ResolvedRoute Route);
+
+/// <summary>
+/// The one prologue every client endpoint runs: authenticate → (tenant and limits: the tenancy issue) → read the body
+/// → sniff it → route the model name. A refusal is answered here, in the client's protocol, and yields null.
+/// </summary>
+internal sealed partial class InboundPrologue(ConfigHolder config, ILogger<InboundPrologue> logger)
+{
+    /// <param name="pathModel">The model named in the URL (Gemini).</param>
+    /// <param name="pathStream">The URL asks for a stream (Gemini's streamGenerateContent).</param>
+    /// <param name="counting">A token-count body (Gemini's may wrap a whole generateContentRequest).</param>
+    public async Task<InboundRequest?> RunAsync(HttpContext http, ClientProtocol client, string? pathModel = null, bool pathStream = false, bool counting = false)
+    {
+        var snapshot = config.Current;
+        var requestId = RequestIds.Next();
+        http.Response.Headers["x-request-id"] = requestId;
+        if (!GatewayAuth.IsAuthorized(http, snapshot.Config.Auth))
+        {
+            await RefuseAsync(http, client, snapshot, requestId, Unauthenticated);
+            return null;
+        }
+        byte[] body;
+        RequestSniff sniff;
+        try
+        {
+            body = await RequestBody.ReadAsync(http.Request, snapshot.Config.Server.MaxRequestBodyBytes, http.RequestAborted);
+            if (counting)
+            {
+                body = client.UnwrapCountBody(body);
+            }
+            sniff = client.Sniff(body, pathModel, pathStream);
+        }
+        catch (ProtocolException pe)
+        {
+            await RefuseAsync(http, client, snapshot, requestId, pe.Error);
+            return null;
+        }
+        catch (Exception ex) when (ex is IOException or OperationCanceledException or BadHttpRequestException)
+        {
+            return null; // the client went away while sending
+        }
+        if (snapshot.Routes.Resolve(sniff.Model) is not { } route)
+        {
+            await RefuseAsync(http, client, snapshot, requestId, new GatewayError(ErrorKind.NotFound, $"No route matches the model '{sniff.Model}'.") { Param = "model" });
+            return null;
+        }
+        return new InboundRequest(snapshot, requestId, body, sniff, route);
+    }
+
+    /// <summary>Endpoints without a body (model lists) only authenticate; false when refused (answered already).</summary>
+    public async Task<bool> AuthenticateAsync(HttpContext http, ClientProtocol client)
+    {
+        var snapshot = config.Current;
+        if (GatewayAuth.IsAuthorized(http, snapshot.Config.Auth))
+        {
+            return true;
+        }
+        await RefuseAsync(http, client, snapshot, RequestIds.Next(), Unauthenticated);
+        return false;
+    }
+
+    /// <summary>Answers a request the endpoint itself refuses, in the client's protocol.</summary>
+    public Task RejectAsync(HttpContext http, ClientProtocol client, GatewayError error) =>
+        RefuseAsync(http, client, config.Current, RequestIds.Next(), error);
+
+    private Task RefuseAsync(HttpContext http, ClientProtocol client, GatewaySnapshot snapshot, string requestId, GatewayError error)
+    {
+        LogRejected(logger, requestId, client.Wire, error.Kind, error.Message);
+        return ClientWriter.WriteErrorAsync(http, client, error, requestId, snapshot.Secrets);
+    }
+
+    private static readonly GatewayError Unauthenticated = new(ErrorKind.Authentication, "Invalid or missing gateway API key.");
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{RequestId} {Protocol} rejected: {Kind} {Reason}")]
+    private static partial void LogRejected(ILogger logger, string requestId, WireProtocol protocol, ErrorKind kind, string reason);
+}

@@ -1,0 +1,16 @@
+using Switchyard.Config;
+
+namespace Switchyard.Observability;
+
+internal static class ObservabilityFeature
+{
+    /// <summary>The request log (a background writer) and OpenTelemetry (metrics always, traces with an OTLP endpoint).</summary>
+    public static IServiceCollection AddObservability(this IServiceCollection services, GatewayConfig config)
+    {
+        services.AddSingleton(new RequestLogOptions(config.Server.RequestLog) { MaxBytes = config.Server.RequestLogMaxBytes, Bodies = config.Server.LogBodies });
+        services.AddSingleton<RequestLog>();
+        services.AddMetrics();
+        services.AddTelemetry(config);
+        return services;
+    }
+}
