@@ -2,11 +2,12 @@ namespace Switchyard.Admin;
 
 internal static class AdminFeature
 {
-    /// <summary>The admin endpoints (admin key, or loopback callers when none is set).</summary>
+    /// <summary>The admin endpoints, one group behind one guard (the admin key, or loopback callers when none is set).</summary>
     public static IEndpointRouteBuilder MapAdmin(this IEndpointRouteBuilder app)
     {
-        app.MapProvidersApi();
-        app.MapRoutesApi();
+        var admin = app.MapGroup("").AddEndpointFilter<AdminGuard>();
+        admin.MapProvidersApi();
+        admin.MapRoutesApi();
         return app;
     }
 }

@@ -1,7 +1,10 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 using Spectre.Console;
+using Switchyard.Admin;
 using Switchyard.Config;
 
 namespace Switchyard.Cli;
@@ -38,10 +41,10 @@ internal static class AdminCommands
         {
             return positional switch
             {
-                ["status"] => await ShowAsync(http, "/providers", console, json, Status),
-                ["keys"] => await ShowAsync(http, "/providers", console, json, Keys),
-                ["routes"] => await ShowAsync(http, "/admin/routes", console, json, Routes),
-                ["routes", "resolve", var model] => await ShowAsync(http, "/admin/routes/resolve?model=" + Uri.EscapeDataString(model), console, json, Resolved),
+                ["status"] => await ShowAsync(http, "/providers", console, json, AdminJson.Default.ProvidersView, Status),
+                ["keys"] => await ShowAsync(http, "/providers", console, json, AdminJson.Default.ProvidersView, Keys),
+                ["routes"] => await ShowAsync(http, "/admin/routes", console, json, AdminJson.Default.RoutesView, Routes),
+                ["routes", "resolve", var model] => await ShowAsync(http, "/admin/routes/resolve?model=" + Uri.EscapeDataString(model), console, json, AdminJson.Default.ResolvedRouteView, Resolved),
                 ["reload"] => await ReloadAsync(http, console, json),
                 _ => UsageError(console),
             };
@@ -59,7 +62,7 @@ internal static class AdminCommands
         return Usage;
     }
 
-    private static async Task<int> ShowAsync(HttpClient http, string path, IAnsiConsole console, bool json, Action<JsonNode, IAnsiConsole> table)
+    private static async Task<int> ShowAsync<T>(HttpClient http, string path, IAnsiConsole console, bool json, JsonTypeInfo<T> contract, Action<T, IAnsiConsole> table)
     {
         using var resp = await http.GetAsync(path);
         var text = await resp.Content.ReadAsStringAsync();
@@ -73,7 +76,7 @@ internal static class AdminCommands
         }
         else
         {
-            table(JsonNode.Parse(text)!, console);
+            table(JsonSerializer.Deserialize(text, contract)!, console);
         }
         return Ok;
     }
@@ -87,10 +90,9 @@ internal static class AdminCommands
             console.Profile.Out.Writer.WriteLine(text);
             return resp.IsSuccessStatusCode ? Ok : Refused;
         }
-        var body = JsonNode.Parse(text);
         if (resp.IsSuccessStatusCode)
         {
-            console.MarkupLineInterpolated($"[green]reloaded[/]: {body?["summary"]?.GetValue<string>()}");
+            console.MarkupLineInterpolated($"[green]reloaded[/]: {JsonSerializer.Deserialize(text, AdminJson.Default.ReloadView)?.Summary}");
             return Ok;
         }
         return Failed(console, resp.StatusCode, text);
@@ -141,62 +143,65 @@ internal static class AdminCommands
         }
     }
 
-    private static void Status(JsonNode body, IAnsiConsole console)
+    private static void Status(ProvidersView body, IAnsiConsole console)
     {
         var table = new Table().AddColumns("provider", "type", "state", "cooldown s", "failures in a row", "in flight", "EWMA TTFB ms", "keys usable");
-        foreach (var p in body["providers"]!.AsArray())
+        foreach (var p in body.Providers)
         {
-            var h = p!["health"]!;
-            var keys = p["keys"]!.AsArray();
-            var usable = keys.Count(k => k!["enabled"]!.GetValue<bool>() && k["cooldown_until"] is null);
-            table.AddRow(Text(p["name"]), Text(p["type"]), Text(h["state"]), Text(h["cooldown_remaining_seconds"]), Text(h["consecutive_failures"]),
-                Text(h["in_flight"]), Text(h["ewma_ttfb_ms"]), keys.Count == 0 ? "-" : $"{usable}/{keys.Count}");
+            var h = p.Health;
+            var usable = p.Keys.Count(k => k.Enabled && k.CooldownUntil is null);
+            table.AddRow(Text(p.Name), Text(p.Type), Text(h.State), Text(h.CooldownRemainingSeconds), Text(h.ConsecutiveFailures),
+                Text(h.InFlight), Text(h.EwmaTtfbMs), p.Keys.Count == 0 ? "-" : $"{usable}/{p.Keys.Count}");
         }
         console.Write(table);
     }
 
-    private static void Keys(JsonNode body, IAnsiConsole console)
+    private static void Keys(ProvidersView body, IAnsiConsole console)
     {
         var table = new Table().AddColumns("provider", "#", "key", "enabled", "cooldown until", "fails in a row", "requests", "ok", "failed", "last failure", "status codes");
-        foreach (var p in body["providers"]!.AsArray())
+        foreach (var p in body.Providers)
         {
-            foreach (var k in p!["keys"]!.AsArray())
+            foreach (var k in p.Keys)
             {
-                var codes = string.Join(" ", k!["status_codes"]!.AsObject().Select(c => $"{c.Key}:{c.Value}"));
-                table.AddRow(Text(p["name"]), Text(k["index"]), Text(k["key"]), k["enabled"]!.GetValue<bool>() ? "yes" : "no (" + Text(k["disabled_reason"]) + ")",
-                    Text(k["cooldown_until"]), Text(k["consecutive_failures"]), Text(k["requests"]), Text(k["successes"]), Text(k["failures"]),
-                    k["last_failure_status"] is null ? "-" : $"{Text(k["last_failure_status"])} at {Text(k["last_failure_at"])}", codes);
+                var codes = string.Join(" ", k.StatusCodes.Select(c => $"{c.Key}:{c.Value}"));
+                table.AddRow(Text(p.Name), Text(k.Index), Text(k.Key), k.Enabled ? "yes" : "no (" + Text(k.DisabledReason) + ")",
+                    Text(k.CooldownUntil), Text(k.ConsecutiveFailures), Text(k.Requests), Text(k.Successes), Text(k.Failures),
+                    k.LastFailureStatus is null ? "-" : $"{Text(k.LastFailureStatus)} at {Text(k.LastFailureAt)}", Markup.Escape(codes));
             }
         }
         console.Write(table);
     }
 
-    private static void Routes(JsonNode body, IAnsiConsole console)
+    private static void Routes(RoutesView body, IAnsiConsole console)
     {
         var table = new Table().AddColumns("model", "also matches", "strategy", "mode", "targets");
-        foreach (var r in body["routes"]!.AsArray())
+        foreach (var r in body.Routes)
         {
-            var also = r!["aliases"]!.AsArray().Select(a => a!.GetValue<string>())
-                .Concat(r["keywords"]!.AsArray().Select(k => $"*{k!.GetValue<string>()}*"))
-                .Concat(r["default"]!.GetValue<bool>() ? ["(default)"] : []);
-            var targets = r["targets"]!.AsArray().Select(t => t!["provider"]!.GetValue<string>() + (t["model"] is { } m ? " → " + m.GetValue<string>() : ""));
-            table.AddRow(Text(r["model"]), string.Join(", ", also), Text(r["strategy"]), Text(r["mode"]), string.Join(", ", targets));
+            var also = r.Aliases.Concat(r.Keywords.Select(k => $"*{k}*")).Concat(r.Default ? ["(default)"] : []);
+            var targets = r.Targets.Select(t => t.Provider + (t.Model is { } m ? " → " + m : ""));
+            table.AddRow(Text(r.Model), Markup.Escape(string.Join(", ", also)), Text(r.Strategy), Text(r.Mode), Markup.Escape(string.Join(", ", targets)));
         }
         console.Write(table);
     }
 
-    private static void Resolved(JsonNode body, IAnsiConsole console)
+    private static void Resolved(ResolvedRouteView body, IAnsiConsole console)
     {
-        console.MarkupLineInterpolated($"{Text(body["model"])} → route {Text(body["route"])} ({Text(body["matched_by"])}, {Text(body["strategy"])})");
+        console.MarkupLineInterpolated($"{body.Model} → route {body.Route} ({body.MatchedBy}, {body.Strategy})");
         var table = new Table().AddColumns("provider", "upstream model");
-        foreach (var t in body["targets"]!.AsArray())
+        foreach (var t in body.Targets)
         {
-            table.AddRow(Text(t!["provider"]), Text(t["upstream_model"]));
+            table.AddRow(Text(t.Provider), Text(t.UpstreamModel));
         }
         console.Write(table);
     }
 
-    private static string Text(JsonNode? node) => Markup.Escape(node?.ToString() ?? "-");
+    private static string Text<T>(T? value) => Markup.Escape(value switch
+    {
+        null => "-",
+        DateTimeOffset d => d.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+        IFormattable f => f.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
+        _ => value.ToString() ?? "-",
+    });
 
     private static string? Option(string[] args, string name)
     {
