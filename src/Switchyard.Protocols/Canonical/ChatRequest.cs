@@ -2,9 +2,6 @@ using System.Text.Json;
 
 namespace Switchyard.Protocols.Canonical;
 
-/// <summary>The wire protocol a client or upstream speaks.</summary>
-public enum WireProtocol { OpenAI, Anthropic, Gemini }
-
 /// <summary>A chat request in the gateway's own shape: the hub every codec maps to and from.</summary>
 public sealed class ChatRequest
 {
@@ -32,47 +29,3 @@ public sealed class ChatRequest
     /// <summary>Top-level fields the decoder does not model; written back only to the same protocol family.</summary>
     public Dictionary<string, JsonElement> Extensions { get; } = new(StringComparer.Ordinal);
 }
-
-public enum ChatRole { System, User, Assistant }
-
-public sealed class ChatMessage
-{
-    public ChatMessage(ChatRole role) => Role = role;
-    public ChatRole Role { get; set; }
-    public List<ContentPart> Content { get; } = [];
-}
-
-public enum ToolChoiceKind { Auto, None, Required, Specific }
-
-public sealed record ToolChoice(ToolChoiceKind Kind, string? Name = null, bool DisableParallel = false);
-
-public sealed class ToolDefinition
-{
-    public required string Name { get; init; }
-    public string? Description { get; init; }
-    /// <summary>JSON Schema of the arguments (may be absent).</summary>
-    public JsonElement? Parameters { get; init; }
-    public bool? Strict { get; init; }
-    public JsonElement? CacheControl { get; init; }
-    /// <summary>A provider-hosted tool (e.g. Anthropic <c>web_search_20250305</c>) kept verbatim; only its own family can take it.</summary>
-    public JsonElement? HostedRaw { get; init; }
-    public WireProtocol? HostedFamily { get; init; }
-    /// <summary>Fields of the tool object that the codec does not model (same-family round trip).</summary>
-    public Dictionary<string, JsonElement>? Extensions { get; set; }
-}
-
-public enum ReasoningMode { Disabled, Enabled, Adaptive }
-
-public sealed class ReasoningOptions
-{
-    public ReasoningMode Mode { get; set; } = ReasoningMode.Enabled;
-    /// <summary>none | minimal | low | medium | high | xhigh | max.</summary>
-    public string? Effort { get; set; }
-    public int? BudgetTokens { get; set; }
-    /// <summary>The source's own thinking object, written back verbatim to the same family.</summary>
-    public JsonElement? Raw { get; set; }
-}
-
-public enum ResponseFormatKind { Text, JsonObject, JsonSchema }
-
-public sealed record ResponseFormat(ResponseFormatKind Kind, string? Name = null, JsonElement? Schema = null, bool? Strict = null);

@@ -1,7 +1,5 @@
 namespace Switchyard.Protocols.Canonical;
 
-public enum FinishReason { EndTurn, StopSequence, MaxTokens, ToolUse, ContentFilter, PauseTurn, ContextWindowExceeded }
-
 public sealed class ChatResponse
 {
     public required string Id { get; set; }
@@ -13,18 +11,4 @@ public sealed class ChatResponse
     public long Created { get; set; }
 }
 
-/// <summary>
-/// Token usage. <see cref="InputTokens"/> counts the whole prompt including cached tokens (OpenAI's meaning);
-/// <see cref="OutputTokens"/> includes reasoning tokens. MAPPING §9.
-/// </summary>
-public sealed record Usage
-{
-    public int InputTokens { get; init; }
-    public int OutputTokens { get; init; }
-    public int CacheReadTokens { get; init; }
-    public int CacheWriteTokens { get; init; }
-    public int ReasoningTokens { get; init; }
-    public int TotalTokens => InputTokens + OutputTokens;
-    /// <summary>Anthropic's input_tokens: the prompt without cache reads and writes.</summary>
-    public int UncachedInputTokens => Math.Max(0, InputTokens - CacheReadTokens - CacheWriteTokens);
-}
+public enum FinishReason { EndTurn, StopSequence, MaxTokens, ToolUse, ContentFilter, PauseTurn, ContextWindowExceeded }

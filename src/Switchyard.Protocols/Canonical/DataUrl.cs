@@ -5,7 +5,7 @@ namespace Switchyard.Protocols.Canonical;
 /// <summary>Parses <c>data:&lt;mime&gt;;base64,&lt;data&gt;</c> URLs and sniffs image types from magic bytes (P13).</summary>
 public static class DataUrl
 {
-    public static MediaPart ToMediaPart(string url, string? detail, bool isDocument, JsonElement? cacheControl, string? title = null)
+    public static MediaPart ToMediaPart(string url, string? detail, bool isDocument, string? title = null)
     {
         if (url.StartsWith("data:", StringComparison.OrdinalIgnoreCase))
         {
@@ -22,9 +22,9 @@ public static class DataUrl
             {
                 data = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(Uri.UnescapeDataString(data)));
             }
-            return new MediaPart { MediaType = SniffImageType(data) ?? (mime.Length == 0 ? null : mime), Data = data, Detail = detail, IsDocument = isDocument, CacheControl = cacheControl, Title = title };
+            return new MediaPart { MediaType = SniffImageType(data) ?? (mime.Length == 0 ? null : mime), Data = data, Detail = detail, IsDocument = isDocument, Title = title };
         }
-        return new MediaPart { Url = url, Detail = detail, IsDocument = isDocument, CacheControl = cacheControl, Title = title };
+        return new MediaPart { Url = url, Detail = detail, IsDocument = isDocument, Title = title };
     }
 
     public static string ToDataUrl(MediaPart part) => $"data:{part.MediaType ?? "application/octet-stream"};base64,{part.Data}";

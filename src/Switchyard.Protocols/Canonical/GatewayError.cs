@@ -1,23 +1,5 @@
 namespace Switchyard.Protocols.Canonical;
 
-/// <summary>What went wrong, independent of protocol; each client protocol renders it (MAPPING §13).</summary>
-public enum ErrorKind
-{
-    InvalidRequest,
-    Authentication,
-    Permission,
-    NotFound,
-    RequestTooLarge,
-    RateLimit,
-    QuotaExceeded,
-    Internal,
-    Overloaded,
-    Timeout,
-    Unavailable,
-    /// <summary>The path exists but not for this HTTP method (405, with <c>Allow</c>).</summary>
-    MethodNotAllowed,
-}
-
 public sealed record GatewayError(ErrorKind Kind, string Message)
 {
     public string? Code { get; init; }
@@ -43,12 +25,4 @@ public sealed record GatewayError(ErrorKind Kind, string Message)
         >= 500 => ErrorKind.Internal,
         _ => ErrorKind.InvalidRequest,
     };
-}
-
-/// <summary>Thrown by decoders for input the gateway must refuse with a 4xx in the client's protocol.</summary>
-public sealed class ProtocolException(GatewayError error) : Exception(error.Message)
-{
-    public GatewayError Error { get; } = error;
-
-    public ProtocolException(string message, string? param = null) : this(GatewayError.Invalid(message, param)) { }
 }

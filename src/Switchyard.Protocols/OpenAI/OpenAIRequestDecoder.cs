@@ -1,5 +1,7 @@
 using System.Text.Json;
+using Switchyard.Protocols.Anthropic;
 using Switchyard.Protocols.Canonical;
+using Switchyard.Protocols.Gemini;
 using Switchyard.Protocols.Json;
 
 namespace Switchyard.Protocols.OpenAI;
@@ -178,7 +180,9 @@ public static class OpenAIRequestDecoder
                     {
                         var img = part.GetProperty("image_url");
                         var url = img.ValueKind == JsonValueKind.String ? img.GetString()! : J.RequireStr(img, "url", p + ".image_url.url");
-                        target.Add(DataUrl.ToMediaPart(url, img.ValueKind == JsonValueKind.Object ? J.Str(img, "detail", p + ".image_url.detail") : null, isDocument: false, CacheControlOf(part)));
+                        var image = DataUrl.ToMediaPart(url, img.ValueKind == JsonValueKind.Object ? J.Str(img, "detail", p + ".image_url.detail") : null, isDocument: false);
+                        image.CacheControl = CacheControlOf(part);
+                        target.Add(image);
                         break;
                     }
                 case "file":
@@ -189,7 +193,9 @@ public static class OpenAIRequestDecoder
                         }
                         var data = J.Str(file, "file_data", p + ".file.file_data")
                             ?? throw new ProtocolException($"'{p}.file': only inline 'file_data' can be translated; provider file ids do not cross providers.", p + ".file");
-                        target.Add(DataUrl.ToMediaPart(data, null, isDocument: true, CacheControlOf(part), J.Str(file, "filename", p + ".file.filename")));
+                        var document = DataUrl.ToMediaPart(data, null, isDocument: true, J.Str(file, "filename", p + ".file.filename"));
+                        document.CacheControl = CacheControlOf(part);
+                        target.Add(document);
                         break;
                     }
                 default:

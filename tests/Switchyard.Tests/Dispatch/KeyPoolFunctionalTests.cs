@@ -173,7 +173,7 @@ public sealed class KeyPoolFunctionalTests
             routes:
               - model: m
                 targets: [{provider: a}, {provider: b}, {provider: c}, {provider: d}]
-                retry: {max_retries: 10, backoff: 0ms, deadline: 700ms}
+                retry: {max_retries: 10, backoff: 0ms, deadline: 1000ms}
             """);
         using var resp = await gw.PostJsonAsync("/v1/chat/completions", """{"model":"m","messages":[{"role":"user","content":"Hi"}]}""");
         Assert.InRange(slow.Requests.Count, 2, 3);

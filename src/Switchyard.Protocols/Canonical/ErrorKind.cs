@@ -1,0 +1,19 @@
+namespace Switchyard.Protocols.Canonical;
+
+/// <summary>What went wrong, independent of protocol; each client protocol renders it (MAPPING §13).</summary>
+public enum ErrorKind
+{
+    InvalidRequest,
+    Authentication,
+    Permission,
+    NotFound,
+    RequestTooLarge,
+    RateLimit,
+    QuotaExceeded,
+    Internal,
+    Overloaded,
+    Timeout,
+    Unavailable,
+    /// <summary>The path exists but not for this HTTP method (405, with <c>Allow</c>).</summary>
+    MethodNotAllowed,
+}
