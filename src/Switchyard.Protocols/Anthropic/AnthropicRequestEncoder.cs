@@ -319,11 +319,7 @@ public static class AnthropicRequestEncoder
                 break;
             case ToolCallPart call:
                 w.WriteStartObject();
-                w.WriteString("type", "tool_use");
-                w.WriteString("id", ToolIds.ForAnthropic(call.Id));
-                w.WriteString("name", call.Name);
-                w.WritePropertyName("input");
-                w.WriteRawValue(call.ArgumentsJson, skipInputValidation: true);
+                AnthropicToolCalls.WriteToolUseFields(w, call);
                 break;
             case ToolResultPart result:
                 w.WriteStartObject();

@@ -119,11 +119,7 @@ public static class AnthropicResponseCodec
                 break;
             case ToolCallPart call:
                 w.WriteStartObject();
-                w.WriteString("type", "tool_use");
-                w.WriteString("id", ToolIds.ForAnthropic(call.Id));
-                w.WriteString("name", call.Name);
-                w.WritePropertyName("input");
-                w.WriteRawValue(call.ArgumentsJson, skipInputValidation: true);
+                AnthropicToolCalls.WriteToolUseFields(w, call);
                 w.WriteEndObject();
                 break;
             case ThinkingPart { Signature: not null } thinking:

@@ -248,20 +248,7 @@ public static class GeminiRequestEncoder
                             // Foreign histories have no Gemini signature: the first call of a step carries the bypass value.
                             var sig = call.ThoughtSignature ?? (firstCallOfTurn && !sameFamily ? SignatureBypass : null);
                             firstCallOfTurn = false;
-                            parts.Add(w =>
-                            {
-                                w.WriteStartObject();
-                                w.WriteStartObject("functionCall");
-                                w.WriteString("name", call.Name);
-                                w.WritePropertyName("args");
-                                w.WriteRawValue(call.ArgumentsJson, skipInputValidation: true);
-                                w.WriteEndObject();
-                                if (sig is not null)
-                                {
-                                    w.WriteString("thoughtSignature", sig);
-                                }
-                                w.WriteEndObject();
-                            });
+                            parts.Add(w => GeminiToolCalls.WriteFunctionCallPart(w, call, withId: false, sig));
                             break;
                         }
                     case ToolResultPart toolResult:

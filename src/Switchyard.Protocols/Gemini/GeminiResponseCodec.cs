@@ -165,15 +165,7 @@ public static class GeminiResponseCodec
                 w.WriteEndObject();
                 break;
             case ToolCallPart call:
-                w.WriteStartObject();
-                w.WriteStartObject("functionCall");
-                w.WriteString("id", call.Id);
-                w.WriteString("name", call.Name);
-                w.WritePropertyName("args");
-                w.WriteRawValue(call.ArgumentsJson, skipInputValidation: true);
-                w.WriteEndObject();
-                WriteSignature(w, call);
-                w.WriteEndObject();
+                GeminiToolCalls.WriteFunctionCallPart(w, call, withId: true, call.ThoughtSignature);
                 break;
         }
     }

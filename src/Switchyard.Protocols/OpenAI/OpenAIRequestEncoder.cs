@@ -238,23 +238,7 @@ public static class OpenAIRequestEncoder
         {
             w.WriteNull("content");
         }
-        var calls = m.Content.OfType<ToolCallPart>().ToList();
-        if (calls.Count > 0)
-        {
-            w.WriteStartArray("tool_calls");
-            foreach (var c in calls)
-            {
-                w.WriteStartObject();
-                w.WriteString("id", c.Id);
-                w.WriteString("type", "function");
-                w.WriteStartObject("function");
-                w.WriteString("name", c.Name);
-                w.WriteString("arguments", c.ArgumentsJson);
-                w.WriteEndObject();
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-        }
+        OpenAIToolCalls.Write(w, m.Content, withSignatures: false);
         w.WriteEndObject();
     }
 

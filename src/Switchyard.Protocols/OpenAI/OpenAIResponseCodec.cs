@@ -124,24 +124,7 @@ public static class OpenAIResponseCodec
         }
         w.WriteNull("refusal");
         WriteThinking(w, resp.Content);
-        var calls = resp.Content.OfType<ToolCallPart>().ToList();
-        if (calls.Count > 0)
-        {
-            w.WriteStartArray("tool_calls");
-            foreach (var c in calls)
-            {
-                w.WriteStartObject();
-                w.WriteString("id", c.Id);
-                w.WriteString("type", "function");
-                w.WriteStartObject("function");
-                w.WriteString("name", c.Name);
-                w.WriteString("arguments", string.IsNullOrWhiteSpace(c.ArgumentsJson) ? "{}" : c.ArgumentsJson); // P14
-                w.WriteEndObject();
-                OpenAIRequestDecoder.WriteGoogleSignature(w, c.ThoughtSignature);
-                w.WriteEndObject();
-            }
-            w.WriteEndArray();
-        }
+        OpenAIToolCalls.Write(w, resp.Content, withSignatures: true);
         w.WriteEndObject();
         w.WriteNull("logprobs");
         w.WriteString("finish_reason", FinishString(resp.FinishReason));

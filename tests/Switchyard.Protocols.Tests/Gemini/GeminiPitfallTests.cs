@@ -8,7 +8,7 @@ using Switchyard.Protocols.OpenAI;
 using Xunit;
 using static Switchyard.Protocols.Tests.GoldenFiles;
 
-namespace Switchyard.Protocols.Tests;
+namespace Switchyard.Protocols.Tests.Gemini;
 
 /// <summary>The PITFALLS.md rules that concern Gemini, one test (or more) each.</summary>
 public sealed class GeminiPitfallTests

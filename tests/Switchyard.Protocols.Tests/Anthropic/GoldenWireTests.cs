@@ -5,7 +5,7 @@ using Switchyard.Protocols.OpenAI;
 using Xunit;
 using static Switchyard.Protocols.Tests.GoldenFiles;
 
-namespace Switchyard.Protocols.Tests;
+namespace Switchyard.Protocols.Tests.Anthropic;
 
 /// <summary>Exact upstream request JSON for representative client requests, and exact client-visible output for replayed upstream bodies.</summary>
 public sealed class GoldenWireTests

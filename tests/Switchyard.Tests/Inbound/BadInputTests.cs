@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using Switchyard.Tests.Infrastructure;
 using Xunit;
 
-namespace Switchyard.Tests.Endpoints;
+namespace Switchyard.Tests.Inbound;
 
 /// <summary>Bad input gets a 4xx in the client's own protocol: right status, right body shape, never a 500 or a hang.</summary>
 public sealed class BadInputTests

@@ -1,7 +1,7 @@
 using Switchyard.Protocols.Canonical;
 using Xunit;
 
-namespace Switchyard.Protocols.Tests;
+namespace Switchyard.Protocols.Tests.Canonical;
 
 /// <summary>The local estimate against counts of OpenAI's tokenizer (cl100k_base) for known strings: within the documented ±35%.</summary>
 public sealed class TokenEstimatorTests

@@ -6,7 +6,7 @@ using Switchyard.Protocols.OpenAI;
 using Xunit;
 using static Switchyard.Protocols.Tests.GoldenFiles;
 
-namespace Switchyard.Protocols.Tests;
+namespace Switchyard.Protocols.Tests.Gemini;
 
 /// <summary>Golden wire tests of the Gemini codec in both directions (request, response, SSE in CRLF framing).</summary>
 public sealed class GeminiGoldenTests

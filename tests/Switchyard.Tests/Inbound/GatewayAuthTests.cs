@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 using Switchyard.Tests.Infrastructure;
 using Xunit;
 
-namespace Switchyard.Tests.Endpoints;
+namespace Switchyard.Tests.Inbound;
 
 public sealed class GatewayAuthTests
 {

@@ -4,7 +4,7 @@ using Switchyard.Config;
 using Switchyard.Tests.Infrastructure;
 using Xunit;
 
-namespace Switchyard.Tests.Endpoints;
+namespace Switchyard.Tests.Inbound;
 
 /// <summary>Gemini's endpoints: paths with a colon action, v1 and v1beta, keys in header or query, google.rpc errors.</summary>
 public sealed class GeminiEndpointTests

@@ -8,7 +8,7 @@ using Switchyard.Protocols.OpenAI;
 using Xunit;
 using static Switchyard.Protocols.Tests.GoldenFiles;
 
-namespace Switchyard.Protocols.Tests;
+namespace Switchyard.Protocols.Tests.Anthropic;
 
 /// <summary>One test (or more) per rule of shared/protocols/PITFALLS.md that concerns OpenAI ⇄ Anthropic.</summary>
 public sealed class PitfallTests

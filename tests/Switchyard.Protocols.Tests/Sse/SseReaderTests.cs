@@ -2,7 +2,7 @@ using System.Text;
 using Switchyard.Protocols.Sse;
 using Xunit;
 
-namespace Switchyard.Protocols.Tests;
+namespace Switchyard.Protocols.Tests.Sse;
 
 /// <summary>P18 (CRLF framing) and P35 (comments, keep-alives, events split across reads).</summary>
 public sealed class SseReaderTests
