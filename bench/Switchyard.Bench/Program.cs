@@ -13,6 +13,8 @@ if (args.Length > 0 && args[0] == "floor")
 }
 
 var quick = args.Contains("--quick");
+// --streams: only the streaming throughput scenarios (for profiling the relay); the report is printed, not recorded.
+var streamsOnly = args.Contains("--streams");
 var soak = args.Contains("--soak");
 var duration = TimeSpan.FromSeconds(quick ? 4 : 12);
 var rounds = quick ? 2 : 3;
@@ -113,6 +115,32 @@ var scenarios = new (string Name, Func<string, (string Url, string Body, Diction
     }),
 };
 
+// Streams of 50 events at 16 connections: the relay's own throughput (each event is flushed as it arrives).
+var oaStream50 = Wire.OpenAIRequest("gpt-4o-mini", stream: true, chunks: 50);
+var streamScenarios = new (string Name, Func<string, (string Url, string Body, Dictionary<string, string> Headers)?> For)[]
+{
+    ("OpenAI→OpenAI stream passthrough, 50 events", t => t switch
+    {
+        "floor" => ($"http://127.0.0.1:{floorPort}/v1/chat/completions", oaStream50, auth),
+        "switchyard" => ($"http://127.0.0.1:{switchyardPort}/v1/chat/completions", Wire.OpenAIRequest("bench-oa", stream: true, chunks: 50), auth),
+        _ => null,
+    }),
+    ("Anthropic client→OpenAI upstream stream, 50 events", t => t switch
+    {
+        "floor" => ($"http://127.0.0.1:{floorPort}/v1/chat/completions", oaStream50, auth), // translation is measured against the floor's passthrough
+        "switchyard" => ($"http://127.0.0.1:{switchyardPort}/v1/messages", Wire.AnthropicRequest("bench-oa", stream: true, chunks: 50), auth),
+        _ => null,
+    }),
+};
+if (streamsOnly)
+{
+    scenarios = streamScenarios;
+}
+else
+{
+    scenarios = [.. scenarios, .. streamScenarios];
+}
+
 var targets = new List<(string Name, Child? Process)> { ("floor", floor), ("switchyard", switchyard) };
 if (portkey is not null)
 {
@@ -133,13 +161,33 @@ foreach (var (name, _) in targets)
     }
 }
 
+if (streamsOnly)
+{
+    foreach (var s in scenarios)
+    {
+        var rps = new Dictionary<string, List<double>> { ["floor"] = [], ["switchyard"] = [] };
+        for (var round = 0; round < rounds; round++)
+        {
+            foreach (var (name, _) in round % 2 == 0 ? targets : Enumerable.Reverse(targets).ToList())
+            {
+                if (s.For(name) is { } w && rps.TryGetValue(name, out var list))
+                {
+                    list.Add((await Wrk.RunAsync(w.Url, w.Body, w.Headers, 16, duration, work)).Rps);
+                }
+            }
+        }
+        Console.WriteLine($"{s.Name}: floor {rps["floor"].Average():0} streams/s, switchyard {rps["switchyard"].Average():0} streams/s, ratio {rps["switchyard"].Average() / rps["floor"].Average():0.000}");
+    }
+    return 0;
+}
+
 // The upstream must never be the bottleneck.
 var direct = scenarios[0].For("direct")!.Value;
 var upstreamCapacity = await Wrk.RunAsync(direct.Url, direct.Body, direct.Headers, 16, duration, work);
 results["upstream_rps_16c"] = upstreamCapacity.Rps;
 
 var throughput = new JsonObject();
-Say("## Throughput at 16 connections (non-streaming)");
+Say("## Throughput at 16 connections (the stream scenarios count whole 50-event streams)");
 Say("");
 Say("| scenario | target | RPS | p50 ms | p99 ms | CPU s / 1k req | errors |");
 Say("|---|---|---:|---:|---:|---:|---:|");
@@ -253,6 +301,8 @@ var ratios = new JsonObject
     ["an_to_oa_vs_floor"] = Math.Round(Rps(scenarios[2].Name, "switchyard") / Rps(scenarios[2].Name, "floor"), 3),
     ["added_latency_vs_floor"] = Math.Round(latency["switchyard"]!.GetValue<double>() / Math.Max(0.001, latency["floor"]!.GetValue<double>()), 2),
     ["upstream_vs_best_gateway"] = Math.Round(upstreamCapacity.Rps / targets.Max(t => Rps(scenarios[0].Name, t.Name)), 2),
+    ["stream_passthrough_vs_floor"] = Math.Round(Rps(streamScenarios[0].Name, "switchyard") / Rps(streamScenarios[0].Name, "floor"), 3),
+    ["stream_translation_vs_floor"] = Math.Round(Rps(streamScenarios[1].Name, "switchyard") / Rps(streamScenarios[1].Name, "floor"), 3),
 };
 if (portkey is not null)
 {
@@ -274,6 +324,7 @@ foreach (var (k, v) in ratios.Where(r => r.Key.StartsWith("vs_portkey", StringCo
     Say($"- throughput / Portkey, {k[12..]}: {(v is null ? "n/a (the peer failed this scenario)" : v.ToString())} (≥ 10)");
 }
 Say($"- streaming: first byte added {streaming["ttfb_added_passthrough_ms"]} ms passthrough, {streaming["ttfb_added_translation_ms"]} ms translation (≤ 1 ms); each chunk arrived on its own: passthrough {unbufferedPass}, translation {unbufferedTranslate}");
+Say($"- 50-event streams at 16 connections / floor passthrough: passthrough {ratios["stream_passthrough_vs_floor"]} (≥ 0.75), translated {ratios["stream_translation_vs_floor"]} (≥ 0.6)");
 Say($"- chunks relayed per second: floor {streaming["chunks_per_s_floor"]}, passthrough {streaming["chunks_per_s_passthrough"]}, translation {streaming["chunks_per_s_translation"]}");
 Say($"- {streamCount} concurrent slow streams: {many.Completed} completed, Switchyard peak RSS {streaming["concurrent_streams_peak_rss_mb"]} MB (≤ 300 MB)");
 Say($"- upstream capacity / best gateway: {ratios["upstream_vs_best_gateway"]}× (the fake upstream is not the bottleneck when this is well above 1)");

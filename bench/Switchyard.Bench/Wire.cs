@@ -13,11 +13,12 @@ internal static class Wire
         {"id":"msg_bench","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[{"type":"text","text":"Hello from the bench upstream! This answer is about as long as a short chat reply."}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":19,"cache_creation_input_tokens":0,"cache_read_input_tokens":0,"output_tokens":18}}
         """);
 
-    public static string OpenAIRequest(string model, bool stream = false) =>
-        $$"""{"model":"{{model}}","max_tokens":64,{{(stream ? "\"stream\":true,\"stream_options\":{\"include_usage\":true}," : "")}}"messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"Say hello to the benchmark in one short sentence, please."}]}""";
+    /// <param name="chunks">The fake upstream streams this many events (read from the prompt; default 20).</param>
+    public static string OpenAIRequest(string model, bool stream = false, int? chunks = null) =>
+        $$"""{"model":"{{model}}","max_tokens":64,{{(stream ? "\"stream\":true,\"stream_options\":{\"include_usage\":true}," : "")}}"messages":[{"role":"system","content":"You are a helpful assistant."},{"role":"user","content":"Say hello to the benchmark in one short sentence, please.{{(chunks is { } n ? $" chunks={n}" : "")}}"}]}""";
 
-    public static string AnthropicRequest(string model, bool stream = false) =>
-        $$"""{"model":"{{model}}","max_tokens":64,{{(stream ? "\"stream\":true," : "")}}"system":"You are a helpful assistant.","messages":[{"role":"user","content":"Say hello to the benchmark in one short sentence, please."}]}""";
+    public static string AnthropicRequest(string model, bool stream = false, int? chunks = null) =>
+        $$"""{"model":"{{model}}","max_tokens":64,{{(stream ? "\"stream\":true," : "")}}"system":"You are a helpful assistant.","messages":[{"role":"user","content":"Say hello to the benchmark in one short sentence, please.{{(chunks is { } n ? $" chunks={n}" : "")}}"}]}""";
 
     public static byte[] OpenAIChunk(int i) => Encoding.UTF8.GetBytes(
         $"data: {{\"id\":\"chatcmpl-bench\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o-mini\",\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"tok{i} \"}},\"logprobs\":null,\"finish_reason\":null}}]}}\n\n");

@@ -27,13 +27,13 @@ public sealed class AnthropicStreamDecoder : IStreamDecoder
         using (doc)
         {
             var root = doc.RootElement;
-            var type = J.Str(root, "type", "type") ?? sse.EventType;
+            var type = TypeOf(root) ?? sse.EventType;
             switch (type)
             {
                 case "message_start":
                     {
                         var msg = root.GetProperty("message");
-                        if (J.Has(msg, "usage", out var u))
+                        if (J.Has(msg, "usage"u8, out var u))
                         {
                             _usage = AnthropicResponseCodec.DecodeUsage(u, null);
                         }
@@ -48,7 +48,7 @@ public sealed class AnthropicStreamDecoder : IStreamDecoder
                     break;
                 case "content_block_stop":
                     {
-                        var index = root.GetProperty("index").GetInt32();
+                        var index = root.GetProperty("index"u8).GetInt32();
                         if (!_skipped.Contains(index))
                         {
                             output.Add(new BlockStopEvent(index));
@@ -57,11 +57,11 @@ public sealed class AnthropicStreamDecoder : IStreamDecoder
                     }
                 case "message_delta":
                     {
-                        if (J.Has(root, "usage", out var u))
+                        if (J.Has(root, "usage"u8, out var u))
                         {
                             _usage = AnthropicResponseCodec.DecodeUsage(u, _usage);
                         }
-                        J.Has(root, "delta", out var delta);
+                        J.Has(root, "delta"u8, out var delta);
                         output.Add(new MessageDeltaEvent(
                             AnthropicResponseCodec.MapStop(delta.ValueKind == JsonValueKind.Object ? J.Str(delta, "stop_reason", "stop_reason") : null) ?? FinishReason.EndTurn,
                             delta.ValueKind == JsonValueKind.Object ? J.Str(delta, "stop_sequence", "stop_sequence") : null,
@@ -79,7 +79,7 @@ public sealed class AnthropicStreamDecoder : IStreamDecoder
                     break;
                 case "error":
                     {
-                        J.Has(root, "error", out var err);
+                        J.Has(root, "error"u8, out var err);
                         var errType = err.ValueKind == JsonValueKind.Object ? J.Str(err, "type", "error.type") : null;
                         var message = err.ValueKind == JsonValueKind.Object ? J.Str(err, "message", "error.message") : null;
                         output.Add(new StreamErrorEvent(new GatewayError(AnthropicErrors.KindOf(errType, 500), message ?? "Upstream stream error.")));
@@ -92,7 +92,7 @@ public sealed class AnthropicStreamDecoder : IStreamDecoder
 
     private void OnBlockStart(JsonElement root, List<StreamEvent> output)
     {
-        var index = root.GetProperty("index").GetInt32();
+        var index = root.GetProperty("index"u8).GetInt32();
         var block = root.GetProperty("content_block");
         switch (J.Str(block, "type", "content_block.type"))
         {
@@ -128,24 +128,44 @@ public sealed class AnthropicStreamDecoder : IStreamDecoder
 
     private void OnBlockDelta(JsonElement root, List<StreamEvent> output)
     {
-        var index = root.GetProperty("index").GetInt32();
-        if (_skipped.Contains(index) || !J.Has(root, "delta", out var delta))
+        var index = root.GetProperty("index"u8).GetInt32();
+        if (_skipped.Contains(index) || !J.Has(root, "delta"u8, out var delta))
         {
             return;
         }
-        (DeltaKind Kind, string? Field) map = J.Str(delta, "type", "delta.type") switch
+        if (!delta.TryGetProperty("type"u8, out var deltaType) || deltaType.ValueKind != JsonValueKind.String)
         {
-            "text_delta" => (DeltaKind.Text, "text"),
-            "input_json_delta" => (DeltaKind.Arguments, "partial_json"),
-            "thinking_delta" => (DeltaKind.Thinking, "thinking"),
-            "signature_delta" => (DeltaKind.Signature, "signature"),
-            _ => (DeltaKind.Text, null), // citations_delta and future kinds
-        };
-        var (kind, field) = map;
-        if (field is not null && J.Str(delta, field, field) is { Length: > 0 } value)
+            return;
+        }
+        // Compared as UTF-8: no string per event for the type; citations_delta and future kinds carry nothing here.
+        var (kind, value) = deltaType.ValueEquals("text_delta"u8) ? (DeltaKind.Text, J.Text(delta, "text"u8))
+            : deltaType.ValueEquals("input_json_delta"u8) ? (DeltaKind.Arguments, J.Text(delta, "partial_json"u8))
+            : deltaType.ValueEquals("thinking_delta"u8) ? (DeltaKind.Thinking, J.Text(delta, "thinking"u8))
+            : deltaType.ValueEquals("signature_delta"u8) ? (DeltaKind.Signature, J.Text(delta, "signature"u8))
+            : (DeltaKind.Text, null);
+        if (value is { Length: > 0 })
         {
             output.Add(new BlockDeltaEvent(index, kind, value));
         }
+    }
+
+    private static readonly string[] EventTypes = ["content_block_delta", "content_block_start", "content_block_stop", "message_start", "message_delta", "message_stop", "ping", "error"];
+
+    /// <summary>The event's <c>type</c>, as one of the known names without allocating when it is one.</summary>
+    private static string? TypeOf(JsonElement root)
+    {
+        if (!root.TryGetProperty("type"u8, out var type) || type.ValueKind != JsonValueKind.String)
+        {
+            return null;
+        }
+        foreach (var known in EventTypes)
+        {
+            if (type.ValueEquals(known))
+            {
+                return known;
+            }
+        }
+        return type.GetString();
     }
 
     public void OnEnd(List<StreamEvent> output)

@@ -40,6 +40,21 @@ internal static class J
         return false;
     }
 
+    /// <summary>The same with a UTF-8 name: no transcoding per lookup (stream decoders look up names on every event).</summary>
+    public static bool Has(JsonElement obj, ReadOnlySpan<byte> utf8Name, out JsonElement value)
+    {
+        if (obj.ValueKind == JsonValueKind.Object && obj.TryGetProperty(utf8Name, out value) && value.ValueKind != JsonValueKind.Null)
+        {
+            return true;
+        }
+        value = default;
+        return false;
+    }
+
+    /// <summary>A string property, or null when absent or of another type.</summary>
+    public static string? Text(JsonElement obj, ReadOnlySpan<byte> utf8Name) =>
+        obj.ValueKind == JsonValueKind.Object && obj.TryGetProperty(utf8Name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
     public static string? Str(JsonElement obj, string name, string path)
     {
         if (!Has(obj, name, out var v))

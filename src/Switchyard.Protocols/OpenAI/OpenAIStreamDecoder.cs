@@ -30,6 +30,11 @@ public sealed class OpenAIStreamDecoder : IStreamDecoder
             Finish(output);
             return;
         }
+        if (_started && FastChunk.TryRead(sse.Data.Span, out var chunk))
+        {
+            Apply(chunk, output);
+            return;
+        }
         if (sse.ParseJson() is not { } doc)
         {
             return; // not JSON (P35): skip
@@ -41,9 +46,9 @@ public sealed class OpenAIStreamDecoder : IStreamDecoder
             {
                 return;
             }
-            if (root.TryGetProperty("error", out var err) && err.ValueKind != JsonValueKind.Null)
+            if (root.TryGetProperty("error"u8, out var err) && err.ValueKind != JsonValueKind.Null)
             {
-                var status = err.ValueKind == JsonValueKind.Object && err.TryGetProperty("code", out var c) && c.ValueKind == JsonValueKind.Number ? c.GetInt32() : 500;
+                var status = err.ValueKind == JsonValueKind.Object && err.TryGetProperty("code"u8, out var c) && c.ValueKind == JsonValueKind.Number ? c.GetInt32() : 500;
                 var e = OpenAIErrors.Decode(status, System.Text.Encoding.UTF8.GetBytes(root.GetRawText()), null);
                 output.Add(new StreamErrorEvent(e));
                 IsFinished = true;
@@ -54,31 +59,174 @@ public sealed class OpenAIStreamDecoder : IStreamDecoder
                 _started = true;
                 output.Add(new MessageStartEvent(J.Str(root, "id", "id") ?? "chatcmpl", J.Str(root, "model", "model") ?? "", null));
             }
-            if (J.Has(root, "choices", out var choices) && choices.ValueKind == JsonValueKind.Array && choices.GetArrayLength() > 0)
+            if (J.Has(root, "choices"u8, out var choices) && choices.ValueKind == JsonValueKind.Array && choices.GetArrayLength() > 0)
             {
                 OnChoice(choices[0], output);
             }
-            if (J.Has(root, "usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
+            if (J.Has(root, "usage"u8, out var usage) && usage.ValueKind == JsonValueKind.Object)
             {
                 _usage = OpenAIResponseCodec.DecodeUsage(usage);
             }
         }
     }
 
+    private void Apply(in FastChunk chunk, List<StreamEvent> output)
+    {
+        if (!string.IsNullOrEmpty(chunk.Reasoning))
+        {
+            output.Add(new BlockDeltaEvent(_blocks.Ensure(BlockKind.Thinking, output), DeltaKind.Thinking, chunk.Reasoning));
+        }
+        if (!string.IsNullOrEmpty(chunk.Content))
+        {
+            output.Add(new BlockDeltaEvent(_blocks.Ensure(BlockKind.Text, output), DeltaKind.Text, chunk.Content));
+        }
+        if (chunk.FinishReason is { } finish)
+        {
+            _blocks.Close(output);
+            _finish = OpenAIResponseCodec.MapFinish(finish);
+        }
+    }
+
+    /// <summary>
+    /// The shape nearly every chunk has — <c>choices[0].delta</c> with text or reasoning text, maybe a finish reason,
+    /// <c>usage</c> null — read in one forward pass without building a document. Anything else (tool calls, usage,
+    /// an error, a second choice, unknown nesting) declines, and the document path reads the event as before.
+    /// </summary>
+    private struct FastChunk
+    {
+        public string? Content;
+        public string? Reasoning;
+        public string? FinishReason;
+
+        public static bool TryRead(ReadOnlySpan<byte> json, out FastChunk chunk)
+        {
+            chunk = default;
+            try
+            {
+                var reader = new Utf8JsonReader(json);
+                if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+                {
+                    return false;
+                }
+                var sawChoice = false;
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    if (reader.ValueTextEquals("choices"u8))
+                    {
+                        if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray || sawChoice || !ReadChoice(ref reader, ref chunk))
+                        {
+                            return false;
+                        }
+                        sawChoice = true;
+                    }
+                    else if (reader.ValueTextEquals("error"u8) || reader.ValueTextEquals("usage"u8))
+                    {
+                        reader.Read();
+                        if (reader.TokenType != JsonTokenType.Null)
+                        {
+                            return false; // the document path reads errors and usage
+                        }
+                    }
+                    else
+                    {
+                        reader.Read();
+                        reader.Skip();
+                    }
+                }
+                return sawChoice && reader.TokenType == JsonTokenType.EndObject && !reader.Read();
+            }
+            catch (JsonException)
+            {
+                return false;
+            }
+        }
+
+        /// <summary>Exactly one choice of index 0 whose delta holds only strings and nulls.</summary>
+        private static bool ReadChoice(ref Utf8JsonReader reader, ref FastChunk chunk)
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("delta"u8))
+                {
+                    if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject || !ReadDelta(ref reader, ref chunk))
+                    {
+                        return false;
+                    }
+                }
+                else if (reader.ValueTextEquals("finish_reason"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.String)
+                    {
+                        chunk.FinishReason = reader.GetString();
+                    }
+                    else if (reader.TokenType != JsonTokenType.Null)
+                    {
+                        return false;
+                    }
+                }
+                else if (reader.ValueTextEquals("index"u8))
+                {
+                    if (!reader.Read() || reader.TokenType != JsonTokenType.Number || !reader.TryGetInt32(out var index) || index != 0)
+                    {
+                        return false;
+                    }
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+            return reader.TokenType == JsonTokenType.EndObject && reader.Read() && reader.TokenType == JsonTokenType.EndArray;
+        }
+
+        private static bool ReadDelta(ref Utf8JsonReader reader, ref FastChunk chunk)
+        {
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isContent = reader.ValueTextEquals("content"u8);
+                var isReasoning = !isContent && (reader.ValueTextEquals("reasoning_content"u8) || reader.ValueTextEquals("reasoning"u8));
+                var isKnown = isContent || isReasoning || reader.ValueTextEquals("role"u8) || reader.ValueTextEquals("refusal"u8);
+                if (!isKnown || !reader.Read() || reader.TokenType is not (JsonTokenType.String or JsonTokenType.Null))
+                {
+                    return false; // tool calls, thinking blocks, signatures, anything new: the document path
+                }
+                if (reader.TokenType == JsonTokenType.String && (isContent || isReasoning))
+                {
+                    var text = reader.GetString();
+                    if (isContent)
+                    {
+                        chunk.Content = text;
+                    }
+                    else
+                    {
+                        chunk.Reasoning ??= text; // reasoning_content wins over reasoning, as in the document path
+                    }
+                }
+            }
+            return reader.TokenType == JsonTokenType.EndObject;
+        }
+    }
+
     private void OnChoice(JsonElement choice, List<StreamEvent> output)
     {
-        if (J.Has(choice, "delta", out var delta) && delta.ValueKind == JsonValueKind.Object)
+        if (J.Has(choice, "delta"u8, out var delta) && delta.ValueKind == JsonValueKind.Object)
         {
-            var reasoning = TextOf(delta, "reasoning_content") ?? TextOf(delta, "reasoning");
+            var reasoning = J.Text(delta, "reasoning_content"u8) ?? J.Text(delta, "reasoning"u8);
             if (!string.IsNullOrEmpty(reasoning))
             {
                 output.Add(new BlockDeltaEvent(_blocks.Ensure(BlockKind.Thinking, output), DeltaKind.Thinking, reasoning));
             }
-            if (TextOf(delta, "content") is { Length: > 0 } text)
+            if (J.Text(delta, "content"u8) is { Length: > 0 } text)
             {
                 output.Add(new BlockDeltaEvent(_blocks.Ensure(BlockKind.Text, output), DeltaKind.Text, text));
             }
-            if (J.Has(delta, "tool_calls", out var calls) && calls.ValueKind == JsonValueKind.Array)
+            if (J.Has(delta, "tool_calls"u8, out var calls) && calls.ValueKind == JsonValueKind.Array)
             {
                 foreach (var call in calls.EnumerateArray())
                 {
@@ -86,7 +234,7 @@ public sealed class OpenAIStreamDecoder : IStreamDecoder
                 }
             }
         }
-        if (J.Has(choice, "finish_reason", out var fr) && fr.ValueKind == JsonValueKind.String)
+        if (J.Has(choice, "finish_reason"u8, out var fr) && fr.ValueKind == JsonValueKind.String)
         {
             _blocks.Close(output);
             _finish = OpenAIResponseCodec.MapFinish(fr.GetString());
@@ -95,20 +243,20 @@ public sealed class OpenAIStreamDecoder : IStreamDecoder
 
     private void OnToolCall(JsonElement call, List<StreamEvent> output)
     {
-        var index = call.TryGetProperty("index", out var ix) && ix.ValueKind == JsonValueKind.Number ? ix.GetInt32() : 0;
-        J.Has(call, "function", out var fn);
+        var index = call.TryGetProperty("index"u8, out var ix) && ix.ValueKind == JsonValueKind.Number ? ix.GetInt32() : 0;
+        J.Has(call, "function"u8, out var fn);
         if (!_blockOfToolIndex.TryGetValue(index, out var block))
         {
             block = _blocks.Start(BlockKind.ToolCall, output);
             _blockOfToolIndex[index] = block;
             output.Add(new BlockStartEvent(block, BlockKind.ToolCall)
             {
-                ToolCallId = TextOf(call, "id") ?? $"call_{index}",
-                ToolName = fn.ValueKind == JsonValueKind.Object ? TextOf(fn, "name") ?? "" : "",
+                ToolCallId = J.Text(call, "id"u8) ?? $"call_{index}",
+                ToolName = fn.ValueKind == JsonValueKind.Object ? J.Text(fn, "name"u8) ?? "" : "",
                 ThoughtSignature = OpenAIRequestDecoder.GoogleSignature(call),
             });
         }
-        if (fn.ValueKind == JsonValueKind.Object && TextOf(fn, "arguments") is { Length: > 0 } args)
+        if (fn.ValueKind == JsonValueKind.Object && J.Text(fn, "arguments"u8) is { Length: > 0 } args)
         {
             output.Add(new BlockDeltaEvent(block, DeltaKind.Arguments, args));
         }
@@ -141,7 +289,4 @@ public sealed class OpenAIStreamDecoder : IStreamDecoder
         output.Add(new StreamErrorEvent(new GatewayError(ErrorKind.Internal, "The upstream closed the stream before it finished.")));
         IsFinished = true;
     }
-
-    private static string? TextOf(JsonElement obj, string name) =>
-        obj.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 }

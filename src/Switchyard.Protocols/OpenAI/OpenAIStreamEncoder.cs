@@ -31,6 +31,8 @@ public sealed class OpenAIStreamEncoder(bool includeUsage, long created) : IStre
             case MessageStartEvent start:
                 _id = start.Id;
                 _model = start.Model;
+                _idText = null;
+                _modelText = null;
                 _usage = start.Usage;
                 Chunk(output, w =>
                 {
@@ -114,7 +116,7 @@ public sealed class OpenAIStreamEncoder(bool includeUsage, long created) : IStre
         switch (delta.Kind)
         {
             case DeltaKind.Text:
-                Chunk(output, w => w.WriteString("content", delta.Value));
+                WriteTextChunk(output, delta.Value);
                 break;
             case DeltaKind.Thinking:
                 Chunk(output, w => w.WriteString("reasoning_content", delta.Value));
@@ -154,12 +156,52 @@ public sealed class OpenAIStreamEncoder(bool includeUsage, long created) : IStre
         });
     }
 
+    private static readonly JsonEncodedText IdName = JsonEncodedText.Encode("id");
+    private static readonly JsonEncodedText ObjectName = JsonEncodedText.Encode("object");
+    private static readonly JsonEncodedText ChunkObject = JsonEncodedText.Encode("chat.completion.chunk");
+    private static readonly JsonEncodedText CreatedName = JsonEncodedText.Encode("created");
+    private static readonly JsonEncodedText ModelName = JsonEncodedText.Encode("model");
+    private static readonly JsonEncodedText ChoicesName = JsonEncodedText.Encode("choices");
+    private static readonly JsonEncodedText IndexName = JsonEncodedText.Encode("index");
+    private static readonly JsonEncodedText DeltaName = JsonEncodedText.Encode("delta");
+    private static readonly JsonEncodedText ContentName = JsonEncodedText.Encode("content");
+    private static readonly JsonEncodedText LogprobsName = JsonEncodedText.Encode("logprobs");
+    private static readonly JsonEncodedText FinishReasonName = JsonEncodedText.Encode("finish_reason");
+    private JsonEncodedText? _idText;
+    private JsonEncodedText? _modelText;
+
     private void WriteHeader(Utf8JsonWriter w)
     {
-        w.WriteString("id", _id);
-        w.WriteString("object", "chat.completion.chunk");
-        w.WriteNumber("created", created);
-        w.WriteString("model", _model);
+        // The id and model repeat on every chunk: encoded once per stream.
+        _idText ??= JsonEncodedText.Encode(_id, J.WriterOptions.Encoder);
+        _modelText ??= JsonEncodedText.Encode(_model, J.WriterOptions.Encoder);
+        w.WriteString(IdName, _idText.Value);
+        w.WriteString(ObjectName, ChunkObject);
+        w.WriteNumber(CreatedName, created);
+        w.WriteString(ModelName, _modelText.Value);
+    }
+
+    /// <summary>The most frequent chunk of a stream, written without a closure and with pre-encoded names.</summary>
+    private void WriteTextChunk(IBufferWriter<byte> output, string text)
+    {
+        output.Write("data: "u8);
+        var w = _writer;
+        w.Reset(output);
+        w.WriteStartObject();
+        WriteHeader(w);
+        w.WriteStartArray(ChoicesName);
+        w.WriteStartObject();
+        w.WriteNumber(IndexName, 0);
+        w.WriteStartObject(DeltaName);
+        w.WriteString(ContentName, text);
+        w.WriteEndObject();
+        w.WriteNull(LogprobsName);
+        w.WriteNull(FinishReasonName);
+        w.WriteEndObject();
+        w.WriteEndArray();
+        w.WriteEndObject();
+        w.Flush();
+        output.Write("\n\n"u8);
     }
 
     private void Chunk(IBufferWriter<byte> output, Action<Utf8JsonWriter> writeDelta, string? finishReason = null) => Json(output, w =>

@@ -97,7 +97,22 @@ public sealed class SseParser
         }
         else if (field.SequenceEqual("event"u8))
         {
-            _eventType = Encoding.UTF8.GetString(value);
+            _eventType = EventName(value);
         }
+    }
+
+    private static readonly string[] KnownNames = ["content_block_delta", "content_block_start", "content_block_stop", "message_start", "message_delta", "message_stop", "ping", "error"];
+
+    /// <summary>The event name; Anthropic's names come from a fixed set, so the common ones cost no allocation.</summary>
+    private static string EventName(ReadOnlySpan<byte> value)
+    {
+        foreach (var known in KnownNames)
+        {
+            if (value.Length == known.Length && System.Text.Ascii.Equals(value, known))
+            {
+                return known;
+            }
+        }
+        return Encoding.UTF8.GetString(value);
     }
 }

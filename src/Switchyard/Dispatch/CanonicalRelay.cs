@@ -1,3 +1,4 @@
+using System.Buffers;
 using Switchyard.Config;
 using Switchyard.Protocols.Canonical;
 
@@ -30,8 +31,10 @@ internal static class CanonicalRelay
     }
 
     /// <summary>
-    /// Relays events as they arrive, flushing each. The first event is looked at before anything is sent:
-    /// an error there is still retryable (P22); after it, failures become the client's in-stream error.
+    /// Relays events as they arrive. The first event is looked at before anything is sent: an error there is still
+    /// retryable (P22); after it, failures become the client's in-stream error. Output is flushed whenever the next
+    /// event is not ready yet — so nothing waits in a buffer while the upstream is silent, and a burst that arrived in
+    /// one read leaves in one send instead of one per event.
     /// </summary>
     public static async Task<AttemptResult> RelayStreamAsync(ProxyContext ctx, IAsyncEnumerable<StreamEvent> events, ProviderConfig provider)
     {
@@ -57,6 +60,9 @@ internal static class CanonicalRelay
         ctx.StartStream();
         using var encoder = ctx.Client.CreateStreamEncoder(ctx.Canonical(), ctx.Created, ctx.Http.Request);
         var output = ctx.Http.Response.BodyWriter;
+        // Events are encoded into this buffer and handed to the response pipe in one write per send: the pipe takes a
+        // lock on every GetMemory/Advance, and an encoder makes several small writes per event.
+        var batch = new ArrayBufferWriter<byte>(4096);
         Usage? usage = null;
         string? finish = null;
         try
@@ -73,15 +79,25 @@ internal static class CanonicalRelay
                 {
                     finish = Protocols.OpenAI.OpenAIResponseCodec.FinishString(reason);
                 }
-                encoder.Write(e.Current, output);
-                await output.FlushAsync(ct).ConfigureAwait(false);
+                encoder.Write(e.Current, batch);
                 if (encoder.IsComplete)
                 {
+                    MoveTo(batch, output);
+                    await output.FlushAsync(ct).ConfigureAwait(false);
                     return AttemptResult.Served(usage, finish);
                 }
+                var next = e.MoveNextAsync();
+                if (!next.IsCompleted)
+                {
+                    MoveTo(batch, output);
+                }
+                if (!(next.IsCompleted ? await next.ConfigureAwait(false) : await FlushThenReadAsync(output, next, ct).ConfigureAwait(false)))
+                {
+                    break;
+                }
             }
-            while (await e.MoveNextAsync().ConfigureAwait(false));
-            encoder.Write(new StreamErrorEvent(new GatewayError(ErrorKind.Internal, "The upstream stream ended unexpectedly.")), output);
+            while (true);
+            encoder.Write(new StreamErrorEvent(new GatewayError(ErrorKind.Internal, "The upstream stream ended unexpectedly.")), batch);
         }
         catch (Exception ex) when (UpstreamFailures.IsExpected(ex))
         {
@@ -89,10 +105,11 @@ internal static class CanonicalRelay
             {
                 return AttemptResult.Gone;
             }
-            encoder.Write(new StreamErrorEvent(UpstreamFailures.ErrorOf(ex, provider, ExchangePhase.Stream)), output);
+            encoder.Write(new StreamErrorEvent(UpstreamFailures.ErrorOf(ex, provider, ExchangePhase.Stream)), batch);
         }
         try
         {
+            MoveTo(batch, output);
             await output.FlushAsync(ct).ConfigureAwait(false);
         }
         catch (Exception ex) when (UpstreamFailures.IsExpected(ex))
@@ -100,5 +117,40 @@ internal static class CanonicalRelay
             return AttemptResult.Gone;
         }
         return ct.IsCancellationRequested ? AttemptResult.Gone : AttemptResult.Served(usage, finish);
+    }
+
+    private static void MoveTo(ArrayBufferWriter<byte> batch, System.IO.Pipelines.PipeWriter output)
+    {
+        if (batch.WrittenCount > 0)
+        {
+            output.Write(batch.WrittenSpan);
+            batch.ResetWrittenCount();
+        }
+    }
+
+    /// <summary>
+    /// Flushes while the next read is in flight, then waits for that read; if the flush fails (the client left), the
+    /// read is still awaited before anything is disposed. Pooled: no allocation per flush.
+    /// </summary>
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
+    internal static async ValueTask<T> FlushThenReadAsync<T>(System.IO.Pipelines.PipeWriter output, ValueTask<T> pendingRead, CancellationToken ct)
+    {
+        try
+        {
+            await output.FlushAsync(ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            try
+            {
+                await pendingRead.ConfigureAwait(false);
+            }
+            catch (Exception ex) when (UpstreamFailures.IsExpected(ex))
+            {
+                // the client is gone; the read's own failure no longer matters
+            }
+            throw;
+        }
+        return await pendingRead.ConfigureAwait(false);
     }
 }

@@ -193,11 +193,14 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time) : IUpstr
         var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
         try
         {
-            int n;
-            while ((n = await body.ReadAsync(buffer, ctx.Aborted).ConfigureAwait(false)) > 0)
+            // Forward copies into the output pipe, so the buffer is free for the next read at once; flush only when
+            // that read has to wait (a burst the upstream sent together leaves together, nothing waits while it is silent).
+            var n = await body.ReadAsync(buffer, ctx.Aborted).ConfigureAwait(false);
+            while (n > 0)
             {
                 sniffer.Forward(buffer.AsSpan(0, n), output);
-                await output.FlushAsync(ctx.Aborted).ConfigureAwait(false);
+                var next = body.ReadAsync(buffer, ctx.Aborted);
+                n = next.IsCompleted ? await next.ConfigureAwait(false) : await CanonicalRelay.FlushThenReadAsync(output, next, ctx.Aborted).ConfigureAwait(false);
             }
             sniffer.Complete(output);
             await output.FlushAsync(ctx.Aborted).ConfigureAwait(false);
