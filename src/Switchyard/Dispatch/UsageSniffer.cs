@@ -6,15 +6,15 @@ using Switchyard.Protocols.Sse;
 namespace Switchyard.Dispatch;
 
 /// <summary>
-/// Reads usage out of bytes the fast path forwards untouched: frames the SSE events as they pass and parses
-/// only the few that mention <c>"usage"</c>; for whole bodies, only the top-level <c>usage</c> value.
+/// Reads usage (and the finish reason) out of bytes the fast path forwards untouched. Complete events are found by
+/// their blank lines; only a run of events that mentions <c>"usage"</c> or a finish reason is parsed as SSE and
+/// JSON — the other events cost one vectorized search. For whole bodies, only the top-level <c>usage</c> value.
 /// With <paramref name="dropUsageChunk"/> (the gateway asked an OpenAI upstream for usage the client did not
-/// ask for), the usage-only chunk is read and not forwarded: bytes then go out an event at a time, which a
+/// ask for), the usage-only chunk is read and not forwarded: bytes then go out a complete event at a time, which a
 /// client cannot tell apart (an SSE client acts on an event only once its blank line has arrived).
 /// </summary>
 internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = false)
 {
-    private SseParser? _parser;
     private byte[] _pending = [];
     private int _count;
     private bool _lastWasUsageChunk;
@@ -29,26 +29,13 @@ internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = 
     {
         if (!dropUsageChunk)
         {
-            output.Write(chunk);
-            Feed(chunk);
-            return;
+            output.Write(chunk); // at once: the sniffing below never holds bytes back
         }
-        Append(chunk);
-        var seq = new ReadOnlySequence<byte>(_pending, 0, _count);
-        var eventStart = 0;
-        while (_parser!.TryReadEvent(ref seq, isCompleted: false, out var evt))
-        {
-            var eventEnd = _count - (int)seq.Length;
-            _lastWasUsageChunk = false;
-            Examine(evt.Data.Span);
-            if (!_lastWasUsageChunk)
-            {
-                output.Write(_pending.AsSpan(eventStart, eventEnd - eventStart));
-            }
-            eventStart = eventEnd;
-        }
-        Consume(eventStart);
+        Process(chunk, dropUsageChunk ? output : null);
     }
+
+    /// <summary>Sniffs <paramref name="chunk"/> without forwarding it.</summary>
+    public void Feed(ReadOnlySpan<byte> chunk) => Process(chunk, null);
 
     /// <summary>The upstream ended: whatever was held back (an unterminated last event) goes out as it is.</summary>
     public void Complete(IBufferWriter<byte> output)
@@ -56,39 +43,95 @@ internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = 
         if (dropUsageChunk && _count > 0)
         {
             output.Write(_pending.AsSpan(0, _count));
-            _count = 0;
+        }
+        _count = 0;
+    }
+
+    /// <param name="output">Where complete events go (drop mode); null when the caller forwarded the bytes itself.</param>
+    private void Process(ReadOnlySpan<byte> chunk, IBufferWriter<byte>? output)
+    {
+        ReadOnlySpan<byte> data;
+        if (_count > 0)
+        {
+            Append(chunk); // only an event split across reads is copied
+            data = _pending.AsSpan(0, _count);
+        }
+        else
+        {
+            data = chunk;
+        }
+        var complete = CompleteLength(data);
+        if (complete > 0)
+        {
+            Events(data[..complete], output);
+        }
+        var tail = data[complete..];
+        if (_count > 0)
+        {
+            tail.CopyTo(_pending); // overlapping move to the front is safe: the tail starts after the destination
+            _count = tail.Length;
+        }
+        else if (!tail.IsEmpty)
+        {
+            Append(tail);
         }
     }
 
-    public void Feed(ReadOnlySpan<byte> chunk)
+    /// <summary>Where the last complete event ends: after the last blank line, whatever the line ends (LF, CRLF, CR: P18).</summary>
+    private static int CompleteLength(ReadOnlySpan<byte> data)
     {
-        Append(chunk);
-        var seq = new ReadOnlySequence<byte>(_pending, 0, _count);
-        while (_parser!.TryReadEvent(ref seq, isCompleted: false, out var evt))
+        var end = 0;
+        foreach (var blank in BlankLines)
         {
-            Examine(evt.Data.Span);
+            var at = data.LastIndexOf(blank);
+            if (at >= 0 && at + blank.Length > end)
+            {
+                end = at + blank.Length;
+            }
         }
-        Consume(_count - (int)seq.Length);
+        return end;
     }
+
+    private static readonly byte[][] BlankLines = ["\n\n"u8.ToArray(), "\r\n\r\n"u8.ToArray(), "\n\r\n"u8.ToArray(), "\r\n\n"u8.ToArray(), "\r\r"u8.ToArray()];
+
+    /// <summary>A run of complete events: forwarded (drop mode) and sniffed, parsed only when a marker is in it.</summary>
+    private void Events(ReadOnlySpan<byte> run, IBufferWriter<byte>? output)
+    {
+        if (!HasMarker(run))
+        {
+            output?.Write(run);
+            return;
+        }
+        var parser = new SseParser();
+        var seq = new ReadOnlySequence<byte>(run.ToArray());
+        var eventStart = 0;
+        while (parser.TryReadEvent(ref seq, isCompleted: true, out var evt))
+        {
+            var eventEnd = run.Length - (int)seq.Length;
+            _lastWasUsageChunk = false;
+            Examine(evt.Data.Span);
+            if (!_lastWasUsageChunk)
+            {
+                output?.Write(run[eventStart..eventEnd]);
+            }
+            eventStart = eventEnd;
+        }
+        output?.Write(run[eventStart..]); // comments or blank lines after the last event
+    }
+
+    /// <summary>A usage object or a finish reason that is not null (OpenAI chunks carry <c>"usage":null</c> and <c>"finish_reason":null</c> throughout).</summary>
+    private static bool HasMarker(ReadOnlySpan<byte> data) =>
+        data.IndexOf("\"usage\":{"u8) >= 0 || data.IndexOf("\"usage\": {"u8) >= 0 || data.IndexOf("\"usageMetadata\""u8) >= 0
+        || data.IndexOf("_reason\":\""u8) >= 0 || data.IndexOf("_reason\": \""u8) >= 0 || data.IndexOf("\"finishReason\""u8) >= 0;
 
     private void Append(ReadOnlySpan<byte> chunk)
     {
-        _parser ??= new SseParser();
         if (_count + chunk.Length > _pending.Length)
         {
             Array.Resize(ref _pending, Math.Max(Math.Max(4096, _pending.Length * 2), _count + chunk.Length));
         }
         chunk.CopyTo(_pending.AsSpan(_count));
         _count += chunk.Length;
-    }
-
-    private void Consume(int consumed)
-    {
-        if (consumed > 0)
-        {
-            _pending.AsSpan(consumed, _count - consumed).CopyTo(_pending);
-            _count -= consumed;
-        }
     }
 
     public void ReadWholeBody(ReadOnlySpan<byte> body)
