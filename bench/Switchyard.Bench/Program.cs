@@ -306,7 +306,7 @@ var ratios = new JsonObject
 };
 if (portkey is not null)
 {
-    foreach (var s in scenarios)
+    foreach (var s in scenarios.Where(s => s.For("portkey") is not null))
     {
         var peer = throughput[s.Name]?["portkey"];
         ratios[$"vs_portkey: {s.Name}"] = peer is not null && peer["failed"]!.GetValue<long>() == 0 ? Math.Round(Rps(s.Name, "switchyard") / Rps(s.Name, "portkey"), 1) : null;
