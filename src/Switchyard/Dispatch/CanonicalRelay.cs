@@ -1,10 +1,18 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using Switchyard.Config;
 using Switchyard.Protocols.Canonical;
+using Switchyard.Protocols.Sse;
 
 namespace Switchyard.Dispatch;
 
-/// <summary>Writes a canonical answer — a whole response or a stream of events — in the client's protocol.</summary>
+/// <summary>
+/// Writes a canonical answer — a whole response or a stream of events — in the client's protocol. Streams are
+/// flushed whenever the next upstream read (or event) is not ready yet: nothing waits in a buffer while the upstream
+/// is silent, and a burst that arrived in one read leaves in one send instead of one per event. The first event is
+/// looked at before anything is sent: an error there is still retryable (P22); after it, failures become the
+/// client's in-stream error.
+/// </summary>
 internal static class CanonicalRelay
 {
     public static async Task<AttemptResult> WriteResponseAsync(ProxyContext ctx, ChatResponse response)
@@ -31,11 +39,107 @@ internal static class CanonicalRelay
     }
 
     /// <summary>
-    /// Relays events as they arrive. The first event is looked at before anything is sent: an error there is still
-    /// retryable (P22); after it, failures become the client's in-stream error. Output is flushed whenever the next
-    /// event is not ready yet — so nothing waits in a buffer while the upstream is silent, and a burst that arrived in
-    /// one read leaves in one send instead of one per event.
+    /// An upstream SSE body translated in one loop: each read's events are parsed, decoded and encoded for the client
+    /// together — no iterator per layer, one write into the response per send.
     /// </summary>
+    public static async Task<AttemptResult> RelaySseAsync(ProxyContext ctx, Stream body, IStreamDecoder decoder, ProviderConfig provider)
+    {
+        var ct = ctx.Aborted;
+        var reader = PipeReader.Create(body, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true));
+        var parser = new SseParser();
+        var events = new List<StreamEvent>(8);
+        ClientStream? client = null;
+        try
+        {
+            while (true)
+            {
+                ReadResult result;
+                try
+                {
+                    result = await NextReadAsync(reader, client, ct).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (UpstreamFailures.IsExpected(ex))
+                {
+                    if (client is null || ct.IsCancellationRequested)
+                    {
+                        return UpstreamFailures.Classify(ex, ctx, provider, ExchangePhase.Stream);
+                    }
+                    client.Write(new StreamErrorEvent(UpstreamFailures.ErrorOf(ex, provider, ExchangePhase.Stream)));
+                    return await client.EndAsync(ct).ConfigureAwait(false);
+                }
+                var buffer = result.Buffer;
+                while (!decoder.IsFinished && parser.TryReadEvent(ref buffer, result.IsCompleted, out var sse))
+                {
+                    decoder.OnEvent(sse, events);
+                }
+                if (result.IsCompleted && !decoder.IsFinished)
+                {
+                    if (parser.TryFlush(out var last))
+                    {
+                        decoder.OnEvent(last, events);
+                    }
+                    if (!decoder.IsFinished)
+                    {
+                        decoder.OnEnd(events);
+                    }
+                }
+                reader.AdvanceTo(buffer.Start, buffer.End);
+
+                if (events.Count > 0)
+                {
+                    if (client is null)
+                    {
+                        if (events[0] is StreamErrorEvent early)
+                        {
+                            return AttemptResult.FromError(early.Error);
+                        }
+                        client = ClientStream.Start(ctx);
+                    }
+                    foreach (var evt in events)
+                    {
+                        if (client.Write(evt))
+                        {
+                            return await client.EndAsync(ct).ConfigureAwait(false);
+                        }
+                    }
+                    events.Clear();
+                }
+                if (result.IsCompleted)
+                {
+                    break;
+                }
+            }
+            if (client is null)
+            {
+                return ct.IsCancellationRequested ? AttemptResult.Gone : AttemptResult.FromError(new GatewayError(ErrorKind.Internal, $"Provider '{provider.Name}' returned an empty stream."));
+            }
+            client.Write(new StreamErrorEvent(new GatewayError(ErrorKind.Internal, "The upstream stream ended unexpectedly.")));
+            return await client.EndAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (UpstreamFailures.IsExpected(ex) && ct.IsCancellationRequested)
+        {
+            return AttemptResult.Gone; // the client left while we flushed
+        }
+        finally
+        {
+            client?.Dispose();
+            await reader.CompleteAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The next read of the upstream body; what the client has is sent first when that read has to wait.</summary>
+    private static ValueTask<ReadResult> NextReadAsync(PipeReader reader, ClientStream? client, CancellationToken ct)
+    {
+        var next = reader.ReadAsync(ct);
+        if (next.IsCompleted || client is null)
+        {
+            return next;
+        }
+        client.MoveToOutput();
+        return FlushThenReadAsync(client.Output, next, ct);
+    }
+
+    /// <summary>A stream of canonical events (the in-process mock) relayed to the client.</summary>
     public static async Task<AttemptResult> RelayStreamAsync(ProxyContext ctx, IAsyncEnumerable<StreamEvent> events, ProviderConfig provider)
     {
         var ct = ctx.Aborted;
@@ -56,48 +160,27 @@ internal static class CanonicalRelay
             return AttemptResult.FromError(early.Error);
         }
 
-        ctx.SetDispatchHeaders(served: true);
-        ctx.StartStream();
-        using var encoder = ctx.Client.CreateStreamEncoder(ctx.Canonical(), ctx.Created, ctx.Http.Request);
-        var output = ctx.Http.Response.BodyWriter;
-        // Events are encoded into this buffer and handed to the response pipe in one write per send: the pipe takes a
-        // lock on every GetMemory/Advance, and an encoder makes several small writes per event.
-        var batch = new ArrayBufferWriter<byte>(4096);
-        Usage? usage = null;
-        string? finish = null;
+        using var client = ClientStream.Start(ctx);
         try
         {
             do
             {
-                usage = e.Current switch
+                if (client.Write(e.Current))
                 {
-                    MessageDeltaEvent { Usage: { } u } => u,
-                    MessageStartEvent { Usage: { } u } => usage ?? u,
-                    _ => usage,
-                };
-                if (e.Current is MessageDeltaEvent { FinishReason: { } reason })
-                {
-                    finish = Protocols.OpenAI.OpenAIResponseCodec.FinishString(reason);
-                }
-                encoder.Write(e.Current, batch);
-                if (encoder.IsComplete)
-                {
-                    MoveTo(batch, output);
-                    await output.FlushAsync(ct).ConfigureAwait(false);
-                    return AttemptResult.Served(usage, finish);
+                    return await client.EndAsync(ct).ConfigureAwait(false);
                 }
                 var next = e.MoveNextAsync();
                 if (!next.IsCompleted)
                 {
-                    MoveTo(batch, output);
+                    client.MoveToOutput();
                 }
-                if (!(next.IsCompleted ? await next.ConfigureAwait(false) : await FlushThenReadAsync(output, next, ct).ConfigureAwait(false)))
+                if (!(next.IsCompleted ? await next.ConfigureAwait(false) : await FlushThenReadAsync(client.Output, next, ct).ConfigureAwait(false)))
                 {
                     break;
                 }
             }
             while (true);
-            encoder.Write(new StreamErrorEvent(new GatewayError(ErrorKind.Internal, "The upstream stream ended unexpectedly.")), batch);
+            client.Write(new StreamErrorEvent(new GatewayError(ErrorKind.Internal, "The upstream stream ended unexpectedly.")));
         }
         catch (Exception ex) when (UpstreamFailures.IsExpected(ex))
         {
@@ -105,27 +188,9 @@ internal static class CanonicalRelay
             {
                 return AttemptResult.Gone;
             }
-            encoder.Write(new StreamErrorEvent(UpstreamFailures.ErrorOf(ex, provider, ExchangePhase.Stream)), batch);
+            client.Write(new StreamErrorEvent(UpstreamFailures.ErrorOf(ex, provider, ExchangePhase.Stream)));
         }
-        try
-        {
-            MoveTo(batch, output);
-            await output.FlushAsync(ct).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (UpstreamFailures.IsExpected(ex))
-        {
-            return AttemptResult.Gone;
-        }
-        return ct.IsCancellationRequested ? AttemptResult.Gone : AttemptResult.Served(usage, finish);
-    }
-
-    private static void MoveTo(ArrayBufferWriter<byte> batch, System.IO.Pipelines.PipeWriter output)
-    {
-        if (batch.WrittenCount > 0)
-        {
-            output.Write(batch.WrittenSpan);
-            batch.ResetWrittenCount();
-        }
+        return await client.EndAsync(ct).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -133,7 +198,7 @@ internal static class CanonicalRelay
     /// read is still awaited before anything is disposed. Pooled: no allocation per flush.
     /// </summary>
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    internal static async ValueTask<T> FlushThenReadAsync<T>(System.IO.Pipelines.PipeWriter output, ValueTask<T> pendingRead, CancellationToken ct)
+    internal static async ValueTask<T> FlushThenReadAsync<T>(PipeWriter output, ValueTask<T> pendingRead, CancellationToken ct)
     {
         try
         {
@@ -152,5 +217,76 @@ internal static class CanonicalRelay
             throw;
         }
         return await pendingRead.ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The client's side of a translated stream: its encoder, the buffer events are encoded into (handed to the response
+    /// pipe in one write per send: the pipe takes a lock on every GetMemory/Advance, and an encoder writes several times
+    /// an event), and the usage and finish reason seen so far.
+    /// </summary>
+    private sealed class ClientStream : IDisposable
+    {
+        private readonly IStreamEncoder _encoder;
+        private readonly ArrayBufferWriter<byte> _batch = new(4096);
+        private Usage? _usage;
+        private string? _finish;
+
+        private ClientStream(ProxyContext ctx)
+        {
+            _encoder = ctx.Client.CreateStreamEncoder(ctx.Canonical(), ctx.Created, ctx.Http.Request);
+            Output = ctx.Http.Response.BodyWriter;
+        }
+
+        public PipeWriter Output { get; }
+
+        public static ClientStream Start(ProxyContext ctx)
+        {
+            ctx.SetDispatchHeaders(served: true);
+            ctx.StartStream();
+            return new ClientStream(ctx);
+        }
+
+        /// <returns>True when the client's stream is complete (its last event, or an in-stream error, was written).</returns>
+        public bool Write(StreamEvent evt)
+        {
+            _usage = evt switch
+            {
+                MessageDeltaEvent { Usage: { } u } => u,
+                MessageStartEvent { Usage: { } u } => _usage ?? u,
+                _ => _usage,
+            };
+            if (evt is MessageDeltaEvent { FinishReason: { } reason })
+            {
+                _finish = Protocols.OpenAI.OpenAIResponseCodec.FinishString(reason);
+            }
+            _encoder.Write(evt, _batch);
+            return _encoder.IsComplete;
+        }
+
+        public void MoveToOutput()
+        {
+            if (_batch.WrittenCount > 0)
+            {
+                Output.Write(_batch.WrittenSpan);
+                _batch.ResetWrittenCount();
+            }
+        }
+
+        /// <summary>Sends what is left; the stream was served once it started, unless the client left.</summary>
+        public async Task<AttemptResult> EndAsync(CancellationToken ct)
+        {
+            try
+            {
+                MoveToOutput();
+                await Output.FlushAsync(ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (UpstreamFailures.IsExpected(ex))
+            {
+                return AttemptResult.Gone;
+            }
+            return ct.IsCancellationRequested ? AttemptResult.Gone : AttemptResult.Served(_usage, _finish);
+        }
+
+        public void Dispose() => _encoder.Dispose();
     }
 }

@@ -77,7 +77,7 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time) : IUpstr
             {
                 return passthrough
                     ? await RelayBytesAsync(ctx, codec, provider, response, body).ConfigureAwait(false)
-                    : await CanonicalRelay.RelayStreamAsync(ctx, StreamDecoding.DecodeAsync(body, codec.CreateStreamDecoder(), ctx.Aborted), provider).ConfigureAwait(false);
+                    : await CanonicalRelay.RelaySseAsync(ctx, body, codec.CreateStreamDecoder(), provider).ConfigureAwait(false);
             }
         }
         await using (raw.ConfigureAwait(false))
