@@ -3,12 +3,12 @@ using Switchyard.Protocols.Canonical;
 
 namespace Switchyard.Protocols.Anthropic;
 
-/// <summary>Anthropic's fields on canonical parts, kept in the part's vendor fields.</summary>
+/// <summary>Anthropic's fields on canonical parts and tools, kept in their vendor fields.</summary>
 public static class AnthropicParts
 {
     public const string CacheControlKey = "anthropic.cache_control";
 
-    extension(ContentPart part)
+    extension(VendorExtensible part)
     {
         /// <summary>Anthropic <c>cache_control</c> (also sent by OpenAI-shaped clients such as litellm's); only Anthropic upstreams receive it (P30).</summary>
         public JsonElement? CacheControl

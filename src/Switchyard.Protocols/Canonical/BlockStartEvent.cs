@@ -6,8 +6,6 @@ public sealed class BlockStartEvent(int index, BlockKind kind) : StreamEvent
     public BlockKind Kind { get; } = kind;
     public string? ToolCallId { get; init; }
     public string? ToolName { get; init; }
-    /// <summary>Gemini <c>thoughtSignature</c> of a tool call, known when the call starts.</summary>
-    public string? ThoughtSignature { get; init; }
     /// <summary>Redacted-thinking payload.</summary>
     public string? Data { get; init; }
     /// <summary>Thinking that will never carry a signature (e.g. OpenAI-compatible <c>reasoning_content</c>).</summary>

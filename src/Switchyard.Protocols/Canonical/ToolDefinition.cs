@@ -2,14 +2,13 @@ using System.Text.Json;
 
 namespace Switchyard.Protocols.Canonical;
 
-public sealed class ToolDefinition
+public sealed class ToolDefinition : VendorExtensible
 {
     public required string Name { get; init; }
     public string? Description { get; init; }
     /// <summary>JSON Schema of the arguments (may be absent).</summary>
     public JsonElement? Parameters { get; init; }
     public bool? Strict { get; init; }
-    public JsonElement? CacheControl { get; init; }
     /// <summary>A provider-hosted tool (e.g. Anthropic <c>web_search_20250305</c>) kept verbatim; only its own family can take it.</summary>
     public JsonElement? HostedRaw { get; init; }
     public WireProtocol? HostedFamily { get; init; }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Switchyard.Protocols.Canonical;
+using Switchyard.Protocols.Gemini;
 using Switchyard.Protocols.Json;
 using Switchyard.Protocols.Sse;
 

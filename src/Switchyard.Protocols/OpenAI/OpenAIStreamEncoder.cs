@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using Switchyard.Protocols.Canonical;
+using Switchyard.Protocols.Gemini;
 using Switchyard.Protocols.Json;
 
 namespace Switchyard.Protocols.OpenAI;
