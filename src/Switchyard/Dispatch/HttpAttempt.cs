@@ -30,8 +30,7 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time) : IUpstr
             return new AttemptResult(AttemptStatus.Fail, pe.Error);
         }
 
-        // A Gemini client that asked for the JSON-array stream gets it from a Gemini upstream byte for byte; translations always use SSE.
-        var sse = !(passthrough && codec.Wire == WireProtocol.Gemini && ctx.Http.Request.Query["alt"] != "sse");
+        var sse = codec.StreamsAsSse(passthrough, ctx.Http.Request);
         using var message = new HttpRequestMessage(HttpMethod.Post, codec.ChatUrl(provider, upstreamModel, ctx.Stream, sse)) { Content = new ByteArrayContent(payload) };
         message.Content.Headers.ContentType = Json;
         message.Options.Set(UpstreamHttp.ConnectTimeoutKey, provider.ConnectTimeout);

@@ -49,6 +49,9 @@ internal abstract class UpstreamCodec
     /// <summary>The wire protocol a provider kind speaks; null for the in-process mock, which answers in every protocol.</summary>
     public static WireProtocol? WireOf(ProviderKind kind) => kind == ProviderKind.Mock ? null : For(kind).Wire;
 
+    /// <summary>Whether a stream is asked for as SSE (every translation reads SSE; Gemini also has a JSON-array stream).</summary>
+    public virtual bool StreamsAsSse(bool passthrough, HttpRequest client) => true;
+
     /// <summary>Headers the vendor's API wants beyond credentials (Anthropic's version and betas).</summary>
     /// <param name="clientWire">The client's protocol: a same-family client's own version and betas pass through.</param>
     public virtual void ApplyVendorHeaders(HttpRequestMessage message, ProviderConfig provider, WireProtocol clientWire, IHeaderDictionary clientHeaders)
@@ -127,6 +130,9 @@ internal abstract class UpstreamCodec
             var action = !stream ? ":generateContent" : sse ? ":streamGenerateContent?alt=sse" : ":streamGenerateContent";
             return new Uri(provider.BaseUrl, "v1beta/" + Uri.EscapeDataString(name).Replace("%2F", "/", StringComparison.Ordinal) + action);
         }
+
+        /// <summary>A Gemini client that asked for the JSON-array stream gets it byte for byte on the byte path.</summary>
+        public override bool StreamsAsSse(bool passthrough, HttpRequest client) => !passthrough || client.Query["alt"] == "sse";
 
         public override byte[] EncodeRequest(ChatRequest request, EncodeOptions options) => GeminiRequestEncoder.Encode(request, options);
         public override ChatResponse DecodeResponse(ReadOnlyMemory<byte> body) => GeminiResponseCodec.Decode(body);
