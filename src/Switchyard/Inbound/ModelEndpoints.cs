@@ -123,8 +123,17 @@ internal static class ModelEndpoints
         await WriteJsonAsync(http, w => WriteGeminiModel(w, name));
     }
 
-    /// <summary><c>models/{model}:{action}</c> (generateContent, countTokens…) is POST only; a GET there is a wrong method, not an unknown model.</summary>
-    private static bool IsGeminiAction(string id) => id.Contains(':', StringComparison.Ordinal);
+    /// <summary>
+    /// <c>models/{model}:{action}</c> (generateContent, countTokens…) is POST only; a GET there is a wrong method, not an
+    /// unknown model. Only Gemini's method names count: OpenAI fine-tuned model ids contain colons too (<c>ft:gpt-4o:org::id</c>).
+    /// </summary>
+    private static bool IsGeminiAction(string id) =>
+        id.LastIndexOf(':') is var colon and > 0 && GeminiMethods.Contains(id[(colon + 1)..]);
+
+    private static readonly HashSet<string> GeminiMethods = new(StringComparer.Ordinal)
+    {
+        "generateContent", "streamGenerateContent", "countTokens", "embedContent", "batchEmbedContents",
+    };
 
     private static Task RefuseActionAsync(HttpContext http, ClientProtocol protocol, string id, GatewaySnapshot snapshot)
     {

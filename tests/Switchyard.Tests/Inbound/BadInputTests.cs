@@ -152,6 +152,25 @@ public sealed class BadInputTests
         Assert.Contains(allow, json["error"]!["message"]!.GetValue<string>(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task An_OpenAI_fine_tuned_model_id_with_colons_is_looked_up_not_refused_as_a_Gemini_method()
+    {
+        await using var gw = await Gateway.StartAsync("""
+            providers:
+              - name: mock
+                type: mock
+            routes:
+              - model: "ft:gpt-4o-mini:acme::abc123"
+                targets:
+                  - provider: mock
+            """);
+        using var found = await gw.Client.GetAsync("/v1/models/ft:gpt-4o-mini:acme::abc123");
+        Assert.Equal(HttpStatusCode.OK, found.StatusCode);
+        Assert.Equal("ft:gpt-4o-mini:acme::abc123", JsonNode.Parse(await found.Content.ReadAsStringAsync())!["id"]!.GetValue<string>());
+        using var missing = await gw.Client.GetAsync("/v1/models/ft:gpt-4o-mini:other::x");
+        Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+    }
+
     [Theory]
     [InlineData("""{"contents":[{"role":"user","parts":"hello"}]}""", "contents[0].parts")]
     [InlineData("""{"contents":[{"role":"user","parts":{"text":"hello"}}]}""", "contents[0].parts")]
