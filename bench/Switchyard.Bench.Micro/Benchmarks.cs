@@ -47,7 +47,7 @@ public class StreamBenchmarks
     private AnthropicStreamDecoder _decoder = new();
     private OpenAIStreamEncoder _encoder = new(false, 1);
 
-    [GlobalSetup]
+    [GlobalSetup(Targets = [nameof(TranslateTextDelta), nameof(SniffUsageOfChunk)])]
     public void Setup()
     {
         _decoder = new AnthropicStreamDecoder();
@@ -64,6 +64,39 @@ public class StreamBenchmarks
         foreach (var e in _events)
         {
             _encoder.Write(e, _output);
+        }
+        _events.Clear();
+        var n = _output.WrittenCount;
+        _output.ResetWrittenCount();
+        return n;
+    }
+
+    private static readonly byte[] OpenAIChunk = Encoding.UTF8.GetBytes("{\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4o\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hello there, \"},\"logprobs\":null,\"finish_reason\":null}],\"usage\":null}");
+    private OpenAIStreamDecoder _openAIDecoder = new();
+    private AnthropicStreamEncoder _anthropicEncoder = new();
+
+    [GlobalSetup(Target = nameof(TranslateOpenAIChunk))]
+    public void SetupOpenAI()
+    {
+        _openAIDecoder = new OpenAIStreamDecoder();
+        _anthropicEncoder = new AnthropicStreamEncoder();
+        _openAIDecoder.OnEvent(new SseEvent(null, OpenAIChunk), _events); // the first chunk starts the message and the block
+        foreach (var e in _events)
+        {
+            _anthropicEncoder.Write(e, _output);
+        }
+        _events.Clear();
+        _output.ResetWrittenCount();
+    }
+
+    /// <summary>One OpenAI text chunk decoded (forward-only) and re-encoded as an Anthropic event: the translated stream's per-event cost.</summary>
+    [Benchmark]
+    public int TranslateOpenAIChunk()
+    {
+        _openAIDecoder.OnEvent(new SseEvent(null, OpenAIChunk), _events);
+        foreach (var e in _events)
+        {
+            _anthropicEncoder.Write(e, _output);
         }
         _events.Clear();
         var n = _output.WrittenCount;
