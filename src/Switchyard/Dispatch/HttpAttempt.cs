@@ -181,7 +181,9 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time) : IUpstr
     private static async Task<AttemptResult> RelayBytesAsync(ProxyContext ctx, UpstreamCodec codec, ProviderConfig provider, HttpResponseMessage upstream, Stream body)
     {
         // The client did not ask for the usage chunk the gateway asked for: it is read here and not forwarded.
-        var sniffer = new UsageSniffer(codec.Wire, dropUsageChunk: RequestsUsage(ctx, codec) && !ctx.Sniff.IncludeUsage);
+        // Gemini's JSON-array stream (no alt=sse) is not SSE: it is forwarded as it comes and not framed.
+        var sse = upstream.Content.Headers.ContentType?.MediaType is null or "text/event-stream";
+        var sniffer = new UsageSniffer(codec.Wire, dropUsageChunk: sse && RequestsUsage(ctx, codec) && !ctx.Sniff.IncludeUsage, framed: sse);
         ctx.SetDispatchHeaders(served: true);
         ctx.StartStream();
         if (upstream.Content.Headers.ContentType is { } ct)

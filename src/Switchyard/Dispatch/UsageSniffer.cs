@@ -13,8 +13,12 @@ namespace Switchyard.Dispatch;
 /// ask for), the usage-only chunk is read and not forwarded: bytes then go out a complete event at a time, which a
 /// client cannot tell apart (an SSE client acts on an event only once its blank line has arrived).
 /// </summary>
-internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = false)
+/// <param name="framed">False for a body that is not SSE (Gemini's JSON-array stream): bytes pass, nothing is framed.</param>
+internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = false, bool framed = true)
 {
+    /// <summary>An "event" this long without a blank line is not SSE: it is let through rather than held.</summary>
+    private const int MaxPendingBytes = 1024 * 1024;
+
     private byte[] _pending = [];
     private int _count;
     private bool _lastWasUsageChunk;
@@ -50,6 +54,11 @@ internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = 
     /// <param name="output">Where complete events go (drop mode); null when the caller forwarded the bytes itself.</param>
     private void Process(ReadOnlySpan<byte> chunk, IBufferWriter<byte>? output)
     {
+        if (!framed)
+        {
+            output?.Write(chunk);
+            return;
+        }
         ReadOnlySpan<byte> data;
         if (_count > 0)
         {
@@ -66,6 +75,12 @@ internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = 
             Events(data[..complete], output);
         }
         var tail = data[complete..];
+        if (tail.Length > MaxPendingBytes)
+        {
+            output?.Write(tail); // never hold a stream back: a body without blank lines passes unsniffed
+            _count = 0;
+            return;
+        }
         if (_count > 0)
         {
             tail.CopyTo(_pending); // overlapping move to the front is safe: the tail starts after the destination

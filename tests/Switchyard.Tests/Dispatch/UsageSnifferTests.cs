@@ -79,6 +79,29 @@ public sealed class UsageSnifferTests
     }
 
     [Fact]
+    public void A_body_without_blank_lines_is_never_held_back()
+    {
+        // Gemini's JSON-array stream is not SSE: nothing is framed or kept.
+        var array = new UsageSniffer(WireProtocol.Gemini, framed: false);
+        var forwarded = new System.Buffers.ArrayBufferWriter<byte>();
+        array.Forward("[{\"candidates\":[]}\n,"u8, forwarded);
+        Assert.Equal("[{\"candidates\":[]}\n,", Encoding.UTF8.GetString(forwarded.WrittenSpan));
+        // An "SSE" stream that never sends a blank line is let through once it passes the cap, even in drop mode.
+        var dropping = new UsageSniffer(WireProtocol.OpenAI, dropUsageChunk: true);
+        var output = new System.Buffers.ArrayBufferWriter<byte>();
+        var line = Encoding.UTF8.GetBytes("data: " + new string('x', 1000) + "\n");
+        var sent = 0;
+        for (var i = 0; i < 1200; i++)
+        {
+            dropping.Forward(line, output);
+            sent += line.Length;
+        }
+        Assert.True(output.WrittenCount > 0, "held more than the cap");
+        dropping.Complete(output);
+        Assert.Equal(sent, output.WrittenCount);
+    }
+
+    [Fact]
     public void Whole_bodies_are_read_too()
     {
         var oa = new UsageSniffer(WireProtocol.OpenAI);
