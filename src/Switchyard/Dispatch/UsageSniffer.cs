@@ -95,8 +95,13 @@ internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = 
     /// <summary>Where the last complete event ends: after the last blank line, whatever the line ends (LF, CRLF, CR: P18).</summary>
     private static int CompleteLength(ReadOnlySpan<byte> data)
     {
-        var end = 0;
-        foreach (var blank in BlankLines)
+        var lf = data.LastIndexOf("\n\n"u8);
+        var end = lf < 0 ? 0 : lf + 2;
+        if (data.IndexOf((byte)'\r') < 0)
+        {
+            return end; // the usual case: LF line ends only
+        }
+        foreach (var blank in CrBlankLines)
         {
             var at = data.LastIndexOf(blank);
             if (at >= 0 && at + blank.Length > end)
@@ -107,7 +112,7 @@ internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = 
         return end;
     }
 
-    private static readonly byte[][] BlankLines = ["\n\n"u8.ToArray(), "\r\n\r\n"u8.ToArray(), "\n\r\n"u8.ToArray(), "\r\n\n"u8.ToArray(), "\r\r"u8.ToArray()];
+    private static readonly byte[][] CrBlankLines = ["\r\n\r\n"u8.ToArray(), "\n\r\n"u8.ToArray(), "\r\n\n"u8.ToArray(), "\r\r"u8.ToArray()];
 
     /// <summary>A run of complete events: forwarded (drop mode) and sniffed, parsed only when a marker is in it.</summary>
     private void Events(ReadOnlySpan<byte> run, IBufferWriter<byte>? output)
@@ -134,10 +139,28 @@ internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = 
         output?.Write(run[eventStart..]); // comments or blank lines after the last event
     }
 
-    /// <summary>A usage object or a finish reason that is not null (OpenAI chunks carry <c>"usage":null</c> and <c>"finish_reason":null</c> throughout).</summary>
+    /// <summary>
+    /// A usage object or a finish reason that is not null (OpenAI chunks carry <c>"usage":null</c> and
+    /// <c>"finish_reason":null</c> throughout): two searches, then a look at what follows each hit.
+    /// </summary>
     private static bool HasMarker(ReadOnlySpan<byte> data) =>
-        data.IndexOf("\"usage\":{"u8) >= 0 || data.IndexOf("\"usage\": {"u8) >= 0 || data.IndexOf("\"usageMetadata\""u8) >= 0
-        || data.IndexOf("_reason\":\""u8) >= 0 || data.IndexOf("_reason\": \""u8) >= 0 || data.IndexOf("\"finishReason\""u8) >= 0;
+        Followed(data, "usage\""u8, static rest => rest.StartsWith(":{"u8) || rest.StartsWith(": {"u8))
+        || Followed(data, "usageMetadata\""u8, static _ => true)
+        || Followed(data, "eason\""u8, static rest => rest.StartsWith(":\""u8) || rest.StartsWith(": \""u8)); // finish_reason, stop_reason, finishReason
+
+    private static bool Followed(ReadOnlySpan<byte> data, ReadOnlySpan<byte> word, Func<ReadOnlySpan<byte>, bool> after)
+    {
+        while (data.IndexOf(word) is var at and >= 0)
+        {
+            var rest = data[(at + word.Length)..];
+            if (after(rest))
+            {
+                return true;
+            }
+            data = rest;
+        }
+        return false;
+    }
 
     private void Append(ReadOnlySpan<byte> chunk)
     {
