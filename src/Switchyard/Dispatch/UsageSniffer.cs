@@ -21,7 +21,6 @@ internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = 
 
     private byte[] _pending = [];
     private int _count;
-    private bool _lastWasUsageChunk;
 
     public Usage? Usage { get; private set; }
 
@@ -128,9 +127,7 @@ internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = 
         while (parser.TryReadEvent(ref seq, isCompleted: true, out var evt))
         {
             var eventEnd = run.Length - (int)seq.Length;
-            _lastWasUsageChunk = false;
-            Examine(evt.Data.Span);
-            if (!_lastWasUsageChunk)
+            if (!Examine(evt.Data.Span))
             {
                 output?.Write(run[eventStart..eventEnd]);
             }
@@ -143,10 +140,15 @@ internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = 
     /// A usage object or a finish reason that is not null (OpenAI chunks carry <c>"usage":null</c> and
     /// <c>"finish_reason":null</c> throughout): two searches, then a look at what follows each hit.
     /// </summary>
-    private static bool HasMarker(ReadOnlySpan<byte> data) =>
+    private static bool HasMarker(ReadOnlySpan<byte> data) => HasUsage(data) || HasFinishReason(data);
+
+    private static bool HasUsage(ReadOnlySpan<byte> data) =>
         Followed(data, "usage\""u8, static rest => rest.StartsWith(":{"u8) || rest.StartsWith(": {"u8))
-        || Followed(data, "usageMetadata\""u8, static _ => true)
-        || Followed(data, "eason\""u8, static rest => rest.StartsWith(":\""u8) || rest.StartsWith(": \""u8)); // finish_reason, stop_reason, finishReason
+        || data.IndexOf("usageMetadata\""u8) >= 0;
+
+    /// <summary>finish_reason, stop_reason, finishReason with a string value.</summary>
+    private static bool HasFinishReason(ReadOnlySpan<byte> data) =>
+        Followed(data, "eason\""u8, static rest => rest.StartsWith(":\""u8) || rest.StartsWith(": \""u8));
 
     private static bool Followed(ReadOnlySpan<byte> data, ReadOnlySpan<byte> word, Func<ReadOnlySpan<byte>, bool> after)
     {
@@ -178,17 +180,15 @@ internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = 
         ReadFinishReason(body);
     }
 
-    /// <summary>Only the few events that mention usage or a (non-null) finish reason are parsed.</summary>
-    private void Examine(ReadOnlySpan<byte> data)
+    /// <summary>Reads what one event of a marked run carries; true when it is OpenAI's usage-only chunk.</summary>
+    private bool Examine(ReadOnlySpan<byte> data)
     {
-        if (data.IndexOf("\"usage"u8) >= 0)
-        {
-            ReadUsageFromEvent(data);
-        }
-        if (data.IndexOf("_reason\":\""u8) >= 0 || data.IndexOf("\"finishReason\""u8) >= 0 || data.IndexOf("_reason\": \""u8) >= 0)
+        var usageOnly = HasUsage(data) && ReadUsageFromEvent(data);
+        if (HasFinishReason(data))
         {
             ReadFinishReason(data);
         }
+        return usageOnly;
     }
 
     /// <summary>OpenAI <c>choices[0].finish_reason</c>, Anthropic <c>stop_reason</c> (top level or in <c>delta</c>), Gemini <c>candidates[0].finishReason</c>.</summary>
@@ -223,14 +223,15 @@ internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = 
             e.TryGetProperty(name, out var a) && a.ValueKind == JsonValueKind.Array && a.GetArrayLength() > 0 ? a[0] : null;
     }
 
-    private void ReadUsageFromEvent(ReadOnlySpan<byte> json)
+    /// <returns>True for OpenAI's usage chunk: no choices, a usage object (Azure's first chunk also has no choices, but no usage).</returns>
+    private bool ReadUsageFromEvent(ReadOnlySpan<byte> json)
     {
         try
         {
             var reader = new Utf8JsonReader(json);
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
             {
-                return;
+                return false;
             }
             var depth = reader.CurrentDepth;
             bool emptyChoices = false, hasUsage = false;
@@ -270,12 +271,11 @@ internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = 
                     depth = reader.CurrentDepth;
                 }
             }
-            // OpenAI's usage chunk: no choices, a usage object (Azure's first chunk also has no choices, but no usage).
-            _lastWasUsageChunk = protocol == WireProtocol.OpenAI && emptyChoices && hasUsage;
+            return protocol == WireProtocol.OpenAI && emptyChoices && hasUsage;
         }
         catch (JsonException)
         {
-            // usage is best effort on the fast path: never fail a forwarded response over it
+            return false; // usage is best effort on the fast path: never fail a forwarded response over it
         }
     }
 }
