@@ -171,9 +171,6 @@ internal readonly record struct RequestSniff(string Model, bool Stream, int Mode
         return new RequestSniff(model, stream, -1, 0);
     }
 
-    /// <summary>The body with <c>model</c> replaced; the original array when the name does not change or sits in the URL.</summary>
-    public byte[] WithModel(byte[] body, string upstreamModel) => ForUpstream(body, upstreamModel, requestUsage: false);
-
     /// <summary>
     /// The body the byte path sends: <c>model</c> replaced, and with <paramref name="requestUsage"/> (an OpenAI
     /// stream whose client did not ask for usage) <c>stream_options.include_usage: true</c> added, so that every
@@ -188,35 +185,35 @@ internal readonly record struct RequestSniff(string Model, bool Stream, int Mode
             return body;
         }
         var buffer = new ArrayBufferWriter<byte>(body.Length + upstreamModel.Length + 48);
+        // Two edits, in body order: the model, and stream_options (or its insertion point right after '{').
+        var optionsAt = StreamOptionsStart >= 0 ? StreamOptionsStart : ObjectStart + 1;
+        var modelFirst = renameModel && (!addUsage || ModelStart < optionsAt);
         var at = 0;
-        // The two edits in body order: stream_options (or its insertion point right after '{') and the model.
-        var optionsAt = addUsage ? (StreamOptionsStart >= 0 ? StreamOptionsStart : ObjectStart + 1) : int.MaxValue;
-        var modelAt = renameModel ? ModelStart : int.MaxValue;
-        for (var edit = 0; edit < 2; edit++)
+        if (modelFirst)
         {
-            var nextIsOptions = optionsAt < modelAt;
-            var pos = nextIsOptions ? optionsAt : modelAt;
-            if (pos == int.MaxValue)
-            {
-                break;
-            }
-            buffer.Write(body.AsSpan(at, pos - at));
-            if (nextIsOptions)
-            {
-                at = WriteStreamOptions(buffer, body, pos);
-                optionsAt = int.MaxValue;
-            }
-            else
-            {
-                buffer.Write("\""u8);
-                buffer.Write(JsonEncodedText.Encode(upstreamModel, System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping).EncodedUtf8Bytes);
-                buffer.Write("\""u8);
-                at = ModelStart + ModelLength;
-                modelAt = int.MaxValue;
-            }
+            at = WriteModel(buffer, body, at, upstreamModel);
+        }
+        if (addUsage)
+        {
+            buffer.Write(body.AsSpan(at, optionsAt - at));
+            at = WriteStreamOptions(buffer, body, optionsAt);
+        }
+        if (renameModel && !modelFirst)
+        {
+            at = WriteModel(buffer, body, at, upstreamModel);
         }
         buffer.Write(body.AsSpan(at));
         return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>Copies the body from <paramref name="at"/> up to <c>model</c>'s value, writes the new name; returns where the body resumes.</summary>
+    private int WriteModel(ArrayBufferWriter<byte> buffer, byte[] body, int at, string upstreamModel)
+    {
+        buffer.Write(body.AsSpan(at, ModelStart - at));
+        buffer.Write("\""u8);
+        buffer.Write(JsonEncodedText.Encode(upstreamModel, System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping).EncodedUtf8Bytes);
+        buffer.Write("\""u8);
+        return ModelStart + ModelLength;
     }
 
     /// <summary>Writes the new <c>stream_options</c> at <paramref name="pos"/>; returns where the original body resumes.</summary>
