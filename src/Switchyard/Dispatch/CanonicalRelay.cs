@@ -128,16 +128,8 @@ internal static class CanonicalRelay
     }
 
     /// <summary>The next read of the upstream body; what the client has is sent first when that read has to wait.</summary>
-    private static ValueTask<ReadResult> NextReadAsync(PipeReader reader, ClientStream? client, CancellationToken ct)
-    {
-        var next = reader.ReadAsync(ct);
-        if (next.IsCompleted || client is null)
-        {
-            return next;
-        }
-        client.MoveToOutput();
-        return FlushThenReadAsync(client.Output, next, ct);
-    }
+    private static ValueTask<ReadResult> NextReadAsync(PipeReader reader, ClientStream? client, CancellationToken ct) =>
+        client is null ? reader.ReadAsync(ct) : client.SendUnlessReady(reader.ReadAsync(ct), ct);
 
     /// <summary>A stream of canonical events (the in-process mock) relayed to the client.</summary>
     public static async Task<AttemptResult> RelayStreamAsync(ProxyContext ctx, IAsyncEnumerable<StreamEvent> events, ProviderConfig provider)
@@ -169,12 +161,7 @@ internal static class CanonicalRelay
                 {
                     return await client.EndAsync(ct).ConfigureAwait(false);
                 }
-                var next = e.MoveNextAsync();
-                if (!next.IsCompleted)
-                {
-                    client.MoveToOutput();
-                }
-                if (!(next.IsCompleted ? await next.ConfigureAwait(false) : await FlushThenReadAsync(client.Output, next, ct).ConfigureAwait(false)))
+                if (!await client.SendUnlessReady(e.MoveNextAsync(), ct).ConfigureAwait(false))
                 {
                     break;
                 }
@@ -193,12 +180,16 @@ internal static class CanonicalRelay
         return await client.EndAsync(ct).ConfigureAwait(false);
     }
 
+    /// <summary>The pending read as it is when it is ready; else what was written is flushed first (nothing waits while the upstream is silent).</summary>
+    internal static ValueTask<T> FlushUnlessReady<T>(ValueTask<T> next, PipeWriter output, CancellationToken ct) =>
+        next.IsCompleted ? next : FlushThenReadAsync(output, next, ct);
+
     /// <summary>
     /// Flushes while the next read is in flight, then waits for that read; if the flush fails (the client left), the
     /// read is still awaited before anything is disposed. Pooled: no allocation per flush.
     /// </summary>
     [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
-    internal static async ValueTask<T> FlushThenReadAsync<T>(PipeWriter output, ValueTask<T> pendingRead, CancellationToken ct)
+    private static async ValueTask<T> FlushThenReadAsync<T>(PipeWriter output, ValueTask<T> pendingRead, CancellationToken ct)
     {
         try
         {
@@ -263,7 +254,18 @@ internal static class CanonicalRelay
             return _encoder.IsComplete;
         }
 
-        public void MoveToOutput()
+        /// <summary>Like <see cref="FlushUnlessReady"/>, handing the encoded events to the response first.</summary>
+        public ValueTask<T> SendUnlessReady<T>(ValueTask<T> next, CancellationToken ct)
+        {
+            if (next.IsCompleted)
+            {
+                return next;
+            }
+            MoveToOutput();
+            return FlushThenReadAsync(Output, next, ct);
+        }
+
+        private void MoveToOutput()
         {
             if (_batch.WrittenCount > 0)
             {

@@ -200,8 +200,7 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time) : IUpstr
             while (n > 0)
             {
                 sniffer.Forward(buffer.AsSpan(0, n), output);
-                var next = body.ReadAsync(buffer, ctx.Aborted);
-                n = next.IsCompleted ? await next.ConfigureAwait(false) : await CanonicalRelay.FlushThenReadAsync(output, next, ctx.Aborted).ConfigureAwait(false);
+                n = await CanonicalRelay.FlushUnlessReady(body.ReadAsync(buffer, ctx.Aborted), output, ctx.Aborted).ConfigureAwait(false);
             }
             sniffer.Complete(output);
             await output.FlushAsync(ctx.Aborted).ConfigureAwait(false);
