@@ -27,7 +27,7 @@ public sealed class AnthropicStreamDecoder : IStreamDecoder
         using (doc)
         {
             var root = doc.RootElement;
-            var type = TypeOf(root) ?? sse.EventType;
+            var type = TypeOf(root, sse.EventType) ?? sse.EventType;
             switch (type)
             {
                 case "message_start":
@@ -149,23 +149,14 @@ public sealed class AnthropicStreamDecoder : IStreamDecoder
         }
     }
 
-    private static readonly string[] EventTypes = ["content_block_delta", "content_block_start", "content_block_stop", "message_start", "message_delta", "message_stop", "ping", "error"];
-
-    /// <summary>The event's <c>type</c>, as one of the known names without allocating when it is one.</summary>
-    private static string? TypeOf(JsonElement root)
+    /// <summary>The event's <c>type</c>; the SSE event name (already a string) when they agree, as Anthropic's always do.</summary>
+    private static string? TypeOf(JsonElement root, string? eventName)
     {
         if (!root.TryGetProperty("type"u8, out var type) || type.ValueKind != JsonValueKind.String)
         {
             return null;
         }
-        foreach (var known in EventTypes)
-        {
-            if (type.ValueEquals(known))
-            {
-                return known;
-            }
-        }
-        return type.GetString();
+        return eventName is not null && type.ValueEquals(eventName) ? eventName : type.GetString();
     }
 
     public void OnEnd(List<StreamEvent> output)

@@ -101,18 +101,23 @@ public sealed class SseParser
         }
     }
 
-    private static readonly string[] KnownNames = ["content_block_delta", "content_block_start", "content_block_stop", "message_start", "message_delta", "message_stop", "ping", "error"];
+    /// <summary>Event names this stream used before: a stream repeats a handful, so each costs a string only once.</summary>
+    private readonly List<string> _names = new(8);
 
-    /// <summary>The event name; Anthropic's names come from a fixed set, so the common ones cost no allocation.</summary>
-    private static string EventName(ReadOnlySpan<byte> value)
+    private string EventName(ReadOnlySpan<byte> value)
     {
-        foreach (var known in KnownNames)
+        foreach (var known in _names)
         {
             if (value.Length == known.Length && System.Text.Ascii.Equals(value, known))
             {
                 return known;
             }
         }
-        return Encoding.UTF8.GetString(value);
+        var name = Encoding.UTF8.GetString(value);
+        if (_names.Count < 16)
+        {
+            _names.Add(name);
+        }
+        return name;
     }
 }
