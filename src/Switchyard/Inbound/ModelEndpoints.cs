@@ -14,34 +14,17 @@ internal static class ModelEndpoints
 {
     public static IEndpointRouteBuilder MapModelApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/v1/models", async (HttpContext http, ConfigHolder config, InboundPrologue prologue) =>
+        // Model lists need a gateway key like everything else: the prologue's check, refusals in the caller's protocol.
+        var models = app.MapGroup("").AddEndpointFilter(async (context, next) =>
         {
-            if (await prologue.AuthenticateAsync(http, ProtocolOf(http)))
-            {
-                await ListAsync(http, config.Current);
-            }
+            var http = context.HttpContext;
+            var protocol = http.Request.Path.StartsWithSegments("/v1beta") ? ClientProtocol.Gemini : ProtocolOf(http);
+            return await http.RequestServices.GetRequiredService<InboundPrologue>().AuthenticateAsync(http, protocol) ? await next(context) : Results.Empty;
         });
-        app.MapGet("/v1/models/{**id}", async (HttpContext http, string id, ConfigHolder config, InboundPrologue prologue) =>
-        {
-            if (await prologue.AuthenticateAsync(http, ProtocolOf(http)))
-            {
-                await GetAsync(http, id, config.Current);
-            }
-        });
-        app.MapGet("/v1beta/models", async (HttpContext http, ConfigHolder config, InboundPrologue prologue) =>
-        {
-            if (await prologue.AuthenticateAsync(http, ClientProtocol.Gemini))
-            {
-                await GeminiListAsync(http, config.Current);
-            }
-        });
-        app.MapGet("/v1beta/models/{**id}", async (HttpContext http, string id, ConfigHolder config, InboundPrologue prologue) =>
-        {
-            if (await prologue.AuthenticateAsync(http, ClientProtocol.Gemini))
-            {
-                await GeminiGetAsync(http, id, config.Current);
-            }
-        });
+        models.MapGet("/v1/models", (HttpContext http, ConfigHolder config) => ListAsync(http, config.Current));
+        models.MapGet("/v1/models/{**id}", (HttpContext http, string id, ConfigHolder config) => GetAsync(http, id, config.Current));
+        models.MapGet("/v1beta/models", (HttpContext http, ConfigHolder config) => GeminiListAsync(http, config.Current));
+        models.MapGet("/v1beta/models/{**id}", (HttpContext http, string id, ConfigHolder config) => GeminiGetAsync(http, id, config.Current));
         return app;
     }
 
