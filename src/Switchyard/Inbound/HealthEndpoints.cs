@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Routing.Template;
 using Switchyard.Config;
 using Switchyard.Dispatch;
@@ -50,25 +51,24 @@ internal static class HealthEndpoints
     private static List<string> AllowedMethods(EndpointDataSource endpoints, PathString path)
     {
         var methods = new List<string>();
-        foreach (var endpoint in endpoints.Endpoints)
+        foreach (var (matcher, accepts) in s_routes.GetValue(endpoints, RoutesOf))
         {
-            if (endpoint is not RouteEndpoint { RoutePattern: var pattern } route || route.Metadata.GetMetadata<IHttpMethodMetadata>() is not { } accepts
-                || pattern.RawText?.Contains("*path", StringComparison.Ordinal) == true) // MapFallback's own pattern
-            {
-                continue;
-            }
-            var matcher = new TemplateMatcher(new RouteTemplate(pattern), new RouteValueDictionary());
             if (matcher.TryMatch(path, new RouteValueDictionary()))
             {
-                foreach (var m in accepts.HttpMethods)
-                {
-                    if (!methods.Contains(m, StringComparer.Ordinal))
-                    {
-                        methods.Add(m);
-                    }
-                }
+                methods.AddRange(accepts.Where(m => !methods.Contains(m, StringComparer.Ordinal)));
             }
         }
         return methods;
     }
+
+    /// <summary>The app's routes as matchers, built once: the endpoints do not change after start.</summary>
+    private static readonly ConditionalWeakTable<EndpointDataSource, List<(TemplateMatcher Matcher, IReadOnlyList<string> Methods)>> s_routes = [];
+
+    private static List<(TemplateMatcher, IReadOnlyList<string>)> RoutesOf(EndpointDataSource endpoints) =>
+        [.. endpoints.Endpoints
+            .OfType<RouteEndpoint>()
+            .Where(e => e.RoutePattern.RawText?.Contains("*path", StringComparison.Ordinal) != true) // MapFallback's own pattern
+            .Select(e => (e, e.Metadata.GetMetadata<IHttpMethodMetadata>()))
+            .Where(x => x.Item2 is not null)
+            .Select(x => (new TemplateMatcher(new RouteTemplate(x.e.RoutePattern), []), x.Item2!.HttpMethods))];
 }
