@@ -38,16 +38,16 @@ internal static class Telemetry
                     o.ScrapeResponseCacheDurationMilliseconds = 0; // every scrape sees every request
                     o.ScopeInfoEnabled = false; // the series keep the labels they always had (no otel_scope_name)
                 }));
-        if (OtlpTracesEndpoint(config.Telemetry) is { } endpoint)
+        if (TracesEnabled(config.Telemetry, out var endpoint))
         {
             otel.WithTracing(tracing => tracing
                 .AddSource(SourceName)
                 .AddOtlpExporter(o =>
                 {
                     o.Protocol = config.Telemetry.OtlpProtocol == "grpc" ? OtlpExportProtocol.Grpc : OtlpExportProtocol.HttpProtobuf;
-                    if (endpoint.Uri is { } uri)
+                    if (endpoint is not null)
                     {
-                        o.Endpoint = uri;
+                        o.Endpoint = endpoint;
                     }
                 }));
         }
@@ -66,25 +66,23 @@ internal static class Telemetry
     }
 
     /// <summary>
-    /// Where traces go: <c>telemetry.otlp_endpoint</c> (a base URL, as <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>: the signal's
-    /// path is added for http/protobuf), else the standard environment variable read by the exporter itself, else none.
+    /// Whether traces are exported, and where: <c>telemetry.otlp_endpoint</c> (a base URL, as
+    /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c>: the signal's path is added for http/protobuf), else — <paramref name="endpoint"/>
+    /// null — the standard environment variables, which the exporter reads itself.
     /// </summary>
-    private static OtlpTarget? OtlpTracesEndpoint(TelemetryOptions options)
+    private static bool TracesEnabled(TelemetryOptions options, out Uri? endpoint)
     {
-        if (options.OtlpEndpoint is { } configured)
+        endpoint = options.OtlpEndpoint switch
         {
-            if (options.OtlpProtocol == "grpc" || configured.AbsolutePath.EndsWith("/v1/traces", StringComparison.Ordinal))
-            {
-                return new OtlpTarget(configured);
-            }
-            return new OtlpTarget(new Uri(configured.AbsoluteUri.TrimEnd('/') + "/v1/traces"));
-        }
-        var fromEnvironment = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"))
+            null => null,
+            var grpc when options.OtlpProtocol == "grpc" => grpc,
+            var full when full.AbsolutePath.EndsWith("/v1/traces", StringComparison.Ordinal) => full,
+            var root => new Uri(root.AbsoluteUri.TrimEnd('/') + "/v1/traces"),
+        };
+        return endpoint is not null
+            || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_ENDPOINT"))
             || !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"));
-        return fromEnvironment ? new OtlpTarget(null) : null;
     }
-
-    private sealed record OtlpTarget(Uri? Uri);
 }
 
 /// <summary>The meter name of this gateway's instruments (see <see cref="Telemetry.AddTelemetry"/>).</summary>
