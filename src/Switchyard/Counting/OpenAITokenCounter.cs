@@ -15,14 +15,15 @@ namespace Switchyard.Counting;
 /// </summary>
 internal static class OpenAITokenCounter
 {
-    private static readonly ConcurrentDictionary<string, Tokenizer?> s_byModel = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, Tokenizer> s_byEncoding = new(StringComparer.Ordinal);
 
     public static (int Tokens, string Encoding)? TryCount(ChatRequest request, string model)
     {
-        if (s_byModel.GetOrAdd(model, Create) is not { } tokenizer)
+        if (EncodingOf(model) is not { } encoding)
         {
             return null;
         }
+        var tokenizer = s_byEncoding.GetOrAdd(encoding, static name => TiktokenTokenizer.CreateForEncoding(name));
         using var doc = JsonDocument.Parse(OpenAIRequestEncoder.Encode(request, new EncodeOptions(model)));
         var root = doc.RootElement;
         var tokens = 3; // every reply is primed with <|start|>assistant<|message|>
@@ -44,25 +45,30 @@ internal static class OpenAITokenCounter
         }
         if (root.TryGetProperty("tools", out var tools))
         {
-            tokens += Tools(tokenizer, tools, EncodingOf(model) == "o200k_base" ? 7 : 10);
+            tokens += Tools(tokenizer, tools, encoding == "o200k_base" ? 7 : 10);
         }
-        return (tokens, EncodingOf(model));
+        return (tokens, encoding);
     }
 
-    private static Tokenizer? Create(string model)
+    /// <summary>The tiktoken encoding of an OpenAI model name; null for other names (DeepSeek, Llama…: the caller estimates).</summary>
+    internal static string? EncodingOf(string model)
     {
-        try
+        foreach (var prefix in (ReadOnlySpan<string>)["gpt-4o", "gpt-4.1", "gpt-4.5", "gpt-5", "o1", "o3", "o4", "chatgpt-4o", "codex-"])
         {
-            return TiktokenTokenizer.CreateForModel(model);
+            if (model.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return "o200k_base";
+            }
         }
-        catch (NotSupportedException)
+        foreach (var prefix in (ReadOnlySpan<string>)["gpt-4", "gpt-3.5", "gpt-35", "text-embedding-3", "text-embedding-ada-002"])
         {
-            return null; // not an OpenAI model name the tokenizers know
+            if (model.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                return "cl100k_base";
+            }
         }
+        return null;
     }
-
-    private static string EncodingOf(string model) => model.StartsWith("gpt-4o", StringComparison.Ordinal) || model.StartsWith("gpt-4.1", StringComparison.Ordinal)
-        || model.StartsWith("gpt-5", StringComparison.Ordinal) || model.StartsWith('o') ? "o200k_base" : "cl100k_base";
 
     private static int Count(Tokenizer tokenizer, string? text) => string.IsNullOrEmpty(text) ? 0 : tokenizer.CountTokens(text);
 

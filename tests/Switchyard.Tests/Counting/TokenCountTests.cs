@@ -106,6 +106,16 @@ public sealed class TokenCountTests
         Assert.Empty(fake.Requests); // counted locally, no completion spent
     }
 
+    [Theory]
+    [InlineData("gpt-4o-2024-08-06", "o200k_base")]
+    [InlineData("o3-mini", "o200k_base")]
+    [InlineData("gpt-3.5-turbo", "cl100k_base")]
+    [InlineData("ollama-llama3", null)]
+    [InlineData("deepseek-chat", null)]
+    [InlineData("omni-moderation", null)]
+    public void Only_OpenAI_model_names_get_a_tokenizer(string model, string? encoding) =>
+        Assert.Equal(encoding, Switchyard.Counting.OpenAITokenCounter.EncodingOf(model));
+
     [Fact]
     public async Task A_failing_counter_falls_back_to_the_estimate()
     {
