@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmarks Switchyard against the floor hop and the Portkey gateway in one run, on this machine, over 127.0.0.1 only.
-# Usage: bash bench/run.sh [--quick] [--soak]      (not part of the test run; results in bench/results/)
+# Usage: bash bench/run.sh [--quick] [--soak] [--streams | --requests]      (not part of the test run; results in bench/results/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }

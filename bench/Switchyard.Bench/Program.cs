@@ -13,8 +13,10 @@ if (args.Length > 0 && args[0] == "floor")
 }
 
 var quick = args.Contains("--quick");
-// --streams: only the streaming throughput scenarios (for profiling the relay); the report is printed, not recorded.
+// --streams / --requests: only the streaming or only the non-stream throughput scenarios (for profiling); the ratios
+// are printed, not recorded.
 var streamsOnly = args.Contains("--streams");
+var requestsOnly = args.Contains("--requests");
 var soak = args.Contains("--soak");
 var duration = TimeSpan.FromSeconds(quick ? 4 : 12);
 var rounds = quick ? 2 : 3;
@@ -136,7 +138,7 @@ if (streamsOnly)
 {
     scenarios = streamScenarios;
 }
-else
+else if (!requestsOnly)
 {
     scenarios = [.. scenarios, .. streamScenarios];
 }
@@ -161,7 +163,7 @@ foreach (var (name, _) in targets)
     }
 }
 
-if (streamsOnly)
+if (streamsOnly || requestsOnly)
 {
     foreach (var s in scenarios)
     {
@@ -176,7 +178,7 @@ if (streamsOnly)
                 }
             }
         }
-        Console.WriteLine($"{s.Name}: floor {rps["floor"].Average():0} streams/s, switchyard {rps["switchyard"].Average():0} streams/s, ratio {rps["switchyard"].Average() / rps["floor"].Average():0.000}");
+        Console.WriteLine($"{s.Name}: floor {rps["floor"].Average():0}/s, switchyard {rps["switchyard"].Average():0}/s, ratio {rps["switchyard"].Average() / rps["floor"].Average():0.000}");
     }
     return 0;
 }

@@ -33,6 +33,10 @@ internal static class GatewayHost
         });
         builder.Logging.SetMinimumLevel(minimumLevel > config.Server.LogLevel ? minimumLevel : config.Server.LogLevel);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        // With this category enabled ASP.NET Core creates an Activity per request only to scope its log lines, and
+        // HttpClient then makes a child of it for every upstream call: per-request work nothing reads. The request
+        // span comes from RequestSpans, which reads the caller's traceparent itself.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
 
         var services = builder.Services;
         services.AddSingleton(TimeProvider.System);

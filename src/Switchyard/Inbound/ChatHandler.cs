@@ -50,7 +50,7 @@ internal sealed partial class ChatHandler(InboundPrologue prologue, Dispatcher d
             return;
         }
         var (snapshot, requestId, body, sniff, route) = inbound;
-        using var span = RequestSpans.StartRequest(client.Wire, sniff.Model);
+        using var span = RequestSpans.StartRequest(client.Wire, sniff.Model, http.Request.Headers);
         var ctx = new ProxyContext(http, client, snapshot, requestId, body, sniff, forceStream, time.GetUtcNow().ToUnixTimeSeconds());
 
         // The canonical decode: up front when a target of the route may translate, so bad input is refused before

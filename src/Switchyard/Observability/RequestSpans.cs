@@ -11,13 +11,13 @@ namespace Switchyard.Observability;
 /// </summary>
 internal static class RequestSpans
 {
-    public static Activity? StartRequest(WireProtocol client, string model)
+    public static Activity? StartRequest(WireProtocol client, string model, IHeaderDictionary headers)
     {
         if (!Telemetry.Source.HasListeners())
         {
             return null;
         }
-        var span = Telemetry.Source.StartActivity($"chat {model}", ActivityKind.Server, IncomingContext());
+        var span = Telemetry.Source.StartActivity($"chat {model}", ActivityKind.Server, IncomingContext(headers));
         if (span is not null)
         {
             span.SetTag("gen_ai.operation.name", "chat");
@@ -28,17 +28,13 @@ internal static class RequestSpans
     }
 
     /// <summary>
-    /// This span stands in for ASP.NET Core's unrecorded HTTP activity: its parent is the caller's
-    /// <c>traceparent</c> when one came in, else none (a child of the unsampled hosting activity would be dropped).
+    /// This span is the request's server span (ASP.NET Core's own HTTP activity is not created: see
+    /// <c>GatewayHost</c>): its parent is the caller's W3C <c>traceparent</c> when a valid one came in, else none.
     /// </summary>
-    private static ActivityContext IncomingContext()
+    private static ActivityContext IncomingContext(IHeaderDictionary headers)
     {
-        if (Activity.Current is not { Recorded: false } hosting)
-        {
-            return default;
-        }
-        Activity.Current = null;
-        return hosting.ParentId is { } traceparent && ActivityContext.TryParse(traceparent, hosting.TraceStateString, isRemote: true, out var remote)
+        string? traceparent = headers["traceparent"];
+        return traceparent is not null && ActivityContext.TryParse(traceparent, headers["tracestate"], isRemote: true, out var remote)
             ? remote
             : default;
     }

@@ -5,7 +5,7 @@ namespace Switchyard.Providers;
 
 /// <summary>
 /// The one pooled <see cref="SocketsHttpHandler"/> every upstream call goes through: no redirects, no cookies,
-/// no decompression, no client timeout (the dispatch loop owns timeouts); connect timeout per request.
+/// no decompression, no trace headers, no client timeout (the dispatch loop owns timeouts); connect timeout per request.
 /// </summary>
 internal sealed class UpstreamHttp : IDisposable
 {
@@ -22,6 +22,9 @@ internal sealed class UpstreamHttp : IDisposable
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90),
             EnableMultipleHttp2Connections = true,
             ConnectCallback = ConnectAsync,
+            // No trace headers to providers: a caller's traceparent is not theirs to see, and without a propagator
+            // HttpClient skips its per-request diagnostics Activity (the attempt spans are RequestSpans' own).
+            ActivityHeadersPropagator = null,
         };
         Client = new HttpClient(handler, disposeHandler: true) { Timeout = Timeout.InfiniteTimeSpan };
     }
