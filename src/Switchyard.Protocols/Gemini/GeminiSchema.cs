@@ -29,7 +29,7 @@ public static class GeminiSchema
         }
         var defs = (root["$defs"] ?? root["definitions"]) as JsonObject;
         var result = Clean(root, defs, 0);
-        if (result["type"]?.GetValue<string>() == "object" && result["properties"] is not JsonObject { Count: > 0 })
+        if (Text(result["type"]) == "object" && result["properties"] is not JsonObject { Count: > 0 })
         {
             return null;
         }
@@ -39,7 +39,7 @@ public static class GeminiSchema
     private static JsonObject Clean(JsonObject source, JsonObject? defs, int depth)
     {
         var node = source;
-        if (node["$ref"]?.GetValue<string>() is { } reference && defs is not null && depth < MaxRefDepth)
+        if (Text(node["$ref"]) is { } reference && defs is not null && depth < MaxRefDepth)
         {
             var name = reference[(reference.LastIndexOf('/') + 1)..];
             if (defs[name] is JsonObject target)
@@ -80,7 +80,7 @@ public static class GeminiSchema
             {
                 case "type" when value is JsonArray types:
                     {
-                        var names = types.Select(t => t?.GetValue<string>()).Where(t => t is not null).ToList();
+                        var names = types.Select(Text).OfType<string>().ToList();
                         nullable |= names.Remove("null");
                         if (names.Count == 1)
                         {
@@ -97,7 +97,7 @@ public static class GeminiSchema
                         var kept = new List<JsonObject>();
                         foreach (var option in options.OfType<JsonObject>())
                         {
-                            if (option["type"]?.GetValueKind() == JsonValueKind.String && option["type"]!.GetValue<string>() == "null")
+                            if (Text(option["type"]) == "null")
                             {
                                 nullable = true;
                                 continue;
@@ -117,6 +117,8 @@ public static class GeminiSchema
                         }
                         break;
                     }
+                case "type" when Text(value) is null:
+                    break; // neither a name nor a list of names: not a schema Gemini can read
                 case "const" when value is not null && value.GetValueKind() == JsonValueKind.String:
                     result["enum"] = new JsonArray(value.DeepClone());
                     break;
@@ -134,9 +136,9 @@ public static class GeminiSchema
                     result["items"] = Clean(items, defs, depth);
                     break;
                 case "format":
-                    if (value?.GetValue<string>() is "enum" or "date-time")
+                    if (Text(value) is { } format && format is "enum" or "date-time")
                     {
-                        result["format"] = value.DeepClone();
+                        result["format"] = format;
                     }
                     break;
                 case "nullable" when value?.GetValueKind() == JsonValueKind.True:
@@ -152,7 +154,7 @@ public static class GeminiSchema
         }
         if (result["enum"] is JsonArray en)
         {
-            var type = result["type"]?.GetValue<string>();
+            var type = Text(result["type"]);
             if (type is null && en.All(e => e?.GetValueKind() == JsonValueKind.String))
             {
                 result["type"] = "string";
@@ -164,7 +166,7 @@ public static class GeminiSchema
         }
         if (result["required"] is JsonArray required && result["properties"] is JsonObject known)
         {
-            var keep = required.Where(r => r is not null && known.ContainsKey(r.GetValue<string>())).Select(r => r!.DeepClone()).ToArray();
+            var keep = required.Where(r => Text(r) is { } name && known.ContainsKey(name)).Select(r => r!.DeepClone()).ToArray();
             result["required"] = new JsonArray(keep);
         }
         if (nullable)
@@ -173,6 +175,10 @@ public static class GeminiSchema
         }
         return result;
     }
+
+    /// <summary>A schema keyword's string value; null when absent or of any other JSON type (schemas come from clients).</summary>
+    private static string? Text(JsonNode? node) =>
+        node is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : null;
 
     private static void MergeInto(JsonObject target, JsonObject source)
     {

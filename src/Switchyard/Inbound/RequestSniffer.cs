@@ -10,6 +10,9 @@ namespace Switchyard.Inbound;
 /// </summary>
 internal readonly record struct RequestSniff(string Model, bool Stream, int ModelStart, int ModelLength)
 {
+    /// <summary>Longer than any provider's model id (Bedrock ARNs included); the name is echoed in response headers.</summary>
+    public const int MaxModelLength = 256;
+
     /// <summary>Where the body's top-level object opens (the byte path inserts fields right after it).</summary>
     public int ObjectStart { get; init; } = -1;
     /// <summary>The raw <c>stream_options</c> value (OpenAI), when present.</summary>
@@ -97,6 +100,7 @@ internal readonly record struct RequestSniff(string Model, bool Stream, int Mode
         {
             throw new ProtocolException("'model' is required.", "model");
         }
+        RequireShortModel(model);
         if (!hasMessages)
         {
             throw new ProtocolException("'messages' is required.", "messages");
@@ -108,6 +112,14 @@ internal readonly record struct RequestSniff(string Model, bool Stream, int Mode
             StreamOptionsLength = optionsLength,
             IncludeUsage = includeUsage,
         };
+    }
+
+    private static void RequireShortModel(string model)
+    {
+        if (model.Length > MaxModelLength)
+        {
+            throw new ProtocolException($"'model' is {model.Length} characters long; model names are at most {MaxModelLength}.", "model");
+        }
     }
 
     /// <summary>Looks ahead (on a copy of the reader) for <c>include_usage: true</c> directly inside the object.</summary>
@@ -164,6 +176,7 @@ internal readonly record struct RequestSniff(string Model, bool Stream, int Mode
         {
             throw new ProtocolException("The URL names no model.", "model");
         }
+        RequireShortModel(model);
         if (!hasContents)
         {
             throw new ProtocolException("* GenerateContentRequest.contents: contents is not specified", "contents");

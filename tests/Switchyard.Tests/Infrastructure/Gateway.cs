@@ -18,6 +18,14 @@ public sealed class Gateway : IAsyncDisposable
         Client = new HttpClient { BaseAddress = new Uri(Url), Timeout = TimeSpan.FromSeconds(60) };
     }
 
+    /// <summary>Every model name routed to the mock provider.</summary>
+    public const string AnyModelToMock = """
+        providers:
+          - {name: mock, type: mock}
+        routes:
+          - {model: "*", targets: [{provider: mock}]}
+        """;
+
     public string Url => _app.Urls.First();
     public HttpClient Client { get; }
 
