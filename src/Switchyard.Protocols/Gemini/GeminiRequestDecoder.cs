@@ -18,11 +18,12 @@ public static class GeminiRequestDecoder
         var req = new ChatRequest { Model = model, Stream = stream, SourceProtocol = WireProtocol.Gemini };
         if (G.Get(root, "systemInstruction", "system_instruction") is { } system)
         {
-            foreach (var part in G.Parts(system, "systemInstruction"))
+            var parts = G.Parts(system, "systemInstruction");
+            for (var i = 0; i < parts.Count; i++)
             {
-                if (G.Get(part, "text") is { ValueKind: JsonValueKind.String } t)
+                if (G.Str(parts[i], "text", $"systemInstruction.parts[{i}]") is { } t)
                 {
-                    req.System.Add(new TextPart(t.GetString()!));
+                    req.System.Add(new TextPart(t));
                 }
             }
         }
@@ -35,12 +36,13 @@ public static class GeminiRequestDecoder
         foreach (var content in contents.EnumerateArray())
         {
             var path = $"contents[{turn}]";
-            var role = G.Get(content, "role")?.GetString() ?? "user";
+            var parts = G.Parts(content, path);
+            var role = G.Str(content, "role", path) ?? "user";
             var msg = new ChatMessage(role == "model" ? ChatRole.Assistant : ChatRole.User);
             var ordinal = 0;
-            foreach (var part in G.Parts(content, path))
+            for (var i = 0; i < parts.Count; i++)
             {
-                var p = DecodePart(part, path, turn, ref ordinal, pendingCalls);
+                var p = DecodePart(parts[i], $"{path}.parts[{i}]", turn, ref ordinal, pendingCalls);
                 if (p is not null)
                 {
                     msg.Content.Add(p);
@@ -58,7 +60,7 @@ public static class GeminiRequestDecoder
             throw new ProtocolException("* GenerateContentRequest.contents: contents is not specified", "contents");
         }
         DecodeTools(req, root);
-        if (G.Get(root, "generationConfig", "generation_config") is { ValueKind: JsonValueKind.Object } gc)
+        if (G.Obj(root, "generationConfig", "", "generation_config") is { } gc)
         {
             DecodeGenerationConfig(req, gc);
         }
@@ -74,48 +76,52 @@ public static class GeminiRequestDecoder
 
     private static ContentPart? DecodePart(JsonElement part, string path, int turn, ref int ordinal, List<ToolCallPart> pendingCalls)
     {
-        var signature = G.Get(part, "thoughtSignature", "thought_signature")?.GetString();
-        if (G.Get(part, "text") is { ValueKind: JsonValueKind.String } text)
+        var signature = G.Str(part, "thoughtSignature", path, "thought_signature");
+        if (G.Str(part, "text", path) is { } text)
         {
-            if (G.Get(part, "thought") is { ValueKind: JsonValueKind.True })
+            if (G.Bool(part, "thought", path) == true)
             {
-                return new ThinkingPart { Text = text.GetString()!, ThoughtSignature = signature };
+                return new ThinkingPart { Text = text, ThoughtSignature = signature };
             }
-            return new TextPart(text.GetString()!) { ThoughtSignature = signature };
+            return new TextPart(text) { ThoughtSignature = signature };
         }
-        if (G.Get(part, "inlineData", "inline_data") is { } inline)
+        if (G.Obj(part, "inlineData", path, "inline_data") is { } inline)
         {
-            var mime = G.Get(inline, "mimeType", "mime_type")?.GetString() ?? "application/octet-stream";
-            return new MediaPart { MediaType = mime, Data = G.Get(inline, "data")?.GetString() ?? "", IsDocument = !mime.StartsWith("image/", StringComparison.Ordinal) };
+            var at = path + ".inlineData";
+            var mime = G.Str(inline, "mimeType", at, "mime_type") ?? "application/octet-stream";
+            return new MediaPart { MediaType = mime, Data = G.Str(inline, "data", at) ?? "", IsDocument = !mime.StartsWith("image/", StringComparison.Ordinal) };
         }
-        if (G.Get(part, "fileData", "file_data") is { } file)
+        if (G.Obj(part, "fileData", path, "file_data") is { } file)
         {
-            var mime = G.Get(file, "mimeType", "mime_type")?.GetString();
-            return new MediaPart { Url = G.Get(file, "fileUri", "file_uri")?.GetString() ?? "", MediaType = mime, IsDocument = mime is not null && !mime.StartsWith("image/", StringComparison.Ordinal) };
+            var at = path + ".fileData";
+            var mime = G.Str(file, "mimeType", at, "mime_type");
+            return new MediaPart { Url = G.Str(file, "fileUri", at, "file_uri") ?? "", MediaType = mime, IsDocument = mime is not null && !mime.StartsWith("image/", StringComparison.Ordinal) };
         }
-        if (G.Get(part, "functionCall", "function_call") is { } call)
+        if (G.Obj(part, "functionCall", path, "function_call") is { } call)
         {
-            var name = G.Get(call, "name")?.GetString() ?? throw new ProtocolException($"{path}.functionCall.name is required.");
-            var args = G.Get(call, "args");
+            var at = path + ".functionCall";
+            var name = G.Str(call, "name", at) ?? throw new ProtocolException($"{at}.name is required.", at + ".name");
+            var args = G.Obj(call, "args", at);
             return new ToolCallPart
             {
-                Id = G.Get(call, "id")?.GetString() ?? $"call_{turn}_{ordinal++}",
+                Id = G.Str(call, "id", at) ?? $"call_{turn}_{ordinal++}",
                 Name = name,
-                ArgumentsJson = args is { ValueKind: JsonValueKind.Object } a ? a.GetRawText() : "{}",
+                ArgumentsJson = args is { } a ? a.GetRawText() : "{}",
                 ThoughtSignature = signature,
             };
         }
-        if (G.Get(part, "functionResponse", "function_response") is { } response)
+        if (G.Obj(part, "functionResponse", path, "function_response") is { } response)
         {
-            var name = G.Get(response, "name")?.GetString() ?? "";
-            var id = G.Get(response, "id")?.GetString();
+            var at = path + ".functionResponse";
+            var name = G.Str(response, "name", at) ?? "";
+            var id = G.Str(response, "id", at);
             var match = id is not null ? pendingCalls.FirstOrDefault(c => c.Id == id) : pendingCalls.FirstOrDefault(c => c.Name == name);
             if (match is not null)
             {
                 pendingCalls.Remove(match);
             }
             var result = new ToolResultPart { CallId = match?.Id ?? id ?? $"call_{name}" };
-            var payload = G.Get(response, "response");
+            var payload = G.Obj(response, "response", at);
             if (payload is { ValueKind: JsonValueKind.Object } obj && obj.TryGetProperty("error", out var err) && obj.EnumerateObject().Count() == 1)
             {
                 result.IsError = true;
@@ -137,35 +143,48 @@ public static class GeminiRequestDecoder
 
     private static void DecodeTools(ChatRequest req, JsonElement root)
     {
-        if (G.Get(root, "tools") is { ValueKind: JsonValueKind.Array } tools)
+        if (G.Arr(root, "tools", "") is { } tools)
         {
+            var t = 0;
             foreach (var tool in tools.EnumerateArray())
             {
-                if (G.Get(tool, "functionDeclarations", "function_declarations") is { ValueKind: JsonValueKind.Array } decls)
+                var at = $"tools[{t++}]";
+                if (tool.ValueKind != JsonValueKind.Object)
                 {
+                    throw G.Invalid(at, "Tool", tool);
+                }
+                if (G.Arr(tool, "functionDeclarations", at, "function_declarations") is { } decls)
+                {
+                    var i = 0;
                     foreach (var d in decls.EnumerateArray())
                     {
-                        var schema = G.Get(d, "parametersJsonSchema", "parameters_json_schema") ?? G.Get(d, "parameters");
+                        var dat = $"{at}.functionDeclarations[{i++}]";
+                        if (d.ValueKind != JsonValueKind.Object)
+                        {
+                            throw G.Invalid(dat, "FunctionDeclaration", d);
+                        }
+                        // parametersJsonSchema is a protobuf Value (any JSON); parameters a Schema message.
+                        var schema = G.Get(d, "parametersJsonSchema", "parameters_json_schema") ?? G.Obj(d, "parameters", dat);
                         req.Tools.Add(new ToolDefinition
                         {
-                            Name = G.Get(d, "name")?.GetString() ?? throw new ProtocolException("functionDeclarations[].name is required.", "tools"),
-                            Description = G.Get(d, "description")?.GetString(),
+                            Name = G.Str(d, "name", dat) ?? throw new ProtocolException($"{dat}.name is required.", dat + ".name"),
+                            Description = G.Str(d, "description", dat),
                             Parameters = schema is { } s ? GeminiSchemaToJsonSchema(s) : null,
                         });
                     }
                 }
-                else
+                else if (tool.EnumerateObject().Select(p => p.Name).FirstOrDefault() is { } kind)
                 {
-                    var kind = tool.EnumerateObject().FirstOrDefault().Name ?? "tool";
                     req.Tools.Add(new ToolDefinition { Name = kind, HostedRaw = tool.Clone(), HostedFamily = WireProtocol.Gemini });
                 }
+                // An empty Tool object declares nothing.
             }
         }
-        if (G.Get(root, "toolConfig", "tool_config") is { } tc && G.Get(tc, "functionCallingConfig", "function_calling_config") is { } fcc)
+        if (G.Obj(root, "toolConfig", "", "tool_config") is { } tc && G.Obj(tc, "functionCallingConfig", "toolConfig", "function_calling_config") is { } fcc)
         {
-            var mode = G.Get(fcc, "mode")?.GetString() ?? "AUTO";
-            var allowed = G.Get(fcc, "allowedFunctionNames", "allowed_function_names");
-            var names = allowed is { ValueKind: JsonValueKind.Array } a ? a.EnumerateArray().Select(n => n.GetString()!).ToList() : [];
+            const string at = "toolConfig.functionCallingConfig";
+            var mode = G.Str(fcc, "mode", at) ?? "AUTO";
+            var names = G.Strings(fcc, "allowedFunctionNames", at, "allowed_function_names");
             req.ToolChoice = mode switch
             {
                 "NONE" => new ToolChoice(ToolChoiceKind.None),
@@ -190,7 +209,8 @@ public static class GeminiRequestDecoder
                 if (o["type"] is System.Text.Json.Nodes.JsonValue t && t.TryGetValue<string>(out var type))
                 {
                     var lower = type.ToLowerInvariant();
-                    o["type"] = o["nullable"]?.GetValue<bool>() == true ? new System.Text.Json.Nodes.JsonArray(lower, "null") : lower;
+                    var nullable = o["nullable"] is System.Text.Json.Nodes.JsonValue flag && flag.TryGetValue<bool>(out var isNullable) && isNullable;
+                    o["type"] = nullable ? new System.Text.Json.Nodes.JsonArray(lower, "null") : lower;
                     o.Remove("nullable");
                 }
                 foreach (var (_, v) in o.ToList())
@@ -210,27 +230,28 @@ public static class GeminiRequestDecoder
 
     private static void DecodeGenerationConfig(ChatRequest req, JsonElement gc)
     {
-        req.MaxTokens = G.Int(gc, "maxOutputTokens", "max_output_tokens");
-        req.Temperature = G.Num(gc, "temperature");
-        req.TopP = G.Num(gc, "topP", "top_p");
-        req.TopK = G.Int(gc, "topK", "top_k");
-        req.N = G.Int(gc, "candidateCount", "candidate_count");
-        if (G.Get(gc, "stopSequences", "stop_sequences") is { ValueKind: JsonValueKind.Array } stops)
+        const string at = "generationConfig";
+        req.MaxTokens = G.IntField(gc, "maxOutputTokens", at, "max_output_tokens");
+        req.Temperature = G.NumField(gc, "temperature", at);
+        req.TopP = G.NumField(gc, "topP", at, "top_p");
+        req.TopK = G.IntField(gc, "topK", at, "top_k");
+        req.N = G.IntField(gc, "candidateCount", at, "candidate_count");
+        if (G.Get(gc, "stopSequences", "stop_sequences") is not null)
         {
-            req.StopSequences = [.. stops.EnumerateArray().Select(s => s.GetString()!)];
+            req.StopSequences = G.Strings(gc, "stopSequences", at, "stop_sequences");
         }
-        var mime = G.Get(gc, "responseMimeType", "response_mime_type")?.GetString();
-        var schema = G.Get(gc, "responseJsonSchema", "response_json_schema") ?? G.Get(gc, "responseSchema", "response_schema");
+        var mime = G.Str(gc, "responseMimeType", at, "response_mime_type");
+        var schema = G.Get(gc, "responseJsonSchema", "response_json_schema") ?? G.Obj(gc, "responseSchema", at, "response_schema");
         if (mime == "application/json")
         {
             req.ResponseFormat = schema is { } s
                 ? new ResponseFormat(ResponseFormatKind.JsonSchema, "response", GeminiSchemaToJsonSchema(s))
                 : new ResponseFormat(ResponseFormatKind.JsonObject);
         }
-        if (G.Get(gc, "thinkingConfig", "thinking_config") is { } tc)
+        if (G.Obj(gc, "thinkingConfig", at, "thinking_config") is { } tc)
         {
-            var budget = G.Int(tc, "thinkingBudget", "thinking_budget");
-            var level = G.Get(tc, "thinkingLevel", "thinking_level")?.GetString();
+            var budget = G.IntField(tc, "thinkingBudget", "generationConfig.thinkingConfig", "thinking_budget");
+            var level = G.Str(tc, "thinkingLevel", "generationConfig.thinkingConfig", "thinking_level");
             req.Reasoning = new ReasoningOptions
             {
                 Mode = budget == 0 ? ReasoningMode.Disabled : budget is null or -1 && level is null ? ReasoningMode.Adaptive : ReasoningMode.Enabled,
@@ -288,6 +309,63 @@ internal static class G
         }
         return list;
     }
+
+    // Typed request fields: absent (or null) is null; any other JSON type is Google's own 400, naming the field.
+    // Proto-JSON also takes numbers as strings ("5"), so those are read too.
+
+    public static string? Str(JsonElement obj, string camel, string path, string? snake = null) =>
+        Get(obj, camel, snake) is not { } v ? null
+        : v.ValueKind == JsonValueKind.String ? v.GetString()
+        : throw Invalid(Field(path, camel), "TYPE_STRING", v);
+
+    public static bool? Bool(JsonElement obj, string camel, string path, string? snake = null) =>
+        Get(obj, camel, snake) is not { } v ? null
+        : v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean()
+        : throw Invalid(Field(path, camel), "TYPE_BOOL", v);
+
+    public static JsonElement? Obj(JsonElement obj, string camel, string path, string? snake = null) =>
+        Get(obj, camel, snake) is not { } v ? null
+        : v.ValueKind == JsonValueKind.Object ? v
+        : throw Invalid(Field(path, camel), "TYPE_MESSAGE", v);
+
+    public static JsonElement? Arr(JsonElement obj, string camel, string path, string? snake = null) =>
+        Get(obj, camel, snake) is not { } v ? null
+        : v.ValueKind == JsonValueKind.Array ? v
+        : throw Invalid(Field(path, camel), "TYPE_LIST", v);
+
+    public static List<string> Strings(JsonElement obj, string camel, string path, string? snake = null)
+    {
+        var list = new List<string>();
+        if (Arr(obj, camel, path, snake) is { } items)
+        {
+            foreach (var item in items.EnumerateArray())
+            {
+                list.Add(item.ValueKind == JsonValueKind.String ? item.GetString()! : throw Invalid($"{Field(path, camel)}[{list.Count}]", "TYPE_STRING", item));
+            }
+        }
+        return list;
+    }
+
+    public static int? IntField(JsonElement obj, string camel, string path, string? snake = null) =>
+        Get(obj, camel, snake) is not { } v ? null
+        : v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var i) ? i
+        : v.ValueKind == JsonValueKind.String && int.TryParse(v.GetString(), System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out i) ? i
+        : throw Invalid(Field(path, camel), "TYPE_INT32", v);
+
+    public static double? NumField(JsonElement obj, string camel, string path, string? snake = null) =>
+        Get(obj, camel, snake) is not { } v ? null
+        : v.ValueKind == JsonValueKind.Number ? v.GetDouble()
+        : v.ValueKind == JsonValueKind.String && double.TryParse(v.GetString(), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var d) ? d
+        : throw Invalid(Field(path, camel), "TYPE_DOUBLE", v);
+
+    /// <summary>Google's wording: <c>Invalid value at 'contents[0].role' (TYPE_STRING), [1]</c>.</summary>
+    public static ProtocolException Invalid(string field, string expected, JsonElement got)
+    {
+        var raw = got.GetRawText();
+        return new ProtocolException($"Invalid value at '{field}' ({expected}), {(raw.Length > 40 ? raw[..40] + "…" : raw)}", field);
+    }
+
+    private static string Field(string path, string name) => path.Length == 0 ? name : $"{path}.{name}";
 
     public static int? Int(JsonElement obj, string camel, string? snake = null) =>
         Get(obj, camel, snake) is { ValueKind: JsonValueKind.Number } n && n.TryGetInt32(out var i) ? i : null;

@@ -178,7 +178,10 @@ public static class OpenAIRequestDecoder
                     break;
                 case "image_url":
                     {
-                        var img = part.GetProperty("image_url");
+                        if (!J.Has(part, "image_url"u8, out var img) || img.ValueKind is not (JsonValueKind.String or JsonValueKind.Object))
+                        {
+                            throw new ProtocolException($"'{p}.image_url' is required: a URL string or an object with 'url'.", p + ".image_url");
+                        }
                         var url = img.ValueKind == JsonValueKind.String ? img.GetString()! : J.RequireStr(img, "url", p + ".image_url.url");
                         var image = DataUrl.ToMediaPart(url, img.ValueKind == JsonValueKind.Object ? J.Str(img, "detail", p + ".image_url.detail") : null, isDocument: false);
                         image.CacheControl = CacheControlOf(part);

@@ -52,6 +52,54 @@ public sealed class FuzzFindingsTests
         Assert.Equal(InboundFuzzTests.Outcome.Accepted, Run(ClientProtocol.Anthropic, Encoding.UTF8.GetString(body)).Outcome);
     }
 
+    [Theory] // the issue's examples, and the other Gemini fields the fuzz run found refused without a name
+    [InlineData("""{"contents":[{"role":["user"],"parts":[{"text":"hi"}]}]}""", "Invalid value at 'contents[0].role' (TYPE_STRING)")]
+    [InlineData("""{"contents":[{"parts":[{"text":"hi"}]}],"tools":[{"functionDeclarations":[{"name":["f"]}]}]}""", "'tools[0].functionDeclarations[0].name' (TYPE_STRING)")]
+    [InlineData("""{"contents":[{"parts":[{"text":"hi"},{"text":7}]}]}""", "'contents[0].parts[1].text' (TYPE_STRING), 7")]
+    [InlineData("""{"contents":[{"parts":[{"inlineData":{"mimeType":{},"data":"AA=="}}]}]}""", "'contents[0].parts[0].inlineData.mimeType' (TYPE_STRING)")]
+    [InlineData("""{"contents":[{"parts":[{"functionCall":{"name":"f","args":[1]}}]}]}""", "'contents[0].parts[0].functionCall.args' (TYPE_MESSAGE)")]
+    [InlineData("""{"contents":[{"parts":[{"text":"hi"}]}],"generationConfig":{"maxOutputTokens":"many"}}""", "'generationConfig.maxOutputTokens' (TYPE_INT32)")]
+    [InlineData("""{"contents":[{"parts":[{"text":"hi"}]}],"generationConfig":{"stopSequences":["a",1]}}""", "'generationConfig.stopSequences[1]' (TYPE_STRING)")]
+    [InlineData("""{"contents":[{"parts":[{"text":"hi"}]}],"toolConfig":{"functionCallingConfig":{"mode":5}}}""", "'toolConfig.functionCallingConfig.mode' (TYPE_STRING)")]
+    public void Gemini_fields_of_the_wrong_type_are_refused_naming_the_field(string body, string message)
+    {
+        var result = Run(ClientProtocol.Gemini, body);
+        Assert.Equal(InboundFuzzTests.Outcome.Refused, result.Outcome);
+        Assert.Contains(message, result.Detail, StringComparison.Ordinal);
+        Assert.StartsWith("400: ", result.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_Gemini_schema_whose_nullable_is_not_a_boolean_is_read_as_not_nullable()
+    {
+        var result = Run(ClientProtocol.Gemini, """{"contents":[{"parts":[{"text":"hi"}]}],"tools":[{"functionDeclarations":[{"name":"f","parameters":{"type":"OBJECT","properties":{"a":{"type":"STRING","nullable":""}}}}]}]}""");
+        Assert.Equal(InboundFuzzTests.Outcome.Accepted, result.Outcome);
+    }
+
+    [Theory] // found by the shrinker from another failing case
+    [InlineData("""{"type":"image_url"}""")]
+    [InlineData("""{"type":"image_url","image_url":[1]}""")]
+    public void An_OpenAI_image_part_without_a_usable_image_url_is_refused_naming_it(string part)
+    {
+        var result = Run(ClientProtocol.OpenAI, $$"""{"model":"m","messages":[{"role":"user","content":[{"type":"text","text":"hi"},{{part}}]}]}""");
+        Assert.Equal(InboundFuzzTests.Outcome.Refused, result.Outcome);
+        Assert.Contains("'messages[0].content[1].image_url' is required", result.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_empty_Gemini_tool_declares_nothing()
+    {
+        var result = Run(ClientProtocol.Gemini, """{"contents":[{"parts":[{"text":"hi"}]}],"tools":[{}]}""");
+        Assert.Equal(InboundFuzzTests.Outcome.Accepted, result.Outcome);
+    }
+
+    [Fact]
+    public void Gemini_numbers_may_be_strings_as_in_proto_JSON()
+    {
+        var result = Run(ClientProtocol.Gemini, """{"contents":[{"parts":[{"text":"hi"}]}],"generationConfig":{"maxOutputTokens":"64","temperature":"0.5"}}""");
+        Assert.Equal(InboundFuzzTests.Outcome.Accepted, result.Outcome);
+    }
+
     [Fact]
     public async Task A_model_name_too_long_for_a_header_is_refused_in_the_clients_shape()
     {
