@@ -318,8 +318,8 @@ results["ratios"] = ratios;
 
 Say("## Ratios (targets in parentheses)");
 Say("");
-Say($"- passthrough throughput / floor: {ratios["passthrough_vs_floor"]} (≥ 0.75)");
-Say($"- translation throughput / floor: OpenAI→Anthropic {ratios["oa_to_an_vs_floor"]}, Anthropic→OpenAI {ratios["an_to_oa_vs_floor"]} (≥ 0.6)");
+Say($"- passthrough throughput / floor: {ratios["passthrough_vs_floor"]} (≥ 0.80)");
+Say($"- translation throughput / floor: OpenAI→Anthropic {ratios["oa_to_an_vs_floor"]}, Anthropic→OpenAI {ratios["an_to_oa_vs_floor"]} (≥ 0.68)");
 Say($"- added p50 latency at 1 connection: Switchyard {latency["switchyard"]} ms, floor {latency["floor"]} ms, ratio {ratios["added_latency_vs_floor"]} (≤ 1.5)");
 foreach (var (k, v) in ratios.Where(r => r.Key.StartsWith("vs_portkey", StringComparison.Ordinal)))
 {
