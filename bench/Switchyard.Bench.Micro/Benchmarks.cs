@@ -58,12 +58,15 @@ public class StreamBenchmarks
 
     /// <summary>One Anthropic text delta decoded and re-encoded as an OpenAI chunk: the per-event cost of stream translation.</summary>
     [Benchmark]
-    public int TranslateTextDelta()
+    public int TranslateTextDelta() => Translate(_decoder, _encoder, new SseEvent("content_block_delta", TextDelta));
+
+    /// <summary>One upstream event decoded and every canonical event it yields encoded; the bytes written.</summary>
+    private int Translate(IStreamDecoder decoder, IStreamEncoder encoder, SseEvent upstream)
     {
-        _decoder.OnEvent(new SseEvent("content_block_delta", TextDelta), _events);
+        decoder.OnEvent(upstream, _events);
         foreach (var e in _events)
         {
-            _encoder.Write(e, _output);
+            encoder.Write(e, _output);
         }
         _events.Clear();
         var n = _output.WrittenCount;
@@ -80,29 +83,12 @@ public class StreamBenchmarks
     {
         _openAIDecoder = new OpenAIStreamDecoder();
         _anthropicEncoder = new AnthropicStreamEncoder();
-        _openAIDecoder.OnEvent(new SseEvent(null, OpenAIChunk), _events); // the first chunk starts the message and the block
-        foreach (var e in _events)
-        {
-            _anthropicEncoder.Write(e, _output);
-        }
-        _events.Clear();
-        _output.ResetWrittenCount();
+        Translate(_openAIDecoder, _anthropicEncoder, new SseEvent(null, OpenAIChunk)); // the first chunk starts the message and the block
     }
 
     /// <summary>One OpenAI text chunk decoded (forward-only) and re-encoded as an Anthropic event: the translated stream's per-event cost.</summary>
     [Benchmark]
-    public int TranslateOpenAIChunk()
-    {
-        _openAIDecoder.OnEvent(new SseEvent(null, OpenAIChunk), _events);
-        foreach (var e in _events)
-        {
-            _anthropicEncoder.Write(e, _output);
-        }
-        _events.Clear();
-        var n = _output.WrittenCount;
-        _output.ResetWrittenCount();
-        return n;
-    }
+    public int TranslateOpenAIChunk() => Translate(_openAIDecoder, _anthropicEncoder, new SseEvent(null, OpenAIChunk));
 
     private readonly UsageSniffer _sniffer = new(WireProtocol.Anthropic);
 

@@ -31,12 +31,8 @@ internal sealed partial class InboundPrologue(ConfigHolder config, ILogger<Inbou
         RequestSniff sniff;
         try
         {
-            body = await RequestBody.ReadAsync(http.Request, snapshot.Config.Server.MaxRequestBodyBytes, http.RequestAborted);
-            if (counting)
-            {
-                body = client.UnwrapCountBody(body);
-            }
-            sniff = client.Sniff(body, pathModel, pathStream);
+            var raw = await RequestBody.ReadAsync(http.Request, snapshot.Config.Server.MaxRequestBodyBytes, http.RequestAborted);
+            (body, sniff) = Accept(client, raw, pathModel, pathStream, counting);
         }
         catch (ProtocolException pe)
         {
@@ -53,6 +49,20 @@ internal sealed partial class InboundPrologue(ConfigHolder config, ILogger<Inbou
             return null;
         }
         return new InboundRequest(snapshot, requestId, body, sniff, route);
+    }
+
+    /// <summary>
+    /// What the prologue checks of a body once read, without HTTP (the fuzz suite runs it in process): Unicode text,
+    /// the count body unwrapped, the sniff. Refusals are <see cref="ProtocolException"/>s.
+    /// </summary>
+    internal static (byte[] Body, RequestSniff Sniff) Accept(ClientProtocol client, byte[] raw, string? pathModel, bool pathStream, bool counting)
+    {
+        var body = RequestBody.RequireText(raw);
+        if (counting)
+        {
+            body = client.UnwrapCountBody(body);
+        }
+        return (body, client.Sniff(body, pathModel, pathStream));
     }
 
     /// <summary>Endpoints without a body (model lists) only authenticate; false when refused (answered already).</summary>

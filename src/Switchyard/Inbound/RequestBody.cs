@@ -4,14 +4,12 @@ using Switchyard.Protocols.Canonical;
 namespace Switchyard.Inbound;
 
 /// <summary>
-/// Reads the request body whole (it is needed again on retries), refusing more than the configured limit and
-/// anything that is not Unicode text: invalid UTF-8, or a <c>\uD800</c>-style escape of half a surrogate pair (valid JSON
+/// Reads the request body whole (it is needed again on retries), refusing more than the configured limit; and refuses
+/// (<see cref="RequireText"/>, called by the prologue) anything that is not Unicode text: invalid UTF-8, or a <c>\uD800</c>-style escape of half a surrogate pair (valid JSON
 /// syntax, but no string can hold it: decoders and encoders would otherwise fail deep inside on the first such string).
 /// </summary>
 internal static class RequestBody
 {
-    public static async Task<byte[]> ReadAsync(HttpRequest request, long limit, CancellationToken ct) =>
-        RequireText(await ReadBytesAsync(request, limit, ct).ConfigureAwait(false));
 
     /// <summary>Vectorized validation: a few microseconds for a large body, paid once per request.</summary>
     internal static byte[] RequireText(byte[] body)
@@ -72,7 +70,7 @@ internal static class RequestBody
         return read;
     }
 
-    private static async Task<byte[]> ReadBytesAsync(HttpRequest request, long limit, CancellationToken ct)
+    public static async Task<byte[]> ReadAsync(HttpRequest request, long limit, CancellationToken ct)
     {
         if (request.ContentLength is { } declared)
         {

@@ -13,16 +13,24 @@ internal static class FixedSeed
 
     public static void Run<T>(Gen<T> gen, Func<T, bool> ok, string seed, int cases, Func<T, string> print)
     {
-        var pcg = PCG.Parse(seed);
-        for (var i = 0; i < cases; i++)
+        foreach (var (i, caseSeed, value) in Draw(gen, seed, cases))
         {
-            var caseSeed = pcg.ToString();
-            var value = gen.Generate(pcg, null, out _);
             if (!ok(value))
             {
                 gen.Sample(ok, seed: caseSeed, iter: 3000, threads: 1, print: print); // throws with the shrunk case
                 throw new Xunit.Sdk.XunitException($"case {i} of seed {seed} (its own seed {caseSeed}) failed: {print(value)}");
             }
+        }
+    }
+
+    /// <summary>The cases of a fixed seed in order, each with the seed that replays it alone.</summary>
+    public static IEnumerable<(int Index, string Seed, T Value)> Draw<T>(Gen<T> gen, string seed, int cases)
+    {
+        var pcg = PCG.Parse(seed);
+        for (var i = 0; i < cases; i++)
+        {
+            var caseSeed = pcg.ToString();
+            yield return (i, caseSeed, gen.Generate(pcg, null, out _));
         }
     }
 }

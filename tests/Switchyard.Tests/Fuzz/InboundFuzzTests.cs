@@ -11,8 +11,8 @@ using Xunit.Abstractions;
 namespace Switchyard.Tests.Fuzz;
 
 /// <summary>
-/// Mutated golden requests through the gateway's own inbound steps, in process: the UTF-8 check, the count-body
-/// unwrap, the sniff, the canonical decode and every upstream encoder. Each case either goes through or is refused
+/// Mutated golden requests through the gateway's own inbound steps, in process: the prologue's
+/// <see cref="InboundPrologue.Accept"/> (text check, count-body unwrap, sniff), the canonical decode and every upstream encoder. Each case either goes through or is refused
 /// with a <see cref="ProtocolException"/> that the client's protocol answers with a 4xx in its own error shape;
 /// any other exception is a 500 in the making. The seed is fixed; CsCheck prints the shrunk failing case.
 /// </summary>
@@ -95,12 +95,7 @@ public sealed class InboundFuzzTests(ITestOutputHelper output)
         var client = endpoint.Client;
         try
         {
-            RequestBody.RequireText(body);
-            if (endpoint.Counting)
-            {
-                body = client.UnwrapCountBody(body);
-            }
-            var sniff = client.Sniff(body, client.Wire == WireProtocol.Gemini ? "gemini-fuzz" : null, pathStream: false);
+            (body, var sniff) = InboundPrologue.Accept(client, body, client.Wire == WireProtocol.Gemini ? "gemini-fuzz" : null, pathStream: false, endpoint.Counting);
             var request = client.Decode(body, sniff);
             var options = new EncodeOptions("upstream-model");
             foreach (var encode in new Func<ChatRequest, EncodeOptions, byte[]>[] { OpenAIRequestEncoder.Encode, AnthropicRequestEncoder.Encode, GeminiRequestEncoder.Encode })
