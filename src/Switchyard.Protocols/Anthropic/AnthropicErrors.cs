@@ -18,6 +18,7 @@ public static class AnthropicErrors
         ErrorKind.RequestTooLarge => 413,
         ErrorKind.RateLimit => 429,
         ErrorKind.Internal => 500,
+        ErrorKind.BadGateway => 502,
         ErrorKind.Unavailable => 503,
         ErrorKind.Timeout => 504,
         ErrorKind.Overloaded => 529,
@@ -72,6 +73,10 @@ public static class AnthropicErrors
 
     public static GatewayError Decode(int status, ReadOnlySpan<byte> body, TimeSpan? retryAfter)
     {
+        if (!Utf8Text.IsClean(body))
+        {
+            body = Utf8Text.Repair(body.ToArray()).Span; // a broken byte must not lose the error
+        }
         string? type = null;
         string? message = null;
         try
@@ -88,6 +93,6 @@ public static class AnthropicErrors
         {
             message = body.Length > 0 ? System.Text.Encoding.UTF8.GetString(body[..Math.Min(body.Length, 512)]) : null;
         }
-        return new GatewayError(KindOf(type, status), message ?? $"Upstream returned HTTP {status}.") { RetryAfter = retryAfter, UpstreamStatus = status };
+        return new GatewayError(KindOf(type, status), string.IsNullOrWhiteSpace(message) ? $"Upstream returned HTTP {status}." : message) { RetryAfter = retryAfter, UpstreamStatus = status };
     }
 }

@@ -9,7 +9,7 @@ public static class AnthropicResponseCodec
 {
     public static ChatResponse Decode(ReadOnlyMemory<byte> body)
     {
-        using var doc = JsonDocument.Parse(body);
+        using var doc = JsonDocument.Parse(Utf8Text.Repair(body));
         var root = doc.RootElement;
         var resp = new ChatResponse { Id = J.Str(root, "id", "id") ?? "msg_unknown", Model = J.Str(root, "model", "model") ?? "" };
         if (J.Has(root, "content", out var content) && content.ValueKind == JsonValueKind.Array)

@@ -5,11 +5,17 @@ using Switchyard.Protocols.Sse;
 
 namespace Switchyard.Protocols.Anthropic;
 
-/// <summary>Anthropic Messages SSE → canonical events; block indices are kept, unknown block types skipped.</summary>
+/// <summary>
+/// Anthropic Messages SSE → canonical events; block indices are kept, unknown block types skipped. An event that
+/// breaks the protocol (a field of the wrong type, a block delta before its start, content before
+/// <c>message_start</c>) ends the stream with a malformed-stream error; a block left open is closed by the message's end.
+/// </summary>
 public sealed class AnthropicStreamDecoder : IStreamDecoder
 {
     private readonly HashSet<int> _skipped = [];
+    private readonly SortedSet<int> _open = [];
     private Usage? _usage;
+    private bool _started;
     private bool _deltaSent;
 
     public bool IsFinished { get; private set; }
@@ -20,118 +26,187 @@ public sealed class AnthropicStreamDecoder : IStreamDecoder
         {
             return;
         }
+        sse = sse with { Data = Utf8Text.Repair(sse.Data) }; // decoded as the SSE standard says: broken bytes become U+FFFD
         if (sse.ParseJson() is not { } doc)
         {
             return; // not JSON (P35): skip
         }
         using (doc)
         {
-            var root = doc.RootElement;
-            var type = TypeOf(root, sse.EventType) ?? sse.EventType;
-            switch (type)
+            try
             {
-                case "message_start":
-                    {
-                        var msg = root.GetProperty("message");
-                        if (J.Has(msg, "usage"u8, out var u))
-                        {
-                            _usage = AnthropicResponseCodec.DecodeUsage(u, null);
-                        }
-                        output.Add(new MessageStartEvent(J.Str(msg, "id", "id") ?? "msg", J.Str(msg, "model", "model") ?? "", _usage));
-                        break;
-                    }
-                case "content_block_start":
-                    OnBlockStart(root, output);
-                    break;
-                case "content_block_delta":
-                    OnBlockDelta(root, output);
-                    break;
-                case "content_block_stop":
-                    {
-                        var index = root.GetProperty("index"u8).GetInt32();
-                        if (!_skipped.Contains(index))
-                        {
-                            output.Add(new BlockStopEvent(index));
-                        }
-                        break;
-                    }
-                case "message_delta":
-                    {
-                        if (J.Has(root, "usage"u8, out var u))
-                        {
-                            _usage = AnthropicResponseCodec.DecodeUsage(u, _usage);
-                        }
-                        J.Has(root, "delta"u8, out var delta);
-                        output.Add(new MessageDeltaEvent(
-                            AnthropicResponseCodec.MapStop(delta.ValueKind == JsonValueKind.Object ? J.Str(delta, "stop_reason", "stop_reason") : null) ?? FinishReason.EndTurn,
-                            delta.ValueKind == JsonValueKind.Object ? J.Str(delta, "stop_sequence", "stop_sequence") : null,
-                            _usage));
-                        _deltaSent = true;
-                        break;
-                    }
-                case "message_stop":
-                    if (!_deltaSent)
-                    {
-                        output.Add(new MessageDeltaEvent(FinishReason.EndTurn, null, _usage));
-                    }
-                    output.Add(MessageStopEvent.Instance);
-                    IsFinished = true;
-                    break;
-                case "error":
-                    {
-                        J.Has(root, "error"u8, out var err);
-                        var errType = err.ValueKind == JsonValueKind.Object ? J.Str(err, "type", "error.type") : null;
-                        var message = err.ValueKind == JsonValueKind.Object ? J.Str(err, "message", "error.message") : null;
-                        output.Add(new StreamErrorEvent(new GatewayError(AnthropicErrors.KindOf(errType, 500), message ?? "Upstream stream error.")));
-                        IsFinished = true;
-                        break;
-                    }
+                OnEvent(doc.RootElement, sse.EventType, output);
+            }
+            catch (ProtocolException malformed)
+            {
+                output.Add(StreamErrorEvent.Malformed(malformed.Message));
+                IsFinished = true;
             }
         }
     }
 
+    private void OnEvent(JsonElement root, string? eventName, List<StreamEvent> output)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return; // JSON but not an event object: noise, as non-JSON data is (P35)
+        }
+        var type = TypeOf(root, eventName) ?? eventName;
+        if (type is "content_block_start" or "content_block_delta" or "content_block_stop" or "message_delta" or "message_stop" && !_started)
+        {
+            throw new ProtocolException($"{type} before message_start.");
+        }
+        if (type is "content_block_start" or "message_delta" && _deltaSent)
+        {
+            throw new ProtocolException($"{type} after message_delta.");
+        }
+        switch (type)
+        {
+            case "message_start":
+                {
+                    if (_started)
+                    {
+                        throw new ProtocolException("a second message_start.");
+                    }
+                    if (!J.Has(root, "message"u8, out var msg) || msg.ValueKind != JsonValueKind.Object)
+                    {
+                        throw new ProtocolException("message_start without a 'message' object.");
+                    }
+                    if (J.Has(msg, "usage"u8, out var u))
+                    {
+                        _usage = AnthropicResponseCodec.DecodeUsage(u, null);
+                    }
+                    output.Add(new MessageStartEvent(J.Str(msg, "id", "message.id") ?? "msg", J.Str(msg, "model", "message.model") ?? "", _usage));
+                    _started = true;
+                    break;
+                }
+            case "content_block_start":
+                OnBlockStart(root, output);
+                break;
+            case "content_block_delta":
+                OnBlockDelta(root, output);
+                break;
+            case "content_block_stop":
+                {
+                    var index = IndexOf(root, type);
+                    if (_open.Remove(index))
+                    {
+                        output.Add(new BlockStopEvent(index));
+                    }
+                    break; // a skipped block's stop, or a repeated one: nothing to close
+                }
+            case "message_delta":
+                {
+                    if (J.Has(root, "usage"u8, out var u))
+                    {
+                        _usage = AnthropicResponseCodec.DecodeUsage(u, _usage);
+                    }
+                    J.Has(root, "delta"u8, out var delta);
+                    var stop = delta.ValueKind == JsonValueKind.Object ? J.Str(delta, "stop_reason", "delta.stop_reason") : null;
+                    var sequence = delta.ValueKind == JsonValueKind.Object ? J.Str(delta, "stop_sequence", "delta.stop_sequence") : null;
+                    CloseOpenBlocks(output);
+                    output.Add(new MessageDeltaEvent(AnthropicResponseCodec.MapStop(stop) ?? FinishReason.EndTurn, sequence, _usage));
+                    _deltaSent = true;
+                    break;
+                }
+            case "message_stop":
+                CloseOpenBlocks(output);
+                if (!_deltaSent)
+                {
+                    output.Add(new MessageDeltaEvent(FinishReason.EndTurn, null, _usage));
+                }
+                output.Add(MessageStopEvent.Instance);
+                IsFinished = true;
+                break;
+            case "error":
+                {
+                    J.Has(root, "error"u8, out var err);
+                    var errType = err.ValueKind == JsonValueKind.Object ? J.Text(err, "type"u8) : null;
+                    var message = err.ValueKind == JsonValueKind.Object ? J.Text(err, "message"u8) : null;
+                    output.Add(new StreamErrorEvent(new GatewayError(AnthropicErrors.KindOf(errType, 500), message ?? "Upstream stream error.")));
+                    IsFinished = true;
+                    break;
+                }
+        }
+    }
+
+    /// <summary>The event's block index: a non-negative integer, or the stream is malformed.</summary>
+    private static int IndexOf(JsonElement root, string type) =>
+        J.Has(root, "index"u8, out var ix) && ix.ValueKind == JsonValueKind.Number && ix.TryGetInt32(out var index) && index >= 0
+            ? index
+            : throw new ProtocolException($"{type} without a valid 'index'.");
+
+    private void CloseOpenBlocks(List<StreamEvent> output)
+    {
+        foreach (var index in _open)
+        {
+            output.Add(new BlockStopEvent(index));
+        }
+        _open.Clear();
+    }
+
     private void OnBlockStart(JsonElement root, List<StreamEvent> output)
     {
-        var index = root.GetProperty("index"u8).GetInt32();
-        var block = root.GetProperty("content_block");
+        var index = IndexOf(root, "content_block_start");
+        if (_open.Contains(index) || _skipped.Contains(index))
+        {
+            throw new ProtocolException($"block {index} started twice.");
+        }
+        if (!J.Has(root, "content_block"u8, out var block) || block.ValueKind != JsonValueKind.Object)
+        {
+            throw new ProtocolException("content_block_start without a 'content_block' object.");
+        }
+        var opened = output.Count;
         switch (J.Str(block, "type", "content_block.type"))
         {
             case "text":
                 output.Add(new BlockStartEvent(index, BlockKind.Text));
-                if (J.Str(block, "text", "text") is { Length: > 0 } text)
+                if (J.Str(block, "text", "content_block.text") is { Length: > 0 } text)
                 {
                     output.Add(new BlockDeltaEvent(index, DeltaKind.Text, text));
                 }
                 break;
             case "thinking":
                 output.Add(new BlockStartEvent(index, BlockKind.Thinking));
-                if (J.Str(block, "thinking", "thinking") is { Length: > 0 } thinking)
+                if (J.Str(block, "thinking", "content_block.thinking") is { Length: > 0 } thinking)
                 {
                     output.Add(new BlockDeltaEvent(index, DeltaKind.Thinking, thinking));
                 }
-                if (J.Str(block, "signature", "signature") is { Length: > 0 } signature)
+                if (J.Str(block, "signature", "content_block.signature") is { Length: > 0 } signature)
                 {
                     output.Add(new BlockDeltaEvent(index, DeltaKind.Signature, signature));
                 }
                 break;
             case "redacted_thinking":
-                output.Add(new BlockStartEvent(index, BlockKind.RedactedThinking) { Data = J.Str(block, "data", "data") ?? "" });
+                output.Add(new BlockStartEvent(index, BlockKind.RedactedThinking) { Data = J.Str(block, "data", "content_block.data") ?? "" });
                 break;
             case "tool_use":
-                output.Add(new BlockStartEvent(index, BlockKind.ToolCall) { ToolCallId = J.Str(block, "id", "id") ?? $"toolu_{index}", ToolName = J.Str(block, "name", "name") ?? "" });
+                output.Add(new BlockStartEvent(index, BlockKind.ToolCall) { ToolCallId = J.Str(block, "id", "content_block.id") ?? $"toolu_{index}", ToolName = J.Str(block, "name", "content_block.name") ?? "" });
                 break;
             default:
                 _skipped.Add(index); // server-tool blocks etc. have no canonical stream form yet
                 break;
         }
+        if (output.Count > opened)
+        {
+            _open.Add(index);
+        }
     }
 
     private void OnBlockDelta(JsonElement root, List<StreamEvent> output)
     {
-        var index = root.GetProperty("index"u8).GetInt32();
+        var index = IndexOf(root, "content_block_delta");
         if (_skipped.Contains(index) || !J.Has(root, "delta"u8, out var delta))
         {
             return;
+        }
+        if (delta.ValueKind != JsonValueKind.Object)
+        {
+            throw new ProtocolException("content_block_delta whose 'delta' is not an object.");
+        }
+        if (!_open.Contains(index))
+        {
+            throw new ProtocolException($"a delta for block {index}, which is not open.");
         }
         if (!delta.TryGetProperty("type"u8, out var deltaType) || deltaType.ValueKind != JsonValueKind.String)
         {
@@ -163,7 +238,7 @@ public sealed class AnthropicStreamDecoder : IStreamDecoder
     {
         if (!IsFinished)
         {
-            output.Add(new StreamErrorEvent(new GatewayError(ErrorKind.Internal, "The upstream closed the stream before message_stop.")));
+            output.Add(new StreamErrorEvent(new GatewayError(ErrorKind.BadGateway, "The upstream closed the stream before message_stop.")));
             IsFinished = true;
         }
     }

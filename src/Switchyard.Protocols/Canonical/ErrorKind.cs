@@ -16,4 +16,6 @@ public enum ErrorKind
     Unavailable,
     /// <summary>The path exists but not for this HTTP method (405, with <c>Allow</c>).</summary>
     MethodNotAllowed,
+    /// <summary>The upstream answered with something that is not its protocol: a malformed body or stream (502).</summary>
+    BadGateway,
 }

@@ -4,4 +4,8 @@ namespace Switchyard.Protocols.Canonical;
 public sealed class StreamErrorEvent(GatewayError error) : StreamEvent
 {
     public GatewayError Error { get; } = error;
+
+    /// <summary>The upstream's stream broke its own protocol (a 502 when nothing reached the client yet).</summary>
+    public static StreamErrorEvent Malformed(string detail) =>
+        new(new GatewayError(ErrorKind.BadGateway, $"The upstream sent a malformed stream: {detail}"));
 }

@@ -17,6 +17,7 @@ public static class GeminiErrors
         ErrorKind.MethodNotAllowed => (405, "UNIMPLEMENTED"),
         ErrorKind.RateLimit or ErrorKind.QuotaExceeded => (429, "RESOURCE_EXHAUSTED"),
         ErrorKind.Internal => (500, "INTERNAL"),
+        ErrorKind.BadGateway => (502, "UNAVAILABLE"), // gRPC's HTTP mapping: 502 is UNAVAILABLE
         ErrorKind.Overloaded or ErrorKind.Unavailable => (503, "UNAVAILABLE"),
         ErrorKind.Timeout => (504, "DEADLINE_EXCEEDED"),
         _ => (500, "INTERNAL"),
@@ -47,6 +48,10 @@ public static class GeminiErrors
 
     public static GatewayError Decode(int status, ReadOnlySpan<byte> body, TimeSpan? retryAfter)
     {
+        if (!Utf8Text.IsClean(body))
+        {
+            body = Utf8Text.Repair(body.ToArray()).Span; // a broken byte must not lose the error
+        }
         var kind = GatewayError.KindFromStatus(status);
         string? message = null;
         try
@@ -56,8 +61,8 @@ public static class GeminiErrors
             var root = doc.RootElement.ValueKind == JsonValueKind.Array && doc.RootElement.GetArrayLength() > 0 ? doc.RootElement[0] : doc.RootElement;
             if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("error", out var err) && err.ValueKind == JsonValueKind.Object)
             {
-                message = G.Get(err, "message")?.GetString();
-                kind = G.Get(err, "status")?.GetString() switch
+                message = G.Text(err, "message");
+                kind = G.Text(err, "status") switch
                 {
                     "INVALID_ARGUMENT" or "FAILED_PRECONDITION" or "OUT_OF_RANGE" => ErrorKind.InvalidRequest,
                     "UNAUTHENTICATED" => ErrorKind.Authentication,
@@ -74,11 +79,11 @@ public static class GeminiErrors
                     foreach (var d in details.EnumerateArray())
                     {
                         // A bad key is a 400 INVALID_ARGUMENT with reason API_KEY_INVALID (P23).
-                        if (G.Get(d, "reason")?.GetString() == "API_KEY_INVALID")
+                        if (G.Text(d, "reason") == "API_KEY_INVALID")
                         {
                             kind = ErrorKind.Authentication;
                         }
-                        if (G.Get(d, "retryDelay", "retry_delay")?.GetString() is { } delay && ParseSeconds(delay) is { } seconds)
+                        if (G.Text(d, "retryDelay", "retry_delay") is { } delay && ParseSeconds(delay) is { } seconds)
                         {
                             retryAfter ??= seconds;
                         }
@@ -90,7 +95,7 @@ public static class GeminiErrors
         {
             message = body.Length > 0 ? System.Text.Encoding.UTF8.GetString(body[..Math.Min(body.Length, 512)]) : null;
         }
-        return new GatewayError(kind, message ?? $"Upstream returned HTTP {status}.") { RetryAfter = retryAfter, UpstreamStatus = status };
+        return new GatewayError(kind, string.IsNullOrWhiteSpace(message) ? $"Upstream returned HTTP {status}." : message) { RetryAfter = retryAfter, UpstreamStatus = status };
     }
 
     private static TimeSpan? ParseSeconds(string delay) =>

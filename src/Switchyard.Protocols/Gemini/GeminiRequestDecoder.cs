@@ -367,6 +367,10 @@ internal static class G
 
     private static string Field(string path, string name) => path.Length == 0 ? name : $"{path}.{name}";
 
+    /// <summary>Lenient (upstream answers): a string, or null when absent or of another type.</summary>
+    public static string? Text(JsonElement obj, string camel, string? snake = null) =>
+        Get(obj, camel, snake) is { ValueKind: JsonValueKind.String } s ? s.GetString() : null;
+
     public static int? Int(JsonElement obj, string camel, string? snake = null) =>
         Get(obj, camel, snake) is { ValueKind: JsonValueKind.Number } n && n.TryGetInt32(out var i) ? i : null;
 

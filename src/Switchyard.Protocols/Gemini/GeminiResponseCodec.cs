@@ -10,16 +10,16 @@ public static class GeminiResponseCodec
 {
     public static ChatResponse Decode(ReadOnlyMemory<byte> body)
     {
-        using var doc = JsonDocument.Parse(body);
+        using var doc = JsonDocument.Parse(Utf8Text.Repair(body));
         var root = doc.RootElement;
-        var id = G.Get(root, "responseId", "response_id")?.GetString() ?? "gemini";
-        var resp = new ChatResponse { Id = id, Model = G.Get(root, "modelVersion", "model_version")?.GetString() ?? "" };
+        var id = G.Str(root, "responseId", "", "response_id") ?? "gemini";
+        var resp = new ChatResponse { Id = id, Model = G.Str(root, "modelVersion", "", "model_version") ?? "" };
         string? finish = null;
         var calls = 0;
         if (G.Get(root, "candidates") is { ValueKind: JsonValueKind.Array } candidates && candidates.GetArrayLength() > 0)
         {
             var candidate = candidates[0];
-            finish = G.Get(candidate, "finishReason", "finish_reason")?.GetString();
+            finish = G.Str(candidate, "finishReason", "candidates[0]", "finish_reason");
             // A candidate may have no parts at all (thinking used up MAX_TOKENS, P16).
             if (G.Get(candidate, "content") is { } content)
             {
@@ -43,13 +43,13 @@ public static class GeminiResponseCodec
 
     internal static ContentPart? DecodePart(JsonElement part, string responseId, ref int calls)
     {
-        var signature = G.Get(part, "thoughtSignature", "thought_signature")?.GetString();
+        var signature = G.Str(part, "thoughtSignature", "parts[]", "thought_signature");
         if (G.Get(part, "functionCall", "function_call") is { } call)
         {
             return new ToolCallPart
             {
-                Id = ToolCallId(G.Get(call, "id")?.GetString(), responseId, calls++),
-                Name = G.Get(call, "name")?.GetString() ?? "",
+                Id = ToolCallId(G.Str(call, "id", "parts[].functionCall"), responseId, calls++),
+                Name = G.Str(call, "name", "parts[].functionCall") ?? "",
                 ArgumentsJson = G.Get(call, "args") is { ValueKind: JsonValueKind.Object } args ? args.GetRawText() : "{}",
                 ThoughtSignature = signature,
             };

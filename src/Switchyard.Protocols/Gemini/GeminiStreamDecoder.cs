@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Switchyard.Protocols.Canonical;
+using Switchyard.Protocols.Json;
 using Switchyard.Protocols.Sse;
 
 namespace Switchyard.Protocols.Gemini;
@@ -27,50 +28,65 @@ public sealed class GeminiStreamDecoder : IStreamDecoder
         {
             return;
         }
+        sse = sse with { Data = Utf8Text.Repair(sse.Data) }; // decoded as the SSE standard says: broken bytes become U+FFFD
         if (sse.ParseJson() is not { } doc)
         {
             return; // not JSON (P35): skip
         }
         using (doc)
         {
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
+            try
             {
-                return;
+                OnChunk(doc.RootElement, output);
             }
-            if (root.TryGetProperty("error", out var err) && err.ValueKind == JsonValueKind.Object)
+            catch (ProtocolException malformed)
             {
-                var code = G.Int(err, "code") ?? 500;
-                output.Add(new StreamErrorEvent(GeminiErrors.Decode(code, System.Text.Encoding.UTF8.GetBytes(root.GetRawText()), null)));
+                output.Add(StreamErrorEvent.Malformed(malformed.Message));
                 IsFinished = true;
-                return;
             }
-            if (!_started)
+        }
+    }
+
+    private void OnChunk(JsonElement root, List<StreamEvent> output)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return;
+        }
+        if (root.TryGetProperty("error", out var err) && err.ValueKind == JsonValueKind.Object)
+        {
+            var code = G.Int(err, "code") ?? 500;
+            output.Add(new StreamErrorEvent(GeminiErrors.Decode(code, System.Text.Encoding.UTF8.GetBytes(root.GetRawText()), null)));
+            IsFinished = true;
+            return;
+        }
+        if (!_started)
+        {
+            var id = G.Str(root, "responseId", "", "response_id") ?? _responseId;
+            var model = G.Str(root, "modelVersion", "", "model_version") ?? "";
+            _responseId = id;
+            output.Add(new MessageStartEvent(id, model, null));
+            _started = true;
+        }
+        if (G.Get(root, "candidates") is { ValueKind: JsonValueKind.Array } candidates && candidates.GetArrayLength() > 0)
+        {
+            var candidate = candidates[0];
+            if (G.Get(candidate, "content") is { } content)
             {
-                _started = true;
-                _responseId = G.Get(root, "responseId", "response_id")?.GetString() ?? _responseId;
-                output.Add(new MessageStartEvent(_responseId, G.Get(root, "modelVersion", "model_version")?.GetString() ?? "", null));
-            }
-            if (G.Get(root, "candidates") is { ValueKind: JsonValueKind.Array } candidates && candidates.GetArrayLength() > 0)
-            {
-                var candidate = candidates[0];
-                if (G.Get(candidate, "content") is { } content)
+                foreach (var part in G.Parts(content, "content"))
                 {
-                    foreach (var part in G.Parts(content, "content"))
-                    {
-                        OnPart(part, output);
-                    }
+                    OnPart(part, output);
                 }
-                _finish = G.Get(candidate, "finishReason", "finish_reason")?.GetString() ?? _finish;
             }
-            if (G.Get(root, "promptFeedback", "prompt_feedback") is { } pf && G.Get(pf, "blockReason", "block_reason") is not null)
-            {
-                _blocked = true;
-            }
-            if (G.Get(root, "usageMetadata", "usage_metadata") is { } usage && GeminiResponseCodec.HasCounts(usage))
-            {
-                _usage = GeminiResponseCodec.DecodeUsage(usage);
-            }
+            _finish = G.Str(candidate, "finishReason", "candidates[0]", "finish_reason") ?? _finish;
+        }
+        if (G.Get(root, "promptFeedback", "prompt_feedback") is { } pf && G.Get(pf, "blockReason", "block_reason") is not null)
+        {
+            _blocked = true;
+        }
+        if (G.Get(root, "usageMetadata", "usage_metadata") is { } usage && GeminiResponseCodec.HasCounts(usage))
+        {
+            _usage = GeminiResponseCodec.DecodeUsage(usage);
         }
     }
 
@@ -105,7 +121,7 @@ public sealed class GeminiStreamDecoder : IStreamDecoder
         IsFinished = true;
         if (!_started)
         {
-            output.Add(new StreamErrorEvent(new GatewayError(ErrorKind.Internal, "The upstream closed the stream without any content.")));
+            output.Add(new StreamErrorEvent(new GatewayError(ErrorKind.BadGateway, "The upstream closed the stream without any content.")));
             return;
         }
         _blocks.Close(output);

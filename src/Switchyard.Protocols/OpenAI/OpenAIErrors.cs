@@ -17,6 +17,7 @@ public static class OpenAIErrors
         ErrorKind.RequestTooLarge => 413,
         ErrorKind.RateLimit or ErrorKind.QuotaExceeded => 429,
         ErrorKind.Internal => 500,
+        ErrorKind.BadGateway => 502,
         ErrorKind.Unavailable => 503,
         ErrorKind.Overloaded => 503,
         ErrorKind.Timeout => 504,
@@ -33,7 +34,7 @@ public static class OpenAIErrors
             ErrorKind.MethodNotAllowed => ("invalid_request_error", "method_not_allowed"),
             ErrorKind.RateLimit => ("requests", "rate_limit_exceeded"),
             ErrorKind.QuotaExceeded => ("insufficient_quota", "insufficient_quota"),
-            ErrorKind.Internal or ErrorKind.Overloaded or ErrorKind.Timeout or ErrorKind.Unavailable => ("server_error", null),
+            ErrorKind.Internal or ErrorKind.BadGateway or ErrorKind.Overloaded or ErrorKind.Timeout or ErrorKind.Unavailable => ("server_error", null),
             _ => ("invalid_request_error", null),
         };
         w.WriteStartObject("error");
@@ -68,6 +69,10 @@ public static class OpenAIErrors
     /// <summary>Reads an upstream error body; unknown shapes keep the status and a readable message.</summary>
     public static GatewayError Decode(int status, ReadOnlySpan<byte> body, TimeSpan? retryAfter)
     {
+        if (!Utf8Text.IsClean(body))
+        {
+            body = Utf8Text.Repair(body.ToArray()).Span; // a broken byte must not lose the error
+        }
         var kind = GatewayError.KindFromStatus(status);
         string? message = null;
         string? code = null;
@@ -108,6 +113,6 @@ public static class OpenAIErrors
         {
             message = body.Length > 0 ? System.Text.Encoding.UTF8.GetString(body[..Math.Min(body.Length, 512)]) : null;
         }
-        return new GatewayError(kind, message ?? $"Upstream returned HTTP {status}.") { Code = code is "rate_limit_exceeded" or "invalid_api_key" ? null : code, Param = param, RetryAfter = retryAfter, UpstreamStatus = status };
+        return new GatewayError(kind, string.IsNullOrWhiteSpace(message) ? $"Upstream returned HTTP {status}." : message) { Code = code is "rate_limit_exceeded" or "invalid_api_key" ? null : code, Param = param, RetryAfter = retryAfter, UpstreamStatus = status };
     }
 }

@@ -10,20 +10,20 @@ public static class OpenAIResponseCodec
 {
     public static ChatResponse Decode(ReadOnlyMemory<byte> body)
     {
-        using var doc = JsonDocument.Parse(body);
+        using var doc = JsonDocument.Parse(Utf8Text.Repair(body));
         var root = doc.RootElement;
         var resp = new ChatResponse
         {
             Id = J.Str(root, "id", "id") ?? "chatcmpl-unknown",
             Model = J.Str(root, "model", "model") ?? "",
-            Created = J.Has(root, "created", out var created) && created.TryGetInt64(out var c) ? c : 0,
+            Created = J.Has(root, "created", out var created) && created.ValueKind == JsonValueKind.Number && created.TryGetInt64(out var c) ? c : 0,
         };
         if (J.Has(root, "choices", out var choices) && choices.ValueKind == JsonValueKind.Array && choices.GetArrayLength() > 0)
         {
             var choice = choices[0];
             if (J.Has(choice, "message", out var msg))
             {
-                if (J.Str(msg, "reasoning_content", "reasoning_content") is { Length: > 0 } reasoning)
+                if (J.Str(msg, "reasoning_content", "choices[0].message.reasoning_content") is { Length: > 0 } reasoning)
                 {
                     resp.Content.Add(new ThinkingPart { Text = reasoning });
                 }
@@ -31,26 +31,31 @@ public static class OpenAIResponseCodec
                 {
                     resp.Content.Add(new TextPart(text));
                 }
-                if (J.Str(msg, "refusal", "refusal") is { Length: > 0 } refusal)
+                if (J.Str(msg, "refusal", "choices[0].message.refusal") is { Length: > 0 } refusal)
                 {
                     resp.Content.Add(new TextPart(refusal));
                 }
                 if (J.Has(msg, "tool_calls", out var calls) && calls.ValueKind == JsonValueKind.Array)
                 {
+                    var i = 0;
                     foreach (var call in calls.EnumerateArray())
                     {
-                        var fn = call.GetProperty("function");
+                        var path = $"choices[0].message.tool_calls[{i++}]";
+                        if (!J.Has(call, "function", out var fn) || fn.ValueKind != JsonValueKind.Object)
+                        {
+                            throw new ProtocolException($"'{path}.function' is required.", path + ".function");
+                        }
                         resp.Content.Add(new ToolCallPart
                         {
-                            Id = J.Str(call, "id", "id") ?? $"call_{resp.Content.Count}",
-                            Name = J.Str(fn, "name", "name") ?? "",
-                            ArgumentsJson = J.NormalizeArguments(J.Str(fn, "arguments", "arguments")),
+                            Id = J.Str(call, "id", path + ".id") ?? $"call_{resp.Content.Count}",
+                            Name = J.Str(fn, "name", path + ".function.name") ?? "",
+                            ArgumentsJson = J.NormalizeArguments(J.Str(fn, "arguments", path + ".function.arguments")),
                             ThoughtSignature = OpenAIRequestDecoder.GoogleSignature(call),
                         });
                     }
                 }
             }
-            resp.FinishReason = MapFinish(J.Str(choice, "finish_reason", "finish_reason"));
+            resp.FinishReason = MapFinish(J.Str(choice, "finish_reason", "choices[0].finish_reason"));
         }
         if (J.Has(root, "usage", out var usage))
         {

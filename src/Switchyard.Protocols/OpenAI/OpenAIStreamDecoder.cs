@@ -26,6 +26,7 @@ public sealed class OpenAIStreamDecoder : IStreamDecoder
         {
             return;
         }
+        sse = sse with { Data = Utf8Text.Repair(sse.Data) }; // decoded as the SSE standard says: broken bytes become U+FFFD
         if (sse.IsDone)
         {
             Finish(output);
@@ -42,32 +43,44 @@ public sealed class OpenAIStreamDecoder : IStreamDecoder
         }
         using (doc)
         {
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
+            try
             {
-                return;
+                OnChunk(doc.RootElement, output);
             }
-            if (root.TryGetProperty("error"u8, out var err) && err.ValueKind != JsonValueKind.Null)
+            catch (ProtocolException malformed)
             {
-                var status = err.ValueKind == JsonValueKind.Object && err.TryGetProperty("code"u8, out var c) && c.ValueKind == JsonValueKind.Number ? c.GetInt32() : 500;
-                var e = OpenAIErrors.Decode(status, System.Text.Encoding.UTF8.GetBytes(root.GetRawText()), null);
-                output.Add(new StreamErrorEvent(e));
+                output.Add(StreamErrorEvent.Malformed(malformed.Message));
                 IsFinished = true;
-                return;
             }
-            if (!_started)
-            {
-                _started = true;
-                output.Add(new MessageStartEvent(J.Str(root, "id", "id") ?? "chatcmpl", J.Str(root, "model", "model") ?? "", null));
-            }
-            if (J.Has(root, "choices"u8, out var choices) && choices.ValueKind == JsonValueKind.Array && choices.GetArrayLength() > 0)
-            {
-                OnChoice(choices[0], output);
-            }
-            if (J.Has(root, "usage"u8, out var usage) && usage.ValueKind == JsonValueKind.Object)
-            {
-                _usage = OpenAIResponseCodec.DecodeUsage(usage);
-            }
+        }
+    }
+
+    private void OnChunk(JsonElement root, List<StreamEvent> output)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return;
+        }
+        if (root.TryGetProperty("error"u8, out var err) && err.ValueKind != JsonValueKind.Null)
+        {
+            var status = err.ValueKind == JsonValueKind.Object && err.TryGetProperty("code"u8, out var c) && c.ValueKind == JsonValueKind.Number && c.TryGetInt32(out var code) ? code : 500;
+            var e = OpenAIErrors.Decode(status, System.Text.Encoding.UTF8.GetBytes(root.GetRawText()), null);
+            output.Add(new StreamErrorEvent(e));
+            IsFinished = true;
+            return;
+        }
+        if (!_started)
+        {
+            output.Add(new MessageStartEvent(J.Str(root, "id", "id") ?? "chatcmpl", J.Str(root, "model", "model") ?? "", null));
+            _started = true;
+        }
+        if (J.Has(root, "choices"u8, out var choices) && choices.ValueKind == JsonValueKind.Array && choices.GetArrayLength() > 0)
+        {
+            OnChoice(choices[0], output);
+        }
+        if (J.Has(root, "usage"u8, out var usage) && usage.ValueKind == JsonValueKind.Object)
+        {
+            _usage = OpenAIResponseCodec.DecodeUsage(usage);
         }
     }
 
@@ -244,7 +257,11 @@ public sealed class OpenAIStreamDecoder : IStreamDecoder
 
     private void OnToolCall(JsonElement call, List<StreamEvent> output)
     {
-        var index = call.TryGetProperty("index"u8, out var ix) && ix.ValueKind == JsonValueKind.Number ? ix.GetInt32() : 0;
+        var index = 0;
+        if (J.Has(call, "index"u8, out var ix) && !(ix.ValueKind == JsonValueKind.Number && ix.TryGetInt32(out index)))
+        {
+            throw new ProtocolException("'choices[0].delta.tool_calls[].index' must be an integer.");
+        }
         J.Has(call, "function"u8, out var fn);
         if (!_blockOfToolIndex.TryGetValue(index, out var block))
         {
@@ -259,12 +276,23 @@ public sealed class OpenAIStreamDecoder : IStreamDecoder
         }
         if (fn.ValueKind == JsonValueKind.Object && J.Text(fn, "arguments"u8) is { Length: > 0 } args)
         {
+            if (_blocks.Open != block)
+            {
+                // Blocks are sequential (MAPPING §12.4): arguments for a call whose block another delta closed cannot be placed.
+                throw new ProtocolException($"arguments for tool call {index} after another part of the answer began.");
+            }
             output.Add(new BlockDeltaEvent(block, DeltaKind.Arguments, args));
         }
     }
 
     private void Finish(List<StreamEvent> output)
     {
+        if (_finish is null)
+        {
+            output.Add(StreamErrorEvent.Malformed("[DONE] before any choice had a finish_reason."));
+            IsFinished = true;
+            return;
+        }
         if (!_started)
         {
             output.Add(new MessageStartEvent("chatcmpl", "", null));
@@ -287,7 +315,7 @@ public sealed class OpenAIStreamDecoder : IStreamDecoder
             Finish(output); // some compatible servers omit [DONE]
             return;
         }
-        output.Add(new StreamErrorEvent(new GatewayError(ErrorKind.Internal, "The upstream closed the stream before it finished.")));
+        output.Add(new StreamErrorEvent(new GatewayError(ErrorKind.BadGateway, "The upstream closed the stream before it finished.")));
         IsFinished = true;
     }
 }

@@ -111,9 +111,9 @@ internal static class CanonicalRelay
             }
             if (client is null)
             {
-                return ct.IsCancellationRequested ? AttemptResult.Gone : AttemptResult.FromError(new GatewayError(ErrorKind.Internal, $"Provider '{provider.Name}' returned an empty stream."));
+                return ct.IsCancellationRequested ? AttemptResult.Gone : AttemptResult.FromError(new GatewayError(ErrorKind.BadGateway, $"Provider '{provider.Name}' returned an empty stream."));
             }
-            client.Write(new StreamErrorEvent(new GatewayError(ErrorKind.Internal, "The upstream stream ended unexpectedly.")));
+            client.Write(new StreamErrorEvent(new GatewayError(ErrorKind.BadGateway, "The upstream stream ended unexpectedly.")));
             return await client.EndAsync(ct).ConfigureAwait(false);
         }
         catch (Exception ex) when (UpstreamFailures.IsExpected(ex) && ct.IsCancellationRequested)
@@ -140,7 +140,7 @@ internal static class CanonicalRelay
         {
             if (!await e.MoveNextAsync().ConfigureAwait(false))
             {
-                return ct.IsCancellationRequested ? AttemptResult.Gone : AttemptResult.FromError(new GatewayError(ErrorKind.Internal, $"Provider '{provider.Name}' returned an empty stream."));
+                return ct.IsCancellationRequested ? AttemptResult.Gone : AttemptResult.FromError(new GatewayError(ErrorKind.BadGateway, $"Provider '{provider.Name}' returned an empty stream."));
             }
         }
         catch (Exception ex) when (UpstreamFailures.IsExpected(ex))
@@ -167,7 +167,7 @@ internal static class CanonicalRelay
                 }
             }
             while (true);
-            client.Write(new StreamErrorEvent(new GatewayError(ErrorKind.Internal, "The upstream stream ended unexpectedly.")));
+            client.Write(new StreamErrorEvent(new GatewayError(ErrorKind.BadGateway, "The upstream stream ended unexpectedly.")));
         }
         catch (Exception ex) when (UpstreamFailures.IsExpected(ex))
         {

@@ -170,12 +170,12 @@ internal sealed class Dispatcher(UpstreamAttempts attempts, KeyPools keys, Targe
         {
             ErrorKind.RateLimit => KeyOutcome.RateLimited,
             ErrorKind.Authentication or ErrorKind.Permission => KeyOutcome.AuthFailed,
-            ErrorKind.Internal or ErrorKind.Overloaded or ErrorKind.Timeout or ErrorKind.Unavailable => KeyOutcome.Failed,
+            ErrorKind.Internal or ErrorKind.BadGateway or ErrorKind.Overloaded or ErrorKind.Timeout or ErrorKind.Unavailable => KeyOutcome.Failed,
             _ => KeyOutcome.Success, // the request was bad, not the key
         },
     };
 
-    private static bool IsProviderLevel(GatewayError e) => e.Kind is ErrorKind.Internal or ErrorKind.Overloaded or ErrorKind.Timeout or ErrorKind.Unavailable;
+    private static bool IsProviderLevel(GatewayError e) => e.Kind is ErrorKind.Internal or ErrorKind.BadGateway or ErrorKind.Overloaded or ErrorKind.Timeout or ErrorKind.Unavailable;
 
     private static bool IsProviderFailure(AttemptResult r) => r.Status != AttemptStatus.Served && r.Error is { } e && IsProviderLevel(e);
 

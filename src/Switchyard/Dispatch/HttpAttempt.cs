@@ -103,9 +103,9 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time) : IUpstr
             {
                 decoded = codec.DecodeResponse(bytes);
             }
-            catch (Exception ex) when (ex is JsonException or InvalidOperationException or KeyNotFoundException or FormatException or ProtocolException)
+            catch (Exception ex) when (ex is JsonException or ProtocolException)
             {
-                return AttemptResult.FromError(new GatewayError(ErrorKind.Internal, $"Provider '{provider.Name}' returned a response that could not be read."));
+                return AttemptResult.FromError(new GatewayError(ErrorKind.BadGateway, $"Provider '{provider.Name}' returned a response that could not be read: {ex.Message}"));
             }
             return await CanonicalRelay.WriteResponseAsync(ctx, decoded).ConfigureAwait(false);
         }

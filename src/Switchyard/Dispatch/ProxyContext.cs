@@ -77,7 +77,7 @@ internal readonly record struct AttemptResult(AttemptStatus Status, GatewayError
     public static AttemptResult FromError(GatewayError error) => new(error.Kind switch
     {
         ErrorKind.RateLimit or ErrorKind.Authentication or ErrorKind.Permission or ErrorKind.QuotaExceeded => AttemptStatus.NextKey,
-        ErrorKind.Internal or ErrorKind.Overloaded or ErrorKind.Timeout or ErrorKind.Unavailable => AttemptStatus.NextTarget,
+        ErrorKind.Internal or ErrorKind.BadGateway or ErrorKind.Overloaded or ErrorKind.Timeout or ErrorKind.Unavailable => AttemptStatus.NextTarget,
         _ => AttemptStatus.Fail,
     }, error);
 }

@@ -32,7 +32,7 @@ internal static class UpstreamFailures
         TimeoutException t => new GatewayError(ErrorKind.Timeout, $"Provider '{provider.Name}': {t.Message}"),
         HttpRequestException h when phase == ExchangePhase.Headers =>
             new GatewayError(ErrorKind.Unavailable, $"Provider '{provider.Name}' could not be reached: {(h.InnerException as TimeoutException)?.Message ?? h.Message}"),
-        JsonException or ProtocolException => new GatewayError(ErrorKind.Internal, $"Provider '{provider.Name}' sent a malformed response."),
+        JsonException or ProtocolException => new GatewayError(ErrorKind.BadGateway, $"Provider '{provider.Name}' sent a malformed response."),
         _ => new GatewayError(ErrorKind.Unavailable, $"Provider '{provider.Name}' connection failed: {ex.Message}"),
     };
 }

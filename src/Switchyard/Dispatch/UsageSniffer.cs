@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using Switchyard.Protocols.Canonical;
+using Switchyard.Protocols.Json;
 using Switchyard.Protocols.Sse;
 
 namespace Switchyard.Dispatch;
@@ -194,6 +195,7 @@ internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = 
     /// <summary>OpenAI <c>choices[0].finish_reason</c>, Anthropic <c>stop_reason</c> (top level or in <c>delta</c>), Gemini <c>candidates[0].finishReason</c>.</summary>
     private void ReadFinishReason(ReadOnlySpan<byte> json)
     {
+        json = Clean(json);
         try
         {
             var reader = new Utf8JsonReader(json);
@@ -213,7 +215,7 @@ internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = 
         }
         catch (JsonException)
         {
-            // best effort, as usage is
+            // best effort, as usage is (its strings are read leniently: nothing else can throw)
         }
 
         static string? StringAt(JsonElement e, string name) =>
@@ -226,6 +228,7 @@ internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = 
     /// <returns>True for OpenAI's usage chunk: no choices, a usage object (Azure's first chunk also has no choices, but no usage).</returns>
     private bool ReadUsageFromEvent(ReadOnlySpan<byte> json)
     {
+        json = Clean(json);
         try
         {
             var reader = new Utf8JsonReader(json);
@@ -273,9 +276,12 @@ internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = 
             }
             return protocol == WireProtocol.OpenAI && emptyChoices && hasUsage;
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or ProtocolException)
         {
             return false; // usage is best effort on the fast path: never fail a forwarded response over it
         }
     }
+
+    /// <summary>Only marked events get here (a few per stream): one that would break a string accessor is repaired first.</summary>
+    private static ReadOnlySpan<byte> Clean(ReadOnlySpan<byte> json) => Utf8Text.IsClean(json) ? json : Utf8Text.Repair(json.ToArray()).Span;
 }

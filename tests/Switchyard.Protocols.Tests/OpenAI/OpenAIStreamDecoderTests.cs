@@ -49,10 +49,27 @@ public sealed class OpenAIStreamDecoderTests
         Assert.EndsWith("MessageStopEvent", events[^1], StringComparison.Ordinal);
     }
 
-    /// <summary>A role chunk, the chunk under test, [DONE] — as canonical events rendered to text.</summary>
+    [Fact]
+    public void A_DONE_before_any_finish_reason_is_a_malformed_stream_not_a_finished_answer()
+    {
+        var sse = $"data: {{{Head},\"choices\":[{{\"index\":0,\"delta\":{{\"content\":\"Hel\"}},\"finish_reason\":null}}]}}\n\ndata: [DONE]\n\n";
+        var decoder = new OpenAIStreamDecoder();
+        var events = new List<StreamEvent>();
+        foreach (var evt in GoldenFiles.ParseSse(Encoding.UTF8.GetBytes(sse)))
+        {
+            decoder.OnEvent(evt, events);
+        }
+        var error = Assert.IsType<StreamErrorEvent>(events[^1]);
+        Assert.Equal(ErrorKind.BadGateway, error.Error.Kind);
+        Assert.Contains("[DONE] before any choice had a finish_reason", error.Error.Message, StringComparison.Ordinal);
+        Assert.True(decoder.IsFinished);
+    }
+
+    /// <summary>A role chunk, the chunk under test, a finish chunk, [DONE] — as canonical events rendered to text.</summary>
     private static List<string> Decode(string chunk)
     {
-        var sse = $"data: {{{Head},\"choices\":[{{\"index\":0,\"delta\":{{\"role\":\"assistant\"}},\"finish_reason\":null}}]}}\n\ndata: {chunk}\n\ndata: [DONE]\n\n";
+        var finish = $"data: {{{Head},\"choices\":[{{\"index\":0,\"delta\":{{}},\"finish_reason\":\"stop\"}}]}}\n\n";
+        var sse = $"data: {{{Head},\"choices\":[{{\"index\":0,\"delta\":{{\"role\":\"assistant\"}},\"finish_reason\":null}}]}}\n\ndata: {chunk}\n\n{finish}data: [DONE]\n\n";
         var decoder = new OpenAIStreamDecoder();
         var events = new List<StreamEvent>();
         foreach (var evt in GoldenFiles.ParseSse(Encoding.UTF8.GetBytes(sse)))
