@@ -37,19 +37,43 @@ internal static partial class ConfigLoader
     {
         var reader = new Reader(source, env ?? Environment.GetEnvironmentVariable);
         var stream = new YamlStream();
+        var parser = new TrackingParser(new Parser(new StringReader(yaml)));
         try
         {
-            stream.Load(new StringReader(yaml));
+            stream.Load(parser);
         }
         catch (YamlException ex)
         {
             throw new ConfigException($"{source}:{ex.Start.Line}:{ex.Start.Column}: invalid YAML: {ex.InnerException?.Message ?? ex.Message}");
         }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner gives up on some broken input without a YamlException: say where it got to.
+            throw new ConfigException($"{source}:{parser.Reached.Line}:{parser.Reached.Column}: invalid YAML: the parser cannot read what follows here.");
+        }
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
         {
-            throw new ConfigException($"{source}: the config must be a YAML mapping with 'providers' and 'routes'.");
+            var at = stream.Documents.Count == 0 ? Mark.Empty : stream.Documents[0].RootNode.Start;
+            throw new ConfigException($"{source}:{Math.Max(1, at.Line)}:{Math.Max(1, at.Column)}: providers: the config must be a YAML mapping with 'providers' and 'routes'.");
         }
         return reader.ReadRoot(root);
+    }
+
+    /// <summary>Remembers how far the parser got, for errors that carry no position of their own.</summary>
+    private sealed class TrackingParser(IParser inner) : IParser
+    {
+        public Mark Reached { get; private set; } = Mark.Empty;
+        public YamlDotNet.Core.Events.ParsingEvent? Current => inner.Current;
+
+        public bool MoveNext()
+        {
+            var moved = inner.MoveNext();
+            if (inner.Current is { } current)
+            {
+                Reached = current.End;
+            }
+            return moved;
+        }
     }
 
     private sealed partial class Reader(string source, Func<string, string?> env)
@@ -61,7 +85,7 @@ internal static partial class ConfigLoader
             var auth = map.TryGetValue("auth", out var a) ? ReadAuth(a) : new AuthOptions([]);
             if (!map.TryGetValue("providers", out var providersNode))
             {
-                throw Error(root, "", "'providers' is required: list at least one upstream provider.");
+                throw Error(root, "providers", "'providers' is required: list at least one upstream provider.");
             }
             var providers = new Dictionary<string, ProviderConfig>(StringComparer.Ordinal);
             var i = 0;
@@ -444,14 +468,13 @@ internal static partial class ConfigLoader
                 throw Error(node, path, $"'{s}' is not a duration (e.g. 500ms, 30s, 5m, 1h).");
             }
             var n = double.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
-            return m.Groups[2].Value switch
-            {
-                "ms" => TimeSpan.FromMilliseconds(n),
-                "m" => TimeSpan.FromMinutes(n),
-                "h" => TimeSpan.FromHours(n),
-                _ => TimeSpan.FromSeconds(n),
-            };
+            var seconds = n * m.Groups[2].Value switch { "ms" => 0.001, "m" => 60, "h" => 3600, _ => 1 };
+            return seconds <= MaxDurationSeconds
+                ? TimeSpan.FromSeconds(seconds)
+                : throw Error(node, path, $"'{s}' is longer than any timeout or cooldown needs (at most 365 days).");
         }
+
+        private const double MaxDurationSeconds = 365 * 24 * 3600;
 
         private long Size(YamlNode node, string path)
         {
@@ -461,15 +484,19 @@ internal static partial class ConfigLoader
             {
                 throw Error(node, path, $"'{s}' is not a size (e.g. 1048576, 512KB, 32MB).");
             }
-            var n = long.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture);
-            return m.Groups[2].Value.ToUpperInvariant() switch
+            var unit = m.Groups[2].Value.ToUpperInvariant() switch
             {
-                "KB" or "K" => n * 1024,
-                "MB" or "M" => n * 1024 * 1024,
-                "GB" or "G" => n * 1024 * 1024 * 1024,
-                _ => n,
+                "KB" or "K" => 1024L,
+                "MB" or "M" => 1024L * 1024,
+                "GB" or "G" => 1024L * 1024 * 1024,
+                _ => 1L,
             };
+            return long.TryParse(m.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out var n) && n <= MaxSizeBytes / unit
+                ? n * unit
+                : throw Error(node, path, $"'{s}' is larger than any limit needs (at most 1024GB).");
         }
+
+        private const long MaxSizeBytes = 1024L * 1024 * 1024 * 1024;
 
         private ConfigException Error(YamlNode node, string path, string problem)
         {

@@ -59,6 +59,13 @@ public sealed class ConfigLoaderTests
     [InlineData("providers: [\n", "s.yaml:2:1: invalid YAML")]
     [InlineData("routes: []\n", "'providers' is required")]
     [InlineData("providers:\n  - name: a\n    type: openai\n    base_url: not a url\n    keys: [k]\n", "s.yaml:4:15: providers[0].base_url: 'not a url' is not an absolute http(s) URL.")]
+    // found by ConfigFuzzTests: YamlDotNet gave up without a YamlException; a duration and a size that overflowed; a file that is not a mapping
+    [InlineData("server:\n  urls: [http://127.0.0.1:8080\n  max_request_body: 32MB\n", "s.yaml:2:9: invalid YAML: the parser cannot read what follows here.")]
+    [InlineData("providers:\n  - name: a\n    type: openai\n    keys: [k]\n    idle_timeout: 999999999999h\n", "s.yaml:5:19: providers[0].idle_timeout: '999999999999h' is longer than")]
+    [InlineData("server:\n  max_request_body: 99999999999999999999GB\n", "s.yaml:2:21: server.max_request_body: '99999999999999999999GB' is larger than any limit needs")]
+    [InlineData("server:\n  max_request_body: 17179869184GB\n", "server.max_request_body: '17179869184GB' is larger than any limit needs")]
+    [InlineData("", "s.yaml:1:1: providers: the config must be a YAML mapping")]
+    [InlineData("- a list\n", "s.yaml:1:1: providers: the config must be a YAML mapping")]
     public void Invalid_config_names_file_line_and_problem(string yaml, string expected)
     {
         var ex = Assert.Throws<ConfigException>(() => ConfigLoader.Parse(yaml, "s.yaml", _ => null));
