@@ -25,7 +25,7 @@ public class RequestBenchmarks
 
     /// <summary>The fast path's only look at a request: validate, find model and stream.</summary>
     [Benchmark]
-    public int Sniff() => RequestSniff.Sniff(OpenAIBody).ModelLength;
+    public int Sniff() => RequestSniff.Sniff(OpenAIBody, InputLimits.Default).ModelLength;
 
     [Benchmark]
     public int DecodeOpenAIRequest() => OpenAIRequestDecoder.Decode(OpenAIBody).Messages.Count;

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging.Console;
 using Switchyard.Admin;
 using Switchyard.Config;
@@ -23,6 +24,10 @@ internal static class GatewayHost
         {
             k.AddServerHeader = false;
             k.Limits.MaxRequestBodySize = null; // the gateway enforces its own, configurable limit in the client's protocol
+            var transport = config.Server.Transport;
+            k.Limits.MaxRequestHeadersTotalSize = (int)Math.Min(int.MaxValue, transport.HeaderBytes);
+            k.Limits.RequestHeadersTimeout = transport.HeaderTimeout;
+            k.Limits.MinRequestBodyDataRate = transport.MinBodyRate > 0 ? new MinDataRate(transport.MinBodyRate, transport.BodyRateGrace) : null;
         });
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o =>

@@ -18,4 +18,6 @@ public enum ErrorKind
     MethodNotAllowed,
     /// <summary>The upstream answered with something that is not its protocol: a malformed body or stream (502).</summary>
     BadGateway,
+    /// <summary>The client sent its request too slowly (408).</summary>
+    RequestTimeout,
 }

@@ -15,6 +15,7 @@ public static class GeminiErrors
         ErrorKind.Permission => (403, "PERMISSION_DENIED"),
         ErrorKind.NotFound => (404, "NOT_FOUND"),
         ErrorKind.MethodNotAllowed => (405, "UNIMPLEMENTED"),
+        ErrorKind.RequestTimeout => (408, "DEADLINE_EXCEEDED"),
         ErrorKind.RateLimit or ErrorKind.QuotaExceeded => (429, "RESOURCE_EXHAUSTED"),
         ErrorKind.Internal => (500, "INTERNAL"),
         ErrorKind.BadGateway => (502, "UNAVAILABLE"), // gRPC's HTTP mapping: 502 is UNAVAILABLE

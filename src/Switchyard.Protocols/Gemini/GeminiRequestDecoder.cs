@@ -38,7 +38,13 @@ public static class GeminiRequestDecoder
             var path = $"contents[{turn}]";
             var parts = G.Parts(content, path);
             var role = G.Str(content, "role", path) ?? "user";
-            var msg = new ChatMessage(role == "model" ? ChatRole.Assistant : ChatRole.User);
+            var msg = new ChatMessage(role switch
+            {
+                "model" => ChatRole.Assistant,
+                // "function" is how older clients sent function responses; Google still takes it
+                "user" or "" or "function" => ChatRole.User,
+                _ => throw new ProtocolException($"Please use a valid role: user, model. ('{path}.role' is '{role}')", path + ".role"),
+            });
             var ordinal = 0;
             for (var i = 0; i < parts.Count; i++)
             {

@@ -133,7 +133,7 @@ internal static partial class ConfigLoader
 
         private ServerOptions ReadServer(YamlNode node)
         {
-            var map = Map(node, "server", "max_request_body", "urls", "request_log", "request_log_max_size", "log_bodies", "log_level");
+            var map = Map(node, "server", "max_request_body", "urls", "request_log", "request_log_max_size", "log_bodies", "log_level", "limits");
             var max = map.TryGetValue("max_request_body", out var m) ? Size(m, "server.max_request_body") : ServerOptions.DefaultMaxRequestBodyBytes;
             var log = map.TryGetValue("request_log", out var l) ? Scalar(l, "server.request_log") : Observability.RequestLogOptions.DefaultPath;
             var level = LogLevel.Information;
@@ -150,7 +150,45 @@ internal static partial class ConfigLoader
                 RequestLogMaxBytes = map.TryGetValue("request_log_max_size", out var rs) ? Size(rs, "server.request_log_max_size") : 64L * 1024 * 1024,
                 LogBodies = map.TryGetValue("log_bodies", out var lb) && Bool(lb, "server.log_bodies"),
                 LogLevel = level,
+                Limits = map.TryGetValue("limits", out var lim) ? ReadInputLimits(lim) : InputLimits.Default,
+                Transport = map.TryGetValue("limits", out var tl) ? ReadTransportLimits(tl) : TransportLimits.Default,
             };
+        }
+
+        private static readonly string[] LimitKeys =
+            ["json_depth", "messages", "parts", "tools", "string_length", "tool_schema", "header_size", "header_timeout", "min_body_rate", "body_rate_grace"];
+
+        private InputLimits ReadInputLimits(YamlNode node)
+        {
+            var map = Map(node, "server.limits", LimitKeys);
+            var d = InputLimits.Default;
+            var depth = map.TryGetValue("json_depth", out var jd) ? Int(jd, "server.limits.json_depth", 2) : d.JsonDepth;
+            if (depth > InputLimits.MaxJsonDepth)
+            {
+                throw Error(jd!, "server.limits.json_depth", $"'{depth}' is deeper than the decoders go (at most {InputLimits.MaxJsonDepth}).");
+            }
+            return new InputLimits(
+                depth,
+                map.TryGetValue("messages", out var m) ? Int(m, "server.limits.messages", 1) : d.Messages,
+                map.TryGetValue("parts", out var p) ? Int(p, "server.limits.parts", 1) : d.Parts,
+                map.TryGetValue("tools", out var t) ? Int(t, "server.limits.tools", 1) : d.Tools,
+                map.TryGetValue("string_length", out var sl) ? Size(sl, "server.limits.string_length") : d.StringBytes,
+                map.TryGetValue("tool_schema", out var ts) ? Size(ts, "server.limits.tool_schema") : d.ToolSchemaBytes);
+        }
+
+        private TransportLimits ReadTransportLimits(YamlNode node)
+        {
+            var map = Map(node, "server.limits", LimitKeys);
+            var d = TransportLimits.Default;
+            if (map.TryGetValue("body_rate_grace", out var grace) && Duration(grace, "server.limits.body_rate_grace") <= TimeSpan.FromSeconds(1))
+            {
+                throw Error(grace, "server.limits.body_rate_grace", "must be longer than 1s (Kestrel checks rates once a second).");
+            }
+            return new TransportLimits(
+                map.TryGetValue("header_size", out var hs) ? Size(hs, "server.limits.header_size") : d.HeaderBytes,
+                map.TryGetValue("header_timeout", out var ht) ? Duration(ht, "server.limits.header_timeout") : d.HeaderTimeout,
+                map.TryGetValue("min_body_rate", out var r) ? Int(r, "server.limits.min_body_rate", 0) : d.MinBodyRate,
+                map.TryGetValue("body_rate_grace", out var g) ? Duration(g, "server.limits.body_rate_grace") : d.BodyRateGrace);
         }
 
         private AuthOptions ReadAuth(YamlNode node)

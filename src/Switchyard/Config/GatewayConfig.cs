@@ -29,6 +29,10 @@ internal sealed record ServerOptions(long MaxRequestBodyBytes, string? Urls)
     public bool LogBodies { get; init; }
     /// <summary>Console log level: trace | debug | information | warning | error.</summary>
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
+    /// <summary>Bounds on a request body's shape (<c>server.limits</c>).</summary>
+    public InputLimits Limits { get; init; } = InputLimits.Default;
+    /// <summary>Bounds on how a request arrives: Kestrel's header size and timeouts, the body's rate and deadline.</summary>
+    public TransportLimits Transport { get; init; } = TransportLimits.Default;
     public const long DefaultMaxRequestBodyBytes = 32L * 1024 * 1024;
 }
 

@@ -12,7 +12,7 @@ internal abstract class ClientProtocol
     public abstract WireProtocol Wire { get; }
 
     /// <summary>The one cheap pass over the body: valid JSON, required fields, model and stream flag.</summary>
-    public virtual RequestSniff Sniff(ReadOnlySpan<byte> body, string? pathModel, bool pathStream) => RequestSniff.Sniff(body);
+    public virtual RequestSniff Sniff(ReadOnlySpan<byte> body, string? pathModel, bool pathStream, InputLimits limits) => RequestSniff.Sniff(body, limits);
 
     /// <summary>
     /// The canonical request. Decoders name the offending field in a <see cref="ProtocolException"/>; a value of a
@@ -69,7 +69,7 @@ internal abstract class ClientProtocol
     private sealed class GeminiClient : ClientProtocol
     {
         public override WireProtocol Wire => WireProtocol.Gemini;
-        public override RequestSniff Sniff(ReadOnlySpan<byte> body, string? pathModel, bool pathStream) => RequestSniff.SniffGemini(body, pathModel ?? "", pathStream);
+        public override RequestSniff Sniff(ReadOnlySpan<byte> body, string? pathModel, bool pathStream, InputLimits limits) => RequestSniff.SniffGemini(body, pathModel ?? "", pathStream, limits);
 
         /// <summary>countTokens takes either <c>contents</c> or a whole <c>generateContentRequest</c>.</summary>
         public override byte[] UnwrapCountBody(byte[] body)

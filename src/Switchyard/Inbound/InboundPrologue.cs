@@ -32,11 +32,19 @@ internal sealed partial class InboundPrologue(ConfigHolder config, ILogger<Inbou
         try
         {
             var raw = await RequestBody.ReadAsync(http.Request, snapshot.Config.Server.MaxRequestBodyBytes, http.RequestAborted);
-            (body, sniff) = Accept(client, raw, pathModel, pathStream, counting);
+            (body, sniff) = Accept(client, raw, pathModel, pathStream, counting, snapshot.Config.Server.Limits);
         }
         catch (ProtocolException pe)
         {
             await RefuseAsync(http, client, snapshot, requestId, pe.Error);
+            return null;
+        }
+        catch (BadHttpRequestException bad) when (!http.RequestAborted.IsCancellationRequested)
+        {
+            // Kestrel refused the body as it arrived: too slow for server.limits.min_body_rate (408), or badly framed.
+            await RefuseAsync(http, client, snapshot, requestId, bad.StatusCode == StatusCodes.Status408RequestTimeout
+                ? new GatewayError(ErrorKind.RequestTimeout, $"The request body arrived slower than {snapshot.Config.Server.Transport.MinBodyRate:0} bytes/s (server.limits.min_body_rate).")
+                : GatewayError.Invalid($"The request body could not be read: {bad.Message}"));
             return null;
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or BadHttpRequestException)
@@ -53,16 +61,16 @@ internal sealed partial class InboundPrologue(ConfigHolder config, ILogger<Inbou
 
     /// <summary>
     /// What the prologue checks of a body once read, without HTTP (the fuzz suite runs it in process): Unicode text,
-    /// the count body unwrapped, the sniff. Refusals are <see cref="ProtocolException"/>s.
+    /// the count body unwrapped, the sniff (and in its pass the shape limits). Refusals are <see cref="ProtocolException"/>s.
     /// </summary>
-    internal static (byte[] Body, RequestSniff Sniff) Accept(ClientProtocol client, byte[] raw, string? pathModel, bool pathStream, bool counting)
+    internal static (byte[] Body, RequestSniff Sniff) Accept(ClientProtocol client, byte[] raw, string? pathModel, bool pathStream, bool counting, InputLimits limits)
     {
         var body = RequestBody.RequireText(raw);
         if (counting)
         {
             body = client.UnwrapCountBody(body);
         }
-        return (body, client.Sniff(body, pathModel, pathStream));
+        return (body, client.Sniff(body, pathModel, pathStream, limits));
     }
 
     /// <summary>Endpoints without a body (model lists) only authenticate; false when refused (answered already).</summary>

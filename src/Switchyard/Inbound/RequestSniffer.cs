@@ -21,9 +21,10 @@ internal readonly record struct RequestSniff(string Model, bool Stream, int Mode
     /// <summary>The client asked for the usage chunk (<c>stream_options.include_usage: true</c>).</summary>
     public bool IncludeUsage { get; init; }
 
-    public static RequestSniff Sniff(ReadOnlySpan<byte> body)
+    public static RequestSniff Sniff(ReadOnlySpan<byte> body, InputLimits limits)
     {
-        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 256 });
+        var reader = new Utf8JsonReader(body, BodyCensus.ReaderOptions(limits));
+        var census = new BodyCensus(body, limits, gemini: false);
         string? model = null;
         var stream = false;
         int modelStart = -1, modelLength = 0, objectStart;
@@ -39,6 +40,7 @@ internal readonly record struct RequestSniff(string Model, bool Stream, int Mode
             objectStart = (int)reader.TokenStartIndex;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
+                var role = census.TopLevel(ref reader);
                 var isModel = reader.ValueTextEquals("model"u8);
                 var isStream = !isModel && reader.ValueTextEquals("stream"u8);
                 var isMessages = !isModel && !isStream && reader.ValueTextEquals("messages"u8);
@@ -48,14 +50,12 @@ internal readonly record struct RequestSniff(string Model, bool Stream, int Mode
                 {
                     optionsStart = (int)reader.TokenStartIndex;
                     includeUsage = reader.TokenType == JsonTokenType.StartObject && IncludesUsage(ref reader);
-                    if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
-                    {
-                        reader.Skip();
-                    }
+                    census.Value(ref reader, role);
                     optionsLength = (int)(reader.BytesConsumed - optionsStart);
                 }
                 else if (isModel)
                 {
+                    census.Value(ref reader, role);
                     if (reader.TokenType != JsonTokenType.String)
                     {
                         throw new ProtocolException("'model' must be a string.", "model");
@@ -80,11 +80,11 @@ internal readonly record struct RequestSniff(string Model, bool Stream, int Mode
                         throw new ProtocolException("'messages' must be an array.", "messages");
                     }
                     hasMessages = true;
-                    reader.Skip();
+                    census.Value(ref reader, role);
                 }
                 else
                 {
-                    reader.Skip();
+                    census.Value(ref reader, role);
                 }
             }
             while (reader.Read())
@@ -139,9 +139,10 @@ internal readonly record struct RequestSniff(string Model, bool Stream, int Mode
     }
 
     /// <summary>Gemini bodies name no model (it is in the URL): check the JSON and that <c>contents</c> is a list.</summary>
-    public static RequestSniff SniffGemini(ReadOnlySpan<byte> body, string model, bool stream)
+    public static RequestSniff SniffGemini(ReadOnlySpan<byte> body, string model, bool stream, InputLimits limits)
     {
-        var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = 256 });
+        var reader = new Utf8JsonReader(body, BodyCensus.ReaderOptions(limits));
+        var census = new BodyCensus(body, limits, gemini: true);
         var hasContents = false;
         try
         {
@@ -151,6 +152,7 @@ internal readonly record struct RequestSniff(string Model, bool Stream, int Mode
             }
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
             {
+                var role = census.TopLevel(ref reader);
                 var isContents = reader.ValueTextEquals("contents"u8);
                 reader.Read();
                 if (isContents)
@@ -161,7 +163,7 @@ internal readonly record struct RequestSniff(string Model, bool Stream, int Mode
                     }
                     hasContents = true;
                 }
-                reader.Skip();
+                census.Value(ref reader, role);
             }
             while (reader.Read())
             {

@@ -52,6 +52,18 @@ public sealed class FuzzFindingsTests
         Assert.Equal(InboundFuzzTests.Outcome.Accepted, Run(ClientProtocol.Anthropic, Encoding.UTF8.GetString(body)).Outcome);
     }
 
+    [Theory] // the same strictness as OpenAI's and Anthropic's roles: an unknown one is refused, not read as the user
+    [InlineData("assistant")]
+    [InlineData("system")]
+    [InlineData("no_such_value")]
+    public void A_Gemini_role_other_than_user_or_model_is_refused_naming_it(string role)
+    {
+        var result = Run(ClientProtocol.Gemini, $$"""{"contents":[{"role":"user","parts":[{"text":"a"}]},{"role":"{{role}}","parts":[{"text":"b"}]}]}""");
+        Assert.Equal(InboundFuzzTests.Outcome.Refused, result.Outcome);
+        Assert.Contains($"Please use a valid role: user, model. ('contents[1].role' is '{role}')", result.Detail, StringComparison.Ordinal);
+        Assert.Equal(InboundFuzzTests.Outcome.Accepted, Run(ClientProtocol.Gemini, """{"contents":[{"parts":[{"text":"a"}]},{"role":"model","parts":[{"text":"b"}]},{"role":"function","parts":[{"functionResponse":{"name":"f","response":{}}}]}]}""").Outcome);
+    }
+
     [Theory] // the issue's examples, and the other Gemini fields the fuzz run found refused without a name
     [InlineData("""{"contents":[{"role":["user"],"parts":[{"text":"hi"}]}]}""", "Invalid value at 'contents[0].role' (TYPE_STRING)")]
     [InlineData("""{"contents":[{"parts":[{"text":"hi"}]}],"tools":[{"functionDeclarations":[{"name":["f"]}]}]}""", "'tools[0].functionDeclarations[0].name' (TYPE_STRING)")]

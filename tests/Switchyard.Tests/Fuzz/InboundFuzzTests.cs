@@ -95,7 +95,7 @@ public sealed class InboundFuzzTests(ITestOutputHelper output)
         var client = endpoint.Client;
         try
         {
-            (body, var sniff) = InboundPrologue.Accept(client, body, client.Wire == WireProtocol.Gemini ? "gemini-fuzz" : null, pathStream: false, endpoint.Counting);
+            (body, var sniff) = InboundPrologue.Accept(client, body, client.Wire == WireProtocol.Gemini ? "gemini-fuzz" : null, pathStream: false, endpoint.Counting, InputLimits.Default);
             var request = client.Decode(body, sniff);
             var options = new EncodeOptions("upstream-model");
             foreach (var encode in new Func<ChatRequest, EncodeOptions, byte[]>[] { OpenAIRequestEncoder.Encode, AnthropicRequestEncoder.Encode, GeminiRequestEncoder.Encode })
