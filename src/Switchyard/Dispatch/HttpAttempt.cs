@@ -96,7 +96,7 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time) : IUpstr
             }
             if (passthrough)
             {
-                return await WriteBytesAsync(ctx, codec, response, bytes).ConfigureAwait(false);
+                return await WriteBytesAsync(ctx, codec, provider, response, bytes).ConfigureAwait(false);
             }
             ChatResponse decoded;
             try
@@ -158,10 +158,14 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time) : IUpstr
         return null;
     }
 
-    private static async Task<AttemptResult> WriteBytesAsync(ProxyContext ctx, UpstreamCodec codec, HttpResponseMessage upstream, byte[] bytes)
+    private static async Task<AttemptResult> WriteBytesAsync(ProxyContext ctx, UpstreamCodec codec, ProviderConfig provider, HttpResponseMessage upstream, byte[] bytes)
     {
         var sniffer = new UsageSniffer(codec.Wire);
-        sniffer.ReadWholeBody(bytes);
+        if (!sniffer.ReadWholeBody(bytes))
+        {
+            // Forwarded untouched, but not passed on as a success: a 502 the attempt loop may retry elsewhere.
+            return AttemptResult.FromError(new GatewayError(ErrorKind.BadGateway, $"Provider '{provider.Name}' returned a response that is not JSON."));
+        }
         ctx.SetDispatchHeaders(served: true);
         var response = ctx.Http.Response;
         response.StatusCode = (int)upstream.StatusCode;
@@ -203,6 +207,11 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time) : IUpstr
                 n = await CanonicalRelay.FlushUnlessReady(body.ReadAsync(buffer, ctx.Aborted), output, ctx.Aborted).ConfigureAwait(false);
             }
             sniffer.Complete(output);
+            if (!sniffer.SawEnd)
+            {
+                // The upstream closed before its protocol's end: the client is told, as it would be of a broken connection.
+                WriteStreamError(ctx, output, new GatewayError(ErrorKind.BadGateway, "The upstream stream ended unexpectedly."));
+            }
             await output.FlushAsync(ctx.Aborted).ConfigureAwait(false);
         }
         catch (Exception ex) when (UpstreamFailures.IsExpected(ex))
@@ -212,10 +221,8 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time) : IUpstr
                 return AttemptResult.Gone;
             }
             // Mid-stream failure on the byte path: end any partial event, then the client protocol's error event.
-            using var encoder = ctx.Client.CreateStreamEncoder(new ChatRequest { Model = ctx.Sniff.Model }, 0, ctx.Http.Request);
             sniffer.Complete(output);
-            output.Write("\n\n"u8);
-            encoder.Write(new StreamErrorEvent(UpstreamFailures.ErrorOf(ex, provider, ExchangePhase.Stream)), output);
+            WriteStreamError(ctx, output, UpstreamFailures.ErrorOf(ex, provider, ExchangePhase.Stream));
             try
             {
                 await output.FlushAsync(ctx.Aborted).ConfigureAwait(false);
@@ -230,6 +237,14 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time) : IUpstr
             ArrayPool<byte>.Shared.Return(buffer);
         }
         return AttemptResult.Served(sniffer.Usage, sniffer.FinishReason);
+    }
+
+    /// <summary>The client protocol's in-stream error after forwarded bytes (a blank line first ends any partial event).</summary>
+    private static void WriteStreamError(ProxyContext ctx, System.IO.Pipelines.PipeWriter output, GatewayError error)
+    {
+        using var encoder = ctx.Client.CreateStreamEncoder(new ChatRequest { Model = ctx.Sniff.Model }, 0, ctx.Http.Request);
+        output.Write("\n\n"u8);
+        encoder.Write(new StreamErrorEvent(error), output);
     }
 
     private static async Task<byte[]> ReadAllAsync(Stream body, int limit, CancellationToken ct, long? length = null)

@@ -38,6 +38,38 @@ internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = 
         Process(chunk, dropUsageChunk ? output : null);
     }
 
+    /// <summary>
+    /// Whether the stream reached its protocol's end: a finish reason was read, or its last bytes hold <c>[DONE]</c>,
+    /// <c>message_stop</c>, a closing <c>]</c> (Gemini's JSON array) or an error. False means the upstream stopped short.
+    /// </summary>
+    public bool SawEnd
+    {
+        get
+        {
+            var tail = _tail.AsSpan(0, _tailLength).TrimEnd(" \t\r\n"u8);
+            return FinishReason is not null || tail.EndsWith("[DONE]"u8) || tail.IndexOf("message_stop"u8) >= 0
+                || tail.IndexOf("\"error\""u8) >= 0 || (!framed && tail.EndsWith("]"u8));
+        }
+    }
+
+    /// <summary>The stream's last bytes, enough to hold a final event such as Anthropic's message_stop.</summary>
+    private readonly byte[] _tail = new byte[128];
+    private int _tailLength;
+
+    private void RememberTail(ReadOnlySpan<byte> chunk)
+    {
+        if (chunk.Length >= _tail.Length)
+        {
+            chunk[^_tail.Length..].CopyTo(_tail);
+            _tailLength = _tail.Length;
+            return;
+        }
+        var keep = Math.Min(_tailLength, _tail.Length - chunk.Length);
+        _tail.AsSpan(_tailLength - keep, keep).CopyTo(_tail);
+        chunk.CopyTo(_tail.AsSpan(keep));
+        _tailLength = keep + chunk.Length;
+    }
+
     /// <summary>Sniffs <paramref name="chunk"/> without forwarding it.</summary>
     public void Feed(ReadOnlySpan<byte> chunk) => Process(chunk, null);
 
@@ -54,6 +86,7 @@ internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = 
     /// <param name="output">Where complete events go (drop mode); null when the caller forwarded the bytes itself.</param>
     private void Process(ReadOnlySpan<byte> chunk, IBufferWriter<byte>? output)
     {
+        RememberTail(chunk);
         if (!framed)
         {
             output?.Write(chunk);
@@ -175,10 +208,11 @@ internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = 
         _count += chunk.Length;
     }
 
-    public void ReadWholeBody(ReadOnlySpan<byte> body)
+    /// <returns>False when the body is not one JSON value: an answer the byte path must not pass on as a success.</returns>
+    public bool ReadWholeBody(ReadOnlySpan<byte> body)
     {
         ReadUsageFromEvent(body);
-        ReadFinishReason(body);
+        return ReadFinishReason(body);
     }
 
     /// <summary>Reads what one event of a marked run carries; true when it is OpenAI's usage-only chunk.</summary>
@@ -193,17 +227,22 @@ internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = 
     }
 
     /// <summary>OpenAI <c>choices[0].finish_reason</c>, Anthropic <c>stop_reason</c> (top level or in <c>delta</c>), Gemini <c>candidates[0].finishReason</c>.</summary>
-    private void ReadFinishReason(ReadOnlySpan<byte> json)
+    /// <returns>Whether <paramref name="json"/> is one JSON value.</returns>
+    private bool ReadFinishReason(ReadOnlySpan<byte> json)
     {
         json = Clean(json);
         try
         {
             var reader = new Utf8JsonReader(json);
             using var doc = JsonDocument.ParseValue(ref reader);
+            if (reader.Read())
+            {
+                return false; // more after the value
+            }
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {
-                return;
+                return true;
             }
             var reason = protocol switch
             {
@@ -212,10 +251,11 @@ internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = 
                 _ => First(root, "choices") is { } c ? StringAt(c, "finish_reason") : null,
             };
             FinishReason = reason ?? FinishReason;
+            return true;
         }
         catch (JsonException)
         {
-            // best effort, as usage is (its strings are read leniently: nothing else can throw)
+            return false; // the reason is best effort, as usage is (its strings are read leniently: nothing else can throw)
         }
 
         static string? StringAt(JsonElement e, string name) =>

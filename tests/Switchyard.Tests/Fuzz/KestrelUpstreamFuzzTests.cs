@@ -12,8 +12,8 @@ namespace Switchyard.Tests.Fuzz;
 /// <summary>
 /// A sample of <see cref="UpstreamFuzzTests"/>'s mutated upstream answers served by a fake provider on 127.0.0.1 to a
 /// real gateway, asked in every client protocol: a whole answer is a 200 or a 502 in the client's error shape; a
-/// translated stream is a 200 that ends in the client protocol's finish or its in-stream error; nothing hangs, and the
-/// gateway is healthy afterwards.
+/// translated stream is a 200 that ends in the client protocol's finish or its in-stream error; what the byte path
+/// passes on is the upstream's bytes exactly; nothing hangs, and the gateway is healthy afterwards.
 /// </summary>
 public sealed class KestrelUpstreamFuzzTests
 {
@@ -75,10 +75,15 @@ public sealed class KestrelUpstreamFuzzTests
             pieces = c.Pieces;
             var model = $"via-{kind}";
             var body = ProtocolMatrixTests.ClientRequest(client, c.Stream, tools: true).Replace("matrix-model", model, StringComparison.Ordinal);
+            if (client == "openai" && c.Stream)
+            {
+                // asks for the usage chunk itself, so that the byte path has nothing to drop and must forward every byte
+                body = body.Replace("\"stream\":true", "\"stream\":true,\"stream_options\":{\"include_usage\":true}", StringComparison.Ordinal);
+            }
             using var request = new HttpRequestMessage(HttpMethod.Post, ProtocolMatrixTests.ClientPath(client, c.Stream, model)) { Content = new StringContent(body, Encoding.UTF8, "application/json") };
             request.Headers.TryAddWithoutValidation("anthropic-version", "2023-06-01");
             using var response = await gw.Client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token);
-            var verdict = await VerdictAsync(response, client, passthrough: client == kind, c.Stream, timeout.Token);
+            var verdict = await VerdictAsync(response, client, passthrough: client == kind, c.Stream, reply, timeout.Token);
             if (verdict is not null)
             {
                 var what = c.Stream ? string.Join(", ", c.Events) : string.Join(", ", c.Body);
@@ -92,10 +97,11 @@ public sealed class KestrelUpstreamFuzzTests
     }
 
     /// <summary>Null when the client got what the rule allows; else what it got.</summary>
-    private static async Task<string?> VerdictAsync(HttpResponseMessage response, string client, bool passthrough, bool stream, CancellationToken ct)
+    private static async Task<string?> VerdictAsync(HttpResponseMessage response, string client, bool passthrough, bool stream, byte[] upstreamBytes, CancellationToken ct)
     {
         var status = (int)response.StatusCode;
-        var text = await response.Content.ReadAsStringAsync(ct);
+        var bytes = await response.Content.ReadAsByteArrayAsync(ct);
+        var text = Encoding.UTF8.GetString(bytes);
         if (status == 502)
         {
             return InShape(client, text) ? null : $"502 not in the client's shape: {text}";
@@ -104,9 +110,17 @@ public sealed class KestrelUpstreamFuzzTests
         {
             return $"{status} {text}";
         }
-        if (passthrough || !stream)
+        if (passthrough)
         {
-            return null; // the upstream's own bytes (passthrough), or an answer the gateway read and re-encoded
+            // The upstream's bytes exactly; a stream that stopped short of its protocol's end gets the client's error event after them.
+            var rest = bytes.AsSpan().StartsWith(upstreamBytes) ? Encoding.UTF8.GetString(bytes.AsSpan(upstreamBytes.Length)) : null;
+            return rest is "" || (stream && rest is not null && rest.Contains("The upstream stream ended unexpectedly.", StringComparison.Ordinal))
+                ? null
+                : $"the byte path changed the upstream's bytes: {text}";
+        }
+        if (!stream)
+        {
+            return null; // an answer the gateway read and re-encoded
         }
         using var replay = new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(text, Encoding.UTF8, "text/event-stream") };
         var view = await ClientView.ReadAsync(replay, client);

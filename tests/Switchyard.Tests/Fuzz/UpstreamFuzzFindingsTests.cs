@@ -110,6 +110,19 @@ public sealed class UpstreamFuzzFindingsTests
         Assert.Equal(body, await resp.Content.ReadAsStringAsync());
     }
 
+    [Theory]
+    [InlineData("{\"id\":\"chatcmpl-1\",\"choices\":[")] // cut short
+    [InlineData("<html><body>502 Bad Gateway</body></html>")] // a proxy's page with a 200
+    [InlineData("{\"id\":\"a\"} {\"id\":\"b\"}")] // two values
+    public async Task A_passthrough_answer_that_is_not_JSON_is_a_502_not_a_success(string answer)
+    {
+        await using var fake = await FakeUpstream.StartAsync(FakeUpstream.Json(answer));
+        await using var gw = await Gateway.StartAsync(ProtocolMatrixTests.Config("openai", fake.Url));
+        using var resp = await gw.PostJsonAsync("/v1/chat/completions", ProtocolMatrixTests.ClientRequest("openai", stream: false, tools: false));
+        Assert.Equal(HttpStatusCode.BadGateway, resp.StatusCode);
+        Assert.Contains("returned a response that is not JSON", await resp.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     private const string BadAnthropicAnswer = """{"id":"msg_1","type":"message","content":[{"type":"text","text":7}],"stop_reason":"end_turn"}""";
     private const string BadOpenAIAnswer = """{"id":"c","choices":[{"index":0,"message":{"role":"assistant","tool_calls":[{"id":"call_1"}]},"finish_reason":"tool_calls"}]}""";
 
@@ -127,6 +140,33 @@ public sealed class UpstreamFuzzFindingsTests
         Assert.Contains(type, text, StringComparison.Ordinal);
         Assert.Contains("returned a response that could not be read", text, StringComparison.Ordinal);
         Assert.Contains(field, text, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("openai")]
+    [InlineData("anthropic")]
+    public async Task A_passthrough_stream_cut_before_its_end_gets_the_clients_error_event_after_the_upstreams_bytes(string kind)
+    {
+        var full = kind == "openai" ? Wire.OpenAI.TextStream : Wire.Anthropic.TextStream;
+        var cut = full[..full.IndexOf(kind == "openai" ? "\"finish_reason\":\"stop\"" : "event: content_block_stop", StringComparison.Ordinal)];
+        cut = cut[..(cut.LastIndexOf("\n\n", StringComparison.Ordinal) + 2)];
+        await using var fake = await FakeUpstream.StartAsync(FakeUpstream.Sse(cut));
+        await using var gw = await Gateway.StartAsync(ProtocolMatrixTests.Config(kind, fake.Url));
+        var request = ProtocolMatrixTests.ClientRequest(kind, stream: true, tools: false);
+        if (kind == "openai")
+        {
+            request = request.Replace("\"stream\":true", "\"stream\":true,\"stream_options\":{\"include_usage\":true}", StringComparison.Ordinal);
+        }
+        using var resp = await gw.PostJsonAsync(ProtocolMatrixTests.ClientPath(kind, stream: true), request, ("anthropic-version", "2023-06-01"));
+        var text = await resp.Content.ReadAsStringAsync();
+        Assert.StartsWith(cut, text, StringComparison.Ordinal);
+        var view = await ClientView.ReadAsync(new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(text, Encoding.UTF8, "text/event-stream") }, kind);
+        Assert.Contains("The upstream stream ended unexpectedly.", view.ErrorBody!.ToJsonString(), StringComparison.Ordinal);
+
+        // A whole stream is forwarded byte for byte, with nothing after it.
+        fake.Handler = FakeUpstream.Sse(full);
+        using var whole = await gw.PostJsonAsync(ProtocolMatrixTests.ClientPath(kind, stream: true), request, ("anthropic-version", "2023-06-01"));
+        Assert.Equal(full, await whole.Content.ReadAsStringAsync());
     }
 
     [Fact]
