@@ -154,6 +154,29 @@ public sealed class UpstreamFuzzTests(ITestOutputHelper output)
             x => $"{x.c.Upstream} drop={x.drop}: {string.Join(", ", x.c.Mutations)} / {string.Join(", ", x.body)}; reads [{string.Join(",", x.c.Reads)}] → {Sniff(x.c.Upstream, x.c.Mutations, x.c.Reads, x.drop, x.body)}");
     }
 
+    /// <summary>Gemini's stream without <c>alt=sse</c> is one JSON array, forwarded unframed: mutated and cut anywhere, it passes byte for byte.</summary>
+    [Fact]
+    public void Gemini_JSON_array_streams_pass_the_byte_path_exactly_however_broken()
+    {
+        var array = Encoding.UTF8.GetBytes("[" + string.Join(",\r\n", Wire.Gemini.ToolChunks) + "]");
+        var gen = Gen.Select(BodyMutation.Several, Gen.Int[1, 200].Array[0, 12], (m, reads) => (m, reads));
+        FixedSeed.Run(gen, c =>
+        {
+            var bytes = BodyMutation.Apply(array, c.m);
+            var sniffer = new Switchyard.Dispatch.UsageSniffer(WireProtocol.Gemini, framed: false);
+            var sink = new ArrayBufferWriter<byte>();
+            var at = 0;
+            foreach (var size in c.reads.Append(int.MaxValue))
+            {
+                var n = Math.Min(size, bytes.Length - at);
+                sniffer.Forward(bytes.AsSpan(at, n), sink);
+                at += n;
+            }
+            sniffer.Complete(sink);
+            return sink.WrittenSpan.SequenceEqual(bytes) && (sniffer.SawEnd || !bytes.AsSpan().TrimEnd(" \t\r\n"u8).EndsWith("]"u8));
+        }, StreamSeed, 1000, c => $"{string.Join(", ", c.m)}; reads [{string.Join(",", c.reads)}]");
+    }
+
     private static string Sniff(Upstream upstream, StreamMutation[] mutations, int[] reads, bool drop, BodyMutation[] bodyMutations)
     {
         var bytes = StreamMutation.Apply(upstream.Body, mutations);
