@@ -12,7 +12,16 @@ if ! cmp -s tests/clients/package-lock.json tests/clients/node_modules/.installe
 fi
 
 results=$(mktemp -d)
-trap 'rm -rf "$results"' EXIT
+pg_dir=""
+trap 'rm -rf "$results"; [ -n "$pg_dir" ] && bash scripts/test-postgres.sh stop "$pg_dir"' EXIT
+
+# A throwaway PostgreSQL server for the storage tests (they fail, naming this, when it could not start).
+if pg=$(bash scripts/test-postgres.sh); then
+  pg_dir=${pg%% *}
+  export SWITCHYARD_TEST_PG=${pg#* }
+else
+  echo "PostgreSQL could not be started: the PostgreSQL storage tests will fail"
+fi
 
 if ! dotnet build Switchyard.slnx -c Release -nologo -clp:ErrorsOnly; then
   echo "build failed"

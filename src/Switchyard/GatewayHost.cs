@@ -9,6 +9,7 @@ using Switchyard.Keys;
 using Switchyard.Observability;
 using Switchyard.Providers;
 using Switchyard.Routing;
+using Switchyard.Storage;
 
 namespace Switchyard;
 
@@ -54,10 +55,12 @@ internal static class GatewayHost
         services.AddKeyPools();
         services.AddDispatch();
         services.AddProviders();
+        services.AddStorage(config.Storage);
 
         overrides?.Invoke(services);
         var app = builder.Build();
         app.Services.GetRequiredService<HealthGauges>(); // observable instruments exist once created
+        app.MigrateStore();
         app.MapInbound();
         app.MapAdmin();
         app.MapObservability();

@@ -62,7 +62,16 @@ internal static class ServeCommand
         }
 
         var listen = urls ?? config.Server.Urls ?? DefaultUrls;
-        var app = GatewayHost.Build(config, [.. rest], listen, configPath: configPath);
+        WebApplication app;
+        try
+        {
+            app = GatewayHost.Build(config, [.. rest], listen, configPath: configPath);
+        }
+        catch (Storage.StoreException ex)
+        {
+            await Console.Error.WriteLineAsync($"switchyard: cannot use the store: {ex.Message}").ConfigureAwait(false);
+            return 2;
+        }
         await using (app.ConfigureAwait(false))
         {
             await app.StartAsync().ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using Switchyard.Inbound;
+using Switchyard.Storage;
 using System.Collections.Frozen;
 using System.Collections.Immutable;
 using System.Globalization;
@@ -80,7 +81,7 @@ internal static partial class ConfigLoader
     {
         public GatewayConfig ReadRoot(YamlMappingNode root)
         {
-            var map = Map(root, "", "server", "auth", "providers", "routes", "telemetry");
+            var map = Map(root, "", "server", "auth", "providers", "routes", "telemetry", "storage");
             var server = map.TryGetValue("server", out var s) ? ReadServer(s) : new ServerOptions(ServerOptions.DefaultMaxRequestBodyBytes, null);
             var auth = map.TryGetValue("auth", out var a) ? ReadAuth(a) : new AuthOptions([]);
             if (!map.TryGetValue("providers", out var providersNode))
@@ -109,7 +110,36 @@ internal static partial class ConfigLoader
             return new GatewayConfig(source, server, auth, providers.ToFrozenDictionary(StringComparer.Ordinal), routes.ToImmutable())
             {
                 Telemetry = map.TryGetValue("telemetry", out var t) ? ReadTelemetry(t) : TelemetryOptions.Default,
+                Storage = map.TryGetValue("storage", out var st) ? ReadStorage(st) : StorageOptions.Default,
             };
+        }
+
+        private StorageOptions ReadStorage(YamlNode node)
+        {
+            var map = Map(node, "storage", "provider", "path", "connection");
+            var provider = map.TryGetValue("provider", out var p) ? Scalar(p, "storage.provider") : "sqlite";
+            switch (provider)
+            {
+                case "sqlite":
+                    return StorageOptions.Sqlite(map.TryGetValue("path", out var path) ? NonEmpty(path, "storage.path") : StorageOptions.DefaultPath);
+                case "postgres" or "postgresql":
+                    if (!map.TryGetValue("connection", out var c))
+                    {
+                        throw Error(node, "storage.connection", "'connection' is required for postgres: an Npgsql connection string.");
+                    }
+                    var connection = NonEmpty(c, "storage.connection");
+                    try
+                    {
+                        _ = new Npgsql.NpgsqlConnectionStringBuilder(connection);
+                    }
+                    catch (ArgumentException ex)
+                    {
+                        throw Error(c, "storage.connection", $"not an Npgsql connection string: {ex.Message}");
+                    }
+                    return StorageOptions.Postgres(connection);
+                default:
+                    throw Error(p!, "storage.provider", $"'{provider}' is not a store (sqlite, postgres).");
+            }
         }
 
         private TelemetryOptions ReadTelemetry(YamlNode node)

@@ -13,6 +13,8 @@ internal sealed record GatewayConfig(
     ImmutableArray<RouteConfig> Routes)
 {
     public TelemetryOptions Telemetry { get; init; } = TelemetryOptions.Default;
+    /// <summary>The durable store (read at start).</summary>
+    public Storage.StorageOptions Storage { get; init; } = Switchyard.Storage.StorageOptions.Default;
 
     /// <summary>Every upstream and gateway secret in this snapshot: what must never appear in logs or errors.</summary>
     public IEnumerable<string> Secrets() =>

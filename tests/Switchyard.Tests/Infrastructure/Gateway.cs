@@ -11,10 +11,12 @@ namespace Switchyard.Tests.Infrastructure;
 public sealed class Gateway : IAsyncDisposable
 {
     private readonly WebApplication _app;
+    private readonly string? _dataDir;
 
-    private Gateway(WebApplication app)
+    private Gateway(WebApplication app, string? dataDir)
     {
         _app = app;
+        _dataDir = dataDir;
         Client = new HttpClient { BaseAddress = new Uri(Url), Timeout = TimeSpan.FromSeconds(60) };
     }
 
@@ -36,6 +38,13 @@ public sealed class Gateway : IAsyncDisposable
 
     internal static async Task<Gateway> StartAsync(GatewayConfig config, TimeProvider? time = null, string? configPath = null)
     {
+        // Each test gateway has its own throwaway SQLite store unless the test names one.
+        string? dataDir = null;
+        if (config.Storage == Switchyard.Storage.StorageOptions.Default)
+        {
+            dataDir = Path.Combine(Path.GetTempPath(), $"sy-store-{Guid.NewGuid():N}");
+            config = config with { Storage = Switchyard.Storage.StorageOptions.Sqlite(Path.Combine(dataDir, "switchyard.db")) };
+        }
         var app = GatewayHost.Build(config, [], "http://127.0.0.1:0", LogLevel.Warning, configPath: configPath, overrides: services =>
         {
             if (time is not null)
@@ -49,7 +58,7 @@ public sealed class Gateway : IAsyncDisposable
             }
         });
         await app.StartAsync();
-        return new Gateway(app);
+        return new Gateway(app, dataDir);
     }
 
     public Task<HttpResponseMessage> PostJsonAsync(string path, string json, params (string Name, string Value)[] headers)
@@ -67,5 +76,20 @@ public sealed class Gateway : IAsyncDisposable
         Client.Dispose();
         await _app.StopAsync();
         await _app.DisposeAsync();
+        if (_dataDir is not null)
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools(); // the pool holds the file open
+            try
+            {
+                Directory.Delete(_dataDir, recursive: true);
+            }
+            catch (IOException)
+            {
+                // a file still held: the temp folder keeps it
+            }
+        }
     }
+
+    /// <summary>The gateway's services (tests reach the store through them).</summary>
+    internal IServiceProvider Services => _app.Services;
 }

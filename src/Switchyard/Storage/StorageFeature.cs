@@ -1,0 +1,27 @@
+namespace Switchyard.Storage;
+
+internal static class StorageFeature
+{
+    /// <summary>The store of <c>storage:</c> (read at start), opened lazily by the first service that needs it.</summary>
+    public static IServiceCollection AddStorage(this IServiceCollection services, StorageOptions options)
+    {
+        services.AddSingleton(_ => Store.Open(options));
+        services.AddSingleton<TenancyRecords>();
+        return services;
+    }
+
+    /// <summary>Brings the schema up to date before the gateway listens: a store it cannot use stops the start, saying why.</summary>
+    public static WebApplication MigrateStore(this WebApplication app)
+    {
+        var store = app.Services.GetRequiredService<Store>();
+        try
+        {
+            store.Migrate();
+        }
+        catch (Exception ex) when (ex is not StoreException)
+        {
+            throw new StoreException($"{store.Options.Describe()}: {ex.Message}", ex);
+        }
+        return app;
+    }
+}

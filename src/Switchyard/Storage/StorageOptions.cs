@@ -1,0 +1,22 @@
+namespace Switchyard.Storage;
+
+internal enum StorageProvider { Sqlite, Postgres }
+
+/// <summary>Where durable state lives (<c>storage:</c>): a SQLite file by default, or a PostgreSQL server.</summary>
+/// <param name="Path">SQLite: the database file, created with its folder on first start.</param>
+/// <param name="Connection">PostgreSQL: an Npgsql connection string.</param>
+internal sealed record StorageOptions(StorageProvider Provider, string Path, string? Connection)
+{
+    public const string DefaultPath = "data/switchyard.db";
+
+    public static readonly StorageOptions Default = new(StorageProvider.Sqlite, DefaultPath, null);
+
+    public static StorageOptions Sqlite(string path) => new(StorageProvider.Sqlite, path, null);
+
+    public static StorageOptions Postgres(string connection) => new(StorageProvider.Postgres, "", connection);
+
+    /// <summary>For messages and /health: the file, or the server and database (never the password).</summary>
+    public string Describe() => Provider == StorageProvider.Sqlite
+        ? $"sqlite {Path}"
+        : new Npgsql.NpgsqlConnectionStringBuilder(Connection) is var b ? $"postgres {b.Host}:{b.Port}/{b.Database}" : "postgres";
+}
