@@ -10,6 +10,7 @@ using Switchyard.Observability;
 using Switchyard.Providers;
 using Switchyard.Routing;
 using Switchyard.Storage;
+using Switchyard.Tenancy;
 
 namespace Switchyard;
 
@@ -56,11 +57,12 @@ internal static class GatewayHost
         services.AddDispatch();
         services.AddProviders();
         services.AddStorage(config.Storage);
+        services.AddTenancy();
 
         overrides?.Invoke(services);
         var app = builder.Build();
         app.Services.GetRequiredService<HealthGauges>(); // observable instruments exist once created
-        app.MigrateStore();
+        app.MigrateStore().LoadTenancy();
         app.MapInbound();
         app.MapAdmin();
         app.MapObservability();

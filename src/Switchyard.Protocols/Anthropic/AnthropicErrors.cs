@@ -16,6 +16,7 @@ public static class AnthropicErrors
         ErrorKind.NotFound => 404,
         ErrorKind.MethodNotAllowed => 405,
         ErrorKind.RequestTimeout => 408,
+        ErrorKind.Conflict => 409,
         ErrorKind.RequestTooLarge => 413,
         ErrorKind.RateLimit => 429,
         ErrorKind.Internal => 500,
@@ -28,7 +29,7 @@ public static class AnthropicErrors
 
     public static string TypeOf(ErrorKind kind) => kind switch
     {
-        ErrorKind.InvalidRequest or ErrorKind.MethodNotAllowed or ErrorKind.RequestTimeout => "invalid_request_error",
+        ErrorKind.InvalidRequest or ErrorKind.MethodNotAllowed or ErrorKind.RequestTimeout or ErrorKind.Conflict => "invalid_request_error",
         ErrorKind.Authentication => "authentication_error",
         ErrorKind.QuotaExceeded => "billing_error",
         ErrorKind.Permission => "permission_error",

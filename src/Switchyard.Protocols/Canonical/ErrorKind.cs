@@ -20,4 +20,6 @@ public enum ErrorKind
     BadGateway,
     /// <summary>The client sent its request too slowly (408).</summary>
     RequestTimeout,
+    /// <summary>The object exists already, or belongs to the config file (409).</summary>
+    Conflict,
 }

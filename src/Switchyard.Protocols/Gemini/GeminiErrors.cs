@@ -16,6 +16,7 @@ public static class GeminiErrors
         ErrorKind.NotFound => (404, "NOT_FOUND"),
         ErrorKind.MethodNotAllowed => (405, "UNIMPLEMENTED"),
         ErrorKind.RequestTimeout => (408, "DEADLINE_EXCEEDED"),
+        ErrorKind.Conflict => (409, "ALREADY_EXISTS"),
         ErrorKind.RateLimit or ErrorKind.QuotaExceeded => (429, "RESOURCE_EXHAUSTED"),
         ErrorKind.Internal => (500, "INTERNAL"),
         ErrorKind.BadGateway => (502, "UNAVAILABLE"), // gRPC's HTTP mapping: 502 is UNAVAILABLE

@@ -8,6 +8,7 @@ internal sealed class GatewaySnapshot(GatewayConfig config)
     public GatewayConfig Config { get; } = config;
     public RouteTable Routes { get; } = new(config.Routes);
     public string[] Secrets { get; } = [.. config.Secrets().Distinct().OrderByDescending(s => s.Length)];
+    public Tenancy.TenantDirectory Tenants { get; } = new(config.Tenants);
 }
 
 internal sealed class ConfigHolder(GatewayConfig initial)

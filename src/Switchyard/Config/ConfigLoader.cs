@@ -1,5 +1,6 @@
 using Switchyard.Inbound;
 using Switchyard.Storage;
+using Switchyard.Tenancy;
 using System.Collections.Frozen;
 using System.Collections.Immutable;
 using System.Globalization;
@@ -81,7 +82,7 @@ internal static partial class ConfigLoader
     {
         public GatewayConfig ReadRoot(YamlMappingNode root)
         {
-            var map = Map(root, "", "server", "auth", "providers", "routes", "telemetry", "storage");
+            var map = Map(root, "", "server", "auth", "providers", "routes", "telemetry", "storage", "tenants");
             var server = map.TryGetValue("server", out var s) ? ReadServer(s) : new ServerOptions(ServerOptions.DefaultMaxRequestBodyBytes, null);
             var auth = map.TryGetValue("auth", out var a) ? ReadAuth(a) : new AuthOptions([]);
             if (!map.TryGetValue("providers", out var providersNode))
@@ -111,7 +112,65 @@ internal static partial class ConfigLoader
             {
                 Telemetry = map.TryGetValue("telemetry", out var t) ? ReadTelemetry(t) : TelemetryOptions.Default,
                 Storage = map.TryGetValue("storage", out var st) ? ReadStorage(st) : StorageOptions.Default,
+                Tenants = ReadTenants(map.GetValueOrDefault("tenants"), auth),
             };
+        }
+
+        /// <summary>The file's tenants, and <c>auth.keys</c> as the tenant "default"; a key may belong to one tenant only.</summary>
+        private ImmutableArray<TenantConfig> ReadTenants(YamlNode? node, AuthOptions auth)
+        {
+            var tenants = ImmutableArray.CreateBuilder<TenantConfig>();
+            var owner = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (!auth.Keys.IsDefaultOrEmpty)
+            {
+                tenants.Add(new TenantConfig(TenantConfig.DefaultName, auth.Keys, TenantConfig.AnyModel));
+                foreach (var k in auth.Keys)
+                {
+                    owner[k] = "auth.keys";
+                }
+            }
+            if (node is null)
+            {
+                return tenants.ToImmutable();
+            }
+            var i = 0;
+            foreach (var item in Seq(node, "tenants"))
+            {
+                var path = $"tenants[{i++}]";
+                var map = Map(item, path, "name", "keys", "models");
+                var name = Required(map, item, path, "name");
+                if (tenants.Any(t => t.Name == name))
+                {
+                    throw Error(map["name"], path + ".name", name == TenantConfig.DefaultName && !auth.Keys.IsDefaultOrEmpty
+                        ? "'default' is the tenant of auth.keys: name this one otherwise, or list its keys under auth.keys."
+                        : $"the tenant name '{name}' is used twice.");
+                }
+                var keys = ImmutableArray.CreateBuilder<string>();
+                if (map.TryGetValue("keys", out var keysNode))
+                {
+                    var k = 0;
+                    foreach (var keyNode in Seq(keysNode, path + ".keys"))
+                    {
+                        var keyPath = $"{path}.keys[{k++}]";
+                        var key = Scalar(keyNode, keyPath);
+                        if (key.Length == 0)
+                        {
+                            continue; // an unset ${VAR:-}: no key
+                        }
+                        if (owner.TryGetValue(key, out var other))
+                        {
+                            throw Error(keyNode, keyPath, $"this key already belongs to {other}: a key authenticates one tenant.");
+                        }
+                        owner[key] = keyPath;
+                        keys.Add(key);
+                    }
+                }
+                var models = map.TryGetValue("models", out var m)
+                    ? Seq(m, path + ".models").Select((g, j) => NonEmpty(g, $"{path}.models[{j}]")).ToImmutableArray()
+                    : TenantConfig.AnyModel;
+                tenants.Add(new TenantConfig(name, keys.ToImmutable(), models));
+            }
+            return tenants.ToImmutable();
         }
 
         private StorageOptions ReadStorage(YamlNode node)

@@ -13,12 +13,15 @@ internal sealed record GatewayConfig(
     ImmutableArray<RouteConfig> Routes)
 {
     public TelemetryOptions Telemetry { get; init; } = TelemetryOptions.Default;
+    /// <summary>The file's tenants, <c>auth.keys</c> among them as the tenant "default".</summary>
+    public ImmutableArray<Tenancy.TenantConfig> Tenants { get; init; } = [];
     /// <summary>The durable store (read at start).</summary>
     public Storage.StorageOptions Storage { get; init; } = Switchyard.Storage.StorageOptions.Default;
 
     /// <summary>Every upstream and gateway secret in this snapshot: what must never appear in logs or errors.</summary>
     public IEnumerable<string> Secrets() =>
-        Auth.Keys.Concat(Auth.AdminKey is { } admin ? [admin] : []).Concat(Providers.Values.SelectMany(p => p.Keys.Select(k => k.Secret))).Where(s => s.Length >= 4);
+        Auth.Keys.Concat(Auth.AdminKey is { } admin ? [admin] : []).Concat(Tenants.SelectMany(t => t.Keys))
+            .Concat(Providers.Values.SelectMany(p => p.Keys.Select(k => k.Secret))).Where(s => s.Length >= 4);
 }
 
 internal sealed record ServerOptions(long MaxRequestBodyBytes, string? Urls)

@@ -7,6 +7,9 @@ namespace Switchyard.Dispatch;
 /// <summary>Everything one proxied request carries through its attempts.</summary>
 internal sealed class ProxyContext(HttpContext http, ClientProtocol client, GatewaySnapshot snapshot, string requestId, byte[] body, RequestSniff sniff, bool forceStream, long created)
 {
+    /// <summary>Who is calling (the tenant and its key), for the request log.</summary>
+    public Tenancy.Caller? Caller { get; init; }
+
     private ChatRequest? _canonical;
 
     public HttpContext Http { get; } = http;

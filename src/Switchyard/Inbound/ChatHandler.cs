@@ -49,9 +49,9 @@ internal sealed partial class ChatHandler(InboundPrologue prologue, Dispatcher d
         {
             return;
         }
-        var (snapshot, requestId, body, sniff, route) = inbound;
+        var (snapshot, requestId, caller, body, sniff, route) = inbound;
         using var span = RequestSpans.StartRequest(client.Wire, sniff.Model, http.Request.Headers);
-        var ctx = new ProxyContext(http, client, snapshot, requestId, body, sniff, forceStream, time.GetUtcNow().ToUnixTimeSeconds());
+        var ctx = new ProxyContext(http, client, snapshot, requestId, body, sniff, forceStream, time.GetUtcNow().ToUnixTimeSeconds()) { Caller = caller };
 
         // The canonical decode: up front when a target of the route may translate, so bad input is refused before
         // any upstream is called; a route whose targets all speak the client's protocol forwards bytes and never decodes.
@@ -132,6 +132,8 @@ internal sealed partial class ChatHandler(InboundPrologue prologue, Dispatcher d
             Provider = ctx.LastProvider,
             UpstreamModel = ctx.LastModel,
             Key = ctx.LastKey,
+            Tenant = ctx.Caller?.Tenant.Name,
+            TenantKey = ctx.Caller?.Key,
             TtfbMs = ctx.LastTtfb?.TotalMilliseconds,
             Body = requestLog.LogsBodies ? ClientWriter.Redact(System.Text.Encoding.UTF8.GetString(ctx.Body, 0, Math.Min(ctx.Body.Length, 64 * 1024)), ctx.Snapshot.Secrets) : null,
         });

@@ -6,13 +6,14 @@ using Switchyard.Tenancy;
 namespace Switchyard.Inbound;
 
 /// <summary>What every client endpoint knows once its prologue has passed.</summary>
-internal sealed record InboundRequest(GatewaySnapshot Snapshot, string RequestId, byte[] Body, RequestSniff Sniff, ResolvedRoute Route);
+internal sealed record InboundRequest(GatewaySnapshot Snapshot, string RequestId, Caller Caller, byte[] Body, RequestSniff Sniff, ResolvedRoute Route);
 
 /// <summary>
-/// The one prologue every client endpoint runs: authenticate → (tenant and limits: the tenancy issue) → read the body
-/// → sniff it → route the model name. A refusal is answered here, in the client's protocol, and yields null.
+/// The one prologue every client endpoint runs: authenticate (the caller's tenant) → read the body → sniff it → the
+/// tenant may use that model → (limits: next) → route the model name. A refusal is answered here, in the client's
+/// protocol, and yields null.
 /// </summary>
-internal sealed partial class InboundPrologue(ConfigHolder config, ILogger<InboundPrologue> logger)
+internal sealed partial class InboundPrologue(ConfigHolder config, VirtualKeys virtualKeys, ILogger<InboundPrologue> logger)
 {
     /// <param name="pathModel">The model named in the URL (Gemini).</param>
     /// <param name="pathStream">The URL asks for a stream (Gemini's streamGenerateContent).</param>
@@ -22,7 +23,7 @@ internal sealed partial class InboundPrologue(ConfigHolder config, ILogger<Inbou
         var snapshot = config.Current;
         var requestId = RequestIds.Next();
         http.Response.Headers["x-request-id"] = requestId;
-        if (!GatewayAuth.IsAuthorized(http, snapshot.Config.Auth))
+        if (await GatewayAuth.AuthenticateAsync(http, snapshot, virtualKeys) is not { } caller)
         {
             await RefuseAsync(http, client, snapshot, requestId, Unauthenticated);
             return null;
@@ -51,12 +52,18 @@ internal sealed partial class InboundPrologue(ConfigHolder config, ILogger<Inbou
         {
             return null; // the client went away while sending
         }
+        if (!caller.Tenant.Allows(sniff.Model))
+        {
+            await RefuseAsync(http, client, snapshot, requestId, new GatewayError(ErrorKind.Permission,
+                $"The tenant '{caller.Tenant.Name}' may not use the model '{sniff.Model}' (allowed: {string.Join(", ", caller.Tenant.Models)}).") { Param = "model" });
+            return null;
+        }
         if (snapshot.Routes.Resolve(sniff.Model) is not { } route)
         {
             await RefuseAsync(http, client, snapshot, requestId, new GatewayError(ErrorKind.NotFound, $"No route matches the model '{sniff.Model}'.") { Param = "model" });
             return null;
         }
-        return new InboundRequest(snapshot, requestId, body, sniff, route);
+        return new InboundRequest(snapshot, requestId, caller, body, sniff, route);
     }
 
     /// <summary>
@@ -77,7 +84,7 @@ internal sealed partial class InboundPrologue(ConfigHolder config, ILogger<Inbou
     public async Task<bool> AuthenticateAsync(HttpContext http, ClientProtocol client)
     {
         var snapshot = config.Current;
-        if (GatewayAuth.IsAuthorized(http, snapshot.Config.Auth))
+        if (await GatewayAuth.AuthenticateAsync(http, snapshot, virtualKeys) is not null)
         {
             return true;
         }

@@ -15,6 +15,9 @@ internal readonly record struct RequestLogEntry(
     public string? Provider { get; init; }
     public string? UpstreamModel { get; init; }
     public string? Key { get; init; }
+    /// <summary>The caller's tenant and its key as logs may show it (a virtual key's prefix, a static key masked).</summary>
+    public string? Tenant { get; init; }
+    public string? TenantKey { get; init; }
     public double? TtfbMs { get; init; }
     /// <summary>The request body, only when <c>server.log_bodies</c> is on, secrets already masked.</summary>
     public string? Body { get; init; }
@@ -146,6 +149,8 @@ internal sealed partial class RequestLog : IAsyncDisposable
             return;
         }
         w.WriteString("request_id", e.RequestId);
+        w.WriteString("tenant", e.Tenant);
+        w.WriteString("tenant_key", e.TenantKey);
         w.WriteString("protocol", e.Protocol.ToString().ToLowerInvariant());
         w.WriteString("model", e.Model);
         w.WriteString("route", e.Route);

@@ -93,7 +93,7 @@ internal sealed class RouteTable
         return _default is null ? null : new ResolvedRoute(_default, model, "default");
     }
 
-    private static Regex GlobToRegex(string glob) =>
+    internal static Regex GlobToRegex(string glob) =>
         new("^" + Regex.Escape(glob).Replace("\\*", ".*", StringComparison.Ordinal).Replace("\\?", ".", StringComparison.Ordinal) + "$",
             RegexOptions.CultureInvariant | RegexOptions.IgnoreCase);
 }

@@ -5,31 +5,48 @@ using Switchyard.Config;
 
 namespace Switchyard.Tenancy;
 
+/// <summary>Who is calling: the tenant, and the key as logs may show it (a virtual key's prefix, a static key masked).</summary>
+internal sealed record Caller(TenantConfig Tenant, string Key, string? KeyId);
+
 /// <summary>
-/// Static gateway keys from <c>Authorization: Bearer</c>, <c>x-api-key</c>, <c>x-goog-api-key</c> or <c>?key=</c>.
-/// With no keys configured the gateway is open, but only to loopback callers.
+/// Gateway keys from <c>Authorization: Bearer</c>, <c>x-api-key</c>, <c>x-goog-api-key</c> or <c>?key=</c>: a tenant's
+/// static key from the file (<c>auth.keys</c> are the tenant "default"), or a virtual key from the store. With no key
+/// anywhere the gateway is open, but only to loopback callers.
 /// </summary>
 internal static class GatewayAuth
 {
-    public static bool IsAuthorized(HttpContext http, AuthOptions auth)
+    /// <summary>The open gateway's caller: loopback, no key configured anywhere.</summary>
+    private static readonly Caller Open = new(new TenantConfig(TenantConfig.DefaultName, [], TenantConfig.AnyModel), "", null);
+
+    /// <summary>The caller, or null when refused. Synchronous unless a virtual key is not in the cache yet.</summary>
+    public static ValueTask<Caller?> AuthenticateAsync(HttpContext http, GatewaySnapshot snapshot, VirtualKeys virtualKeys)
     {
-        if (auth.Keys.IsDefaultOrEmpty)
+        if (PresentedKey(http.Request) is { } presented)
         {
-            return http.Connection.RemoteIpAddress is { } ip && IPAddress.IsLoopback(ip);
+            if (snapshot.Tenants.ByKey(presented) is { } tenant)
+            {
+                return ValueTask.FromResult<Caller?>(new Caller(tenant, UpstreamKey.Mask(presented), null));
+            }
+            if (presented.StartsWith(VirtualKeys.Prefix, StringComparison.Ordinal))
+            {
+                return FindVirtualAsync(http, snapshot, virtualKeys, presented);
+            }
         }
-        var presented = PresentedKey(http.Request);
-        if (presented is null)
-        {
-            return false;
-        }
-        var bytes = Encoding.UTF8.GetBytes(presented);
-        var ok = false;
-        foreach (var key in auth.Keys)
-        {
-            ok |= CryptographicOperations.FixedTimeEquals(bytes, Encoding.UTF8.GetBytes(key));
-        }
-        return ok;
+        return ValueTask.FromResult(IsOpen(http, snapshot, virtualKeys) ? Open : null);
     }
+
+    private static async ValueTask<Caller?> FindVirtualAsync(HttpContext http, GatewaySnapshot snapshot, VirtualKeys virtualKeys, string presented)
+    {
+        if (await virtualKeys.FindUsableAsync(presented, http.RequestAborted).ConfigureAwait(false) is { } key
+            && (snapshot.Tenants.ByName.GetValueOrDefault(key.Tenant) ?? virtualKeys.StoreTenant(key.Tenant)) is { } tenant)
+        {
+            return new Caller(tenant, key.Prefix, key.Id);
+        }
+        return IsOpen(http, snapshot, virtualKeys) ? Open : null;
+    }
+
+    private static bool IsOpen(HttpContext http, GatewaySnapshot snapshot, VirtualKeys virtualKeys) =>
+        !snapshot.Tenants.HasStaticKeys && !virtualKeys.AnyActive && http.Connection.RemoteIpAddress is { } ip && IPAddress.IsLoopback(ip);
 
     /// <summary>Admin endpoints: the admin key when one is configured, else loopback callers only.</summary>
     public static bool IsAdmin(HttpContext http, AuthOptions auth)

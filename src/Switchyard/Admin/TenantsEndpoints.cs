@@ -1,0 +1,133 @@
+using System.Collections.Immutable;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Switchyard.Config;
+using Switchyard.Protocols.Canonical;
+using Switchyard.Storage;
+using Switchyard.Tenancy;
+
+namespace Switchyard.Admin;
+
+/// <summary>
+/// Tenants and their virtual keys under <c>/admin/v1</c>: file tenants are listed with <c>origin: file</c> and changed in
+/// the file; tenants created here live in the store. A new key is shown once, in the answer that creates it.
+/// </summary>
+internal static partial class TenantsEndpoints
+{
+    public static RouteGroupBuilder MapTenantsApi(this RouteGroupBuilder admin)
+    {
+        admin.MapGet("/admin/v1/tenants", List);
+        admin.MapPost("/admin/v1/tenants", CreateAsync);
+        admin.MapGet("/admin/v1/tenants/{name}", Get);
+        admin.MapGet("/admin/v1/tenants/{name}/keys", ListKeysAsync);
+        admin.MapPost("/admin/v1/tenants/{name}/keys", CreateKeyAsync);
+        admin.MapPost("/admin/v1/keys/{id}/revoke", RevokeAsync);
+        return admin;
+    }
+
+    private static JsonHttpResult<TenantsView> List(ConfigHolder config, VirtualKeys keys)
+    {
+        var tenants = config.Current.Config.Tenants.Concat(keys.StoreTenants.Where(t => !config.Current.Tenants.ByName.ContainsKey(t.Name)))
+            .OrderBy(t => t.Name, StringComparer.Ordinal).Select(View).ToList();
+        return TypedResults.Json(new TenantsView(tenants), AdminJson.Default.TenantsView);
+    }
+
+    private static Results<JsonHttpResult<TenantView>, AdminError> Get(string name, ConfigHolder config, VirtualKeys keys) =>
+        Find(name, config, keys) is { } tenant
+            ? TypedResults.Json(View(tenant), AdminJson.Default.TenantView)
+            : NoTenant(name);
+
+    private static async Task<Results<JsonHttpResult<TenantView>, AdminError>> CreateAsync(HttpRequest request, ConfigHolder config, VirtualKeys keys)
+    {
+        if (await ReadAsync(request, AdminJson.Default.CreateTenantRequest) is not { } body)
+        {
+            return Invalid("The body must be a JSON object {\"name\": …, \"models\": [globs]}.", null);
+        }
+        if (body.Name is null || !TenantName().IsMatch(body.Name))
+        {
+            return Invalid("'name' must be 1 to 64 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit.", "name");
+        }
+        if (body.Models is { } globs && globs.Any(string.IsNullOrWhiteSpace))
+        {
+            return Invalid("'models' must list non-empty globs over model names (e.g. \"gpt-*\").", "models");
+        }
+        if (config.Current.Tenants.ByName.ContainsKey(body.Name))
+        {
+            return new AdminError(new GatewayError(ErrorKind.Conflict, $"The tenant '{body.Name}' is defined in the config file: change it there."));
+        }
+        var models = body.Models is { Count: > 0 } m ? m.ToImmutableArray() : TenantConfig.AnyModel;
+        if (await keys.CreateTenantAsync(body.Name, models, request.HttpContext.RequestAborted) is not { } created)
+        {
+            return new AdminError(new GatewayError(ErrorKind.Conflict, $"The tenant '{body.Name}' exists already."));
+        }
+        return TypedResults.Json(View(created), AdminJson.Default.TenantView, statusCode: StatusCodes.Status201Created);
+    }
+
+    private static async Task<Results<JsonHttpResult<VirtualKeysView>, AdminError>> ListKeysAsync(string name, ConfigHolder config, VirtualKeys keys, TimeProvider time, CancellationToken ct)
+    {
+        if (Find(name, config, keys) is null)
+        {
+            return NoTenant(name);
+        }
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var list = (await keys.ListAsync(name, ct)).Select(k => View(k, now)).ToList();
+        return TypedResults.Json(new VirtualKeysView(list), AdminJson.Default.VirtualKeysView);
+    }
+
+    private static async Task<Results<JsonHttpResult<CreatedKeyView>, AdminError>> CreateKeyAsync(string name, HttpRequest request, ConfigHolder config, VirtualKeys keys, TimeProvider time)
+    {
+        if (Find(name, config, keys) is null)
+        {
+            return NoTenant(name);
+        }
+        var body = request.ContentLength is 0 ? new CreateKeyRequest(null, null) : await ReadAsync(request, AdminJson.Default.CreateKeyRequest);
+        if (body is null)
+        {
+            return Invalid("The body must be a JSON object {\"name\"?: …, \"expires_at\"?: ISO 8601 time}.", null);
+        }
+        if (body.ExpiresAt is { } expires && expires <= time.GetUtcNow())
+        {
+            return Invalid("'expires_at' is in the past.", "expires_at");
+        }
+        var (key, record) = await keys.CreateAsync(name, body.Name, body.ExpiresAt, request.HttpContext.RequestAborted);
+        return TypedResults.Json(new CreatedKeyView(record.Id, key, record.Tenant, record.Name, record.Prefix,
+            DateTimeOffset.FromUnixTimeMilliseconds(record.CreatedAt), body.ExpiresAt), AdminJson.Default.CreatedKeyView, statusCode: StatusCodes.Status201Created);
+    }
+
+    private static async Task<Results<JsonHttpResult<VirtualKeyView>, AdminError>> RevokeAsync(string id, VirtualKeys keys, TimeProvider time, CancellationToken ct) =>
+        await keys.RevokeAsync(id, ct) is { } record
+            ? TypedResults.Json(View(record, time.GetUtcNow().ToUnixTimeMilliseconds()), AdminJson.Default.VirtualKeyView)
+            : new AdminError(new GatewayError(ErrorKind.NotFound, $"No virtual key '{id}'."));
+
+    private static TenantConfig? Find(string name, ConfigHolder config, VirtualKeys keys) =>
+        config.Current.Tenants.ByName.GetValueOrDefault(name) ?? keys.StoreTenant(name);
+
+    private static TenantView View(TenantConfig t) => new(t.Name, t.Origin, t.Models, t.Keys.Length);
+
+    private static VirtualKeyView View(VirtualKeyRecord k, long now) => new(k.Id, k.Tenant, k.Name, k.Prefix,
+        k.RevokedAt is not null ? "revoked" : VirtualKeys.IsUsable(k, now) ? "active" : "expired",
+        DateTimeOffset.FromUnixTimeMilliseconds(k.CreatedAt), Time(k.ExpiresAt), Time(k.RevokedAt));
+
+    private static DateTimeOffset? Time(long? ms) => ms is { } v ? DateTimeOffset.FromUnixTimeMilliseconds(v) : null;
+
+    private static AdminError NoTenant(string name) => new(new GatewayError(ErrorKind.NotFound, $"No tenant '{name}'."));
+
+    private static AdminError Invalid(string message, string? param) => new(GatewayError.Invalid(message, param));
+
+    private static async Task<T?> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> type) where T : class
+    {
+        try
+        {
+            return await JsonSerializer.DeserializeAsync(request.Body, type, request.HttpContext.RequestAborted);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}$")]
+    private static partial Regex TenantName();
+}

@@ -1,0 +1,17 @@
+namespace Switchyard.Tenancy;
+
+internal static class TenancyFeature
+{
+    public static IServiceCollection AddTenancy(this IServiceCollection services)
+    {
+        services.AddSingleton<VirtualKeys>();
+        return services;
+    }
+
+    /// <summary>Before the gateway listens (after the store's migrations): the store's tenants and whether it has keys.</summary>
+    public static WebApplication LoadTenancy(this WebApplication app)
+    {
+        app.Services.GetRequiredService<VirtualKeys>().LoadAsync(CancellationToken.None).GetAwaiter().GetResult();
+        return app;
+    }
+}

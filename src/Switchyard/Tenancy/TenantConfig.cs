@@ -1,0 +1,28 @@
+using System.Collections.Immutable;
+
+namespace Switchyard.Tenancy;
+
+/// <summary>A tenant as the config (or the store) defines it: its static keys and the model names it may ask for (globs).</summary>
+/// <param name="Origin"><c>file</c> or <c>store</c>: where it comes from, and so where it is changed.</param>
+internal sealed record TenantConfig(string Name, ImmutableArray<string> Keys, ImmutableArray<string> Models, string Origin = "file")
+{
+    /// <summary>The tenant <c>auth.keys</c> belong to.</summary>
+    public const string DefaultName = "default";
+
+    public static readonly ImmutableArray<string> AnyModel = ["*"];
+
+    private readonly System.Text.RegularExpressions.Regex[] _patterns = [.. Models.Select(Routing.RouteTable.GlobToRegex)];
+
+    /// <summary>Whether the requested model name matches one of the tenant's globs (case-insensitive, as routes match).</summary>
+    public bool Allows(string model)
+    {
+        foreach (var pattern in _patterns)
+        {
+            if (pattern.IsMatch(model))
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+}

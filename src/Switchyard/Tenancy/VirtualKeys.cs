@@ -1,0 +1,108 @@
+using System.Collections.Concurrent;
+using System.Collections.Immutable;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Switchyard.Storage;
+
+namespace Switchyard.Tenancy;
+
+/// <summary>
+/// Virtual keys (<c>sk-sy-…</c>) and the tenants created at runtime, kept in the store and cached in memory: a key is
+/// shown once when created and stored as its hash with a visible prefix; lookups hit the store only on a cache miss,
+/// and a revocation here is effective on the next request.
+/// </summary>
+internal sealed class VirtualKeys(TenancyRecords records, TimeProvider time)
+{
+    public const string Prefix = "sk-sy-";
+    private const int RandomChars = 40; // base62: about 238 bits
+    private const int VisibleChars = 6;
+    private static readonly TimeSpan FoundFor = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan MissedFor = TimeSpan.FromSeconds(5);
+    private const int MaxCached = 100_000;
+
+    private readonly ConcurrentDictionary<string, (VirtualKeyRecord? Record, DateTimeOffset FreshUntil)> _byHash = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, TenantConfig> _tenants = new(StringComparer.Ordinal);
+    private long _active;
+
+    /// <summary>Whether the store holds a key that could authenticate a caller (then the gateway is never open).</summary>
+    public bool AnyActive => Interlocked.Read(ref _active) > 0;
+
+    public IEnumerable<TenantConfig> StoreTenants => _tenants.Values.OrderBy(t => t.Name, StringComparer.Ordinal);
+
+    public TenantConfig? StoreTenant(string name) => _tenants.GetValueOrDefault(name);
+
+    /// <summary>At start, before the gateway listens: the store's tenants and whether it has active keys.</summary>
+    public async Task LoadAsync(CancellationToken ct)
+    {
+        foreach (var t in await records.ListTenantsAsync(ct).ConfigureAwait(false))
+        {
+            _tenants[t.Name] = ToConfig(t);
+        }
+        Interlocked.Exchange(ref _active, await records.CountActiveKeysAsync(Now, ct).ConfigureAwait(false));
+    }
+
+    /// <summary>The key's record when it exists, is not revoked and has not expired.</summary>
+    public async ValueTask<VirtualKeyRecord?> FindUsableAsync(string presented, CancellationToken ct)
+    {
+        var hash = KeyHash.Of(presented);
+        var now = time.GetUtcNow();
+        if (!_byHash.TryGetValue(hash, out var cached) || cached.FreshUntil <= now)
+        {
+            var found = await records.FindKeyByHashAsync(hash, ct).ConfigureAwait(false);
+            if (_byHash.Count >= MaxCached)
+            {
+                _byHash.Clear(); // a flood of made-up keys must not grow memory
+            }
+            cached = (found, now + (found is null ? MissedFor : FoundFor));
+            _byHash[hash] = cached;
+        }
+        return cached.Record is { } r && IsUsable(r, now.ToUnixTimeMilliseconds()) ? r : null;
+    }
+
+    public static bool IsUsable(VirtualKeyRecord key, long now) => key.RevokedAt is null && (key.ExpiresAt is null || key.ExpiresAt > now);
+
+    /// <summary>A new key for <paramref name="tenant"/>: the key itself is returned here and never again.</summary>
+    public async Task<(string Key, VirtualKeyRecord Record)> CreateAsync(string tenant, string? name, DateTimeOffset? expiresAt, CancellationToken ct)
+    {
+        var key = Prefix + RandomNumberGenerator.GetString("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", RandomChars);
+        var record = new VirtualKeyRecord("vk_" + RandomNumberGenerator.GetHexString(16, lowercase: true), tenant, name, key[..(Prefix.Length + VisibleChars)],
+            KeyHash.Of(key), "{}", Now, expiresAt?.ToUnixTimeMilliseconds(), null);
+        await records.InsertKeyAsync(record, ct).ConfigureAwait(false);
+        Interlocked.Increment(ref _active);
+        return (key, record);
+    }
+
+    /// <summary>The revoked key's record, or null when there is no such key; effective on this instance's next request.</summary>
+    public async Task<VirtualKeyRecord?> RevokeAsync(string id, CancellationToken ct)
+    {
+        var revoked = await records.RevokeKeyAsync(id, Now, ct).ConfigureAwait(false);
+        var record = await records.FindKeyAsync(id, ct).ConfigureAwait(false);
+        if (record is not null)
+        {
+            _byHash.TryRemove(record.Hash, out _);
+        }
+        return revoked || record is not null ? record : null;
+    }
+
+    public Task<IReadOnlyList<VirtualKeyRecord>> ListAsync(string tenant, CancellationToken ct) => records.ListKeysAsync(tenant, ct);
+
+    /// <summary>A tenant in the store; null when one of that name is already there.</summary>
+    public async Task<TenantConfig?> CreateTenantAsync(string name, ImmutableArray<string> models, CancellationToken ct)
+    {
+        var now = Now;
+        var record = new TenantRecord(name, JsonSerializer.Serialize(models.ToArray(), TenancyJson.Default.StringArray), "{}", now, now);
+        if (!await records.InsertTenantAsync(record, ct).ConfigureAwait(false))
+        {
+            return null;
+        }
+        return _tenants[name] = ToConfig(record);
+    }
+
+    private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private static TenantConfig ToConfig(TenantRecord t) =>
+        new(t.Name, [], [.. JsonSerializer.Deserialize(t.Models, TenancyJson.Default.StringArray) ?? []], "store");
+}
+
+[System.Text.Json.Serialization.JsonSerializable(typeof(string[]))]
+internal sealed partial class TenancyJson : System.Text.Json.Serialization.JsonSerializerContext;
