@@ -82,7 +82,7 @@ internal static partial class ConfigLoader
     {
         public GatewayConfig ReadRoot(YamlMappingNode root)
         {
-            var map = Map(root, "", "server", "auth", "providers", "routes", "telemetry", "storage", "tenants");
+            var map = Map(root, "", "server", "auth", "providers", "routes", "telemetry", "storage", "tenants", "limits_time_zone");
             var server = map.TryGetValue("server", out var s) ? ReadServer(s) : new ServerOptions(ServerOptions.DefaultMaxRequestBodyBytes, null);
             var auth = map.TryGetValue("auth", out var a) ? ReadAuth(a) : new AuthOptions([]);
             if (!map.TryGetValue("providers", out var providersNode))
@@ -113,6 +113,7 @@ internal static partial class ConfigLoader
                 Telemetry = map.TryGetValue("telemetry", out var t) ? ReadTelemetry(t) : TelemetryOptions.Default,
                 Storage = map.TryGetValue("storage", out var st) ? ReadStorage(st) : StorageOptions.Default,
                 Tenants = ReadTenants(map.GetValueOrDefault("tenants"), auth),
+                LimitsTimeZone = map.TryGetValue("limits_time_zone", out var tz) ? TimeZone(tz, "limits_time_zone") : TimeZoneInfo.Utc,
             };
         }
 
@@ -137,7 +138,7 @@ internal static partial class ConfigLoader
             foreach (var item in Seq(node, "tenants"))
             {
                 var path = $"tenants[{i++}]";
-                var map = Map(item, path, "name", "keys", "models");
+                var map = Map(item, path, "name", "keys", "models", "limits");
                 var name = Required(map, item, path, "name");
                 if (tenants.Any(t => t.Name == name))
                 {
@@ -168,9 +169,27 @@ internal static partial class ConfigLoader
                 var models = map.TryGetValue("models", out var m)
                     ? Seq(m, path + ".models").Select((g, j) => NonEmpty(g, $"{path}.models[{j}]")).ToImmutableArray()
                     : TenantConfig.AnyModel;
-                tenants.Add(new TenantConfig(name, keys.ToImmutable(), models));
+                tenants.Add(new TenantConfig(name, keys.ToImmutable(), models)
+                {
+                    Limits = map.TryGetValue("limits", out var l) ? ReadTenantLimits(l, path + ".limits") : TenantLimits.None,
+                });
             }
             return tenants.ToImmutable();
+        }
+
+        private TenantLimits ReadTenantLimits(YamlNode node, string path)
+        {
+            var map = Map(node, path, "requests_per_day", "rpm", "concurrent");
+            int? Limit(string key) => map.TryGetValue(key, out var v) ? Int(v, $"{path}.{key}", 1) : null;
+            return new TenantLimits(Limit("requests_per_day"), Limit("rpm"), Limit("concurrent"));
+        }
+
+        private TimeZoneInfo TimeZone(YamlNode node, string path)
+        {
+            var id = NonEmpty(node, path);
+            return TimeZoneInfo.TryFindSystemTimeZoneById(id, out var zone)
+                ? zone
+                : throw Error(node, path, $"'{id}' is not a time zone this machine knows (e.g. UTC, Europe/Berlin, Asia/Shanghai).");
         }
 
         private StorageOptions ReadStorage(YamlNode node)

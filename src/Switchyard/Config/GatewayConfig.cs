@@ -13,6 +13,8 @@ internal sealed record GatewayConfig(
     ImmutableArray<RouteConfig> Routes)
 {
     public TelemetryOptions Telemetry { get; init; } = TelemetryOptions.Default;
+    /// <summary>Where tenants' days begin (<c>limits_time_zone</c>, an IANA or Windows id; UTC by default).</summary>
+    public TimeZoneInfo LimitsTimeZone { get; init; } = TimeZoneInfo.Utc;
     /// <summary>The file's tenants, <c>auth.keys</c> among them as the tenant "default".</summary>
     public ImmutableArray<Tenancy.TenantConfig> Tenants { get; init; } = [];
     /// <summary>The durable store (read at start).</summary>

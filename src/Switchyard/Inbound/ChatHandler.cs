@@ -49,7 +49,8 @@ internal sealed partial class ChatHandler(InboundPrologue prologue, Dispatcher d
         {
             return;
         }
-        var (snapshot, requestId, caller, body, sniff, route) = inbound;
+        using var lease = inbound.Lease;
+        var (snapshot, requestId, caller, body, sniff, route, _) = inbound;
         using var span = RequestSpans.StartRequest(client.Wire, sniff.Model, http.Request.Headers);
         var ctx = new ProxyContext(http, client, snapshot, requestId, body, sniff, forceStream, time.GetUtcNow().ToUnixTimeSeconds()) { Caller = caller };
 

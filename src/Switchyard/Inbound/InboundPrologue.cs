@@ -6,14 +6,15 @@ using Switchyard.Tenancy;
 namespace Switchyard.Inbound;
 
 /// <summary>What every client endpoint knows once its prologue has passed.</summary>
-internal sealed record InboundRequest(GatewaySnapshot Snapshot, string RequestId, Caller Caller, byte[] Body, RequestSniff Sniff, ResolvedRoute Route);
+/// <param name="Lease">The request's place under its tenant's limits: the handler disposes it when the request ends.</param>
+internal sealed record InboundRequest(GatewaySnapshot Snapshot, string RequestId, Caller Caller, byte[] Body, RequestSniff Sniff, ResolvedRoute Route, IDisposable Lease);
 
 /// <summary>
 /// The one prologue every client endpoint runs: authenticate (the caller's tenant) → read the body → sniff it → the
-/// tenant may use that model → (limits: next) → route the model name. A refusal is answered here, in the client's
-/// protocol, and yields null.
+/// tenant may use that model → the tenant's limits admit it (token counts are free) → route the model name. A refusal
+/// is answered here, in the client's protocol, and yields null.
 /// </summary>
-internal sealed partial class InboundPrologue(ConfigHolder config, VirtualKeys virtualKeys, ILogger<InboundPrologue> logger)
+internal sealed partial class InboundPrologue(ConfigHolder config, VirtualKeys virtualKeys, LimitCounters limits, ILogger<InboundPrologue> logger)
 {
     /// <param name="pathModel">The model named in the URL (Gemini).</param>
     /// <param name="pathStream">The URL asks for a stream (Gemini's streamGenerateContent).</param>
@@ -63,7 +64,18 @@ internal sealed partial class InboundPrologue(ConfigHolder config, VirtualKeys v
             await RefuseAsync(http, client, snapshot, requestId, new GatewayError(ErrorKind.NotFound, $"No route matches the model '{sniff.Model}'.") { Param = "model" });
             return null;
         }
-        return new InboundRequest(snapshot, requestId, caller, body, sniff, route);
+        IDisposable lease = LimitCounters.LimitLease.Unlimited;
+        if (!counting)
+        {
+            var (admitted, refusal) = limits.Admit(caller.Tenant.Name, caller.Tenant.Limits, snapshot.Config.LimitsTimeZone);
+            if (refusal is not null)
+            {
+                await RefuseAsync(http, client, snapshot, requestId, refusal);
+                return null;
+            }
+            lease = admitted!;
+        }
+        return new InboundRequest(snapshot, requestId, caller, body, sniff, route, lease);
     }
 
     /// <summary>

@@ -5,6 +5,7 @@ internal static class TenancyFeature
     public static IServiceCollection AddTenancy(this IServiceCollection services)
     {
         services.AddSingleton<VirtualKeys>();
+        services.AddSingleton<LimitCounters>();
         return services;
     }
 

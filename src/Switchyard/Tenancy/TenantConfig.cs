@@ -9,6 +9,8 @@ internal sealed record TenantConfig(string Name, ImmutableArray<string> Keys, Im
     /// <summary>The tenant <c>auth.keys</c> belong to.</summary>
     public const string DefaultName = "default";
 
+    public TenantLimits Limits { get; init; } = TenantLimits.None;
+
     public static readonly ImmutableArray<string> AnyModel = ["*"];
 
     private readonly System.Text.RegularExpressions.Regex[] _patterns = [.. Models.Select(Routing.RouteTable.GlobToRegex)];

@@ -176,7 +176,9 @@ public sealed class KeyPoolFunctionalTests
                 retry: {max_retries: 10, backoff: 0ms, deadline: 1000ms}
             """);
         using var resp = await gw.PostJsonAsync("/v1/chat/completions", """{"model":"m","messages":[{"role":"user","content":"Hi"}]}""");
-        Assert.InRange(slow.Requests.Count, 2, 3);
+        // Four targets of 400 ms each would take 1.6 s: the 1 s deadline stops before the fourth (a loaded machine may
+        // get only the first one done in time).
+        Assert.InRange(slow.Requests.Count, 1, 3);
         Assert.True(int.Parse(resp.Headers.GetValues("x-switchyard-attempts").Single(), System.Globalization.CultureInfo.InvariantCulture) < 4);
     }
 

@@ -58,7 +58,7 @@ public sealed class TenantsTests
     [InlineData("tenants: [{name: a, keys: [k1]}, {name: b, keys: [k1]}]\n", "tenants[1].keys[0]: this key already belongs to tenants[0].keys[0]")]
     [InlineData("auth: {keys: [k1]}\ntenants: [{name: default}]\n", "tenants[0].name: 'default' is the tenant of auth.keys")]
     [InlineData("tenants: [{name: a}, {name: a}]\n", "tenants[1].name: the tenant name 'a' is used twice.")]
-    [InlineData("tenants: [{name: a, limits: {rpm: 5}}]\n", "tenants[0].limits: unknown key 'limits'")]
+    [InlineData("tenants: [{name: a, models: gpt-4o}]\n", "tenants[0].models: must be a list.")]
     public void Tenant_mistakes_are_named_without_showing_the_key(string tenants, string message)
     {
         var error = Assert.Throws<ConfigException>(() => ConfigLoader.Parse(tenants + "providers: [{name: m, type: mock}]\n", "t.yaml"));
