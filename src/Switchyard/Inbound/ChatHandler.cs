@@ -134,6 +134,7 @@ internal sealed partial class ChatHandler(InboundPrologue prologue, Dispatcher d
             UpstreamModel = ctx.LastModel,
             Key = ctx.LastKey,
             Tenant = ctx.Caller?.Tenant.Name,
+            Error = result is { Status: not (AttemptStatus.Served or AttemptStatus.ClientGone), Error: { } failed } ? ClientWriter.Redact(failed.Message, ctx.Snapshot.Secrets) : null,
             TenantKey = ctx.Caller?.Key,
             TtfbMs = ctx.LastTtfb?.TotalMilliseconds,
             Body = requestLog.LogsBodies ? ClientWriter.Redact(System.Text.Encoding.UTF8.GetString(ctx.Body, 0, Math.Min(ctx.Body.Length, 64 * 1024)), ctx.Snapshot.Secrets) : null,

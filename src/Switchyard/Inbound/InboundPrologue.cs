@@ -1,4 +1,5 @@
 using Switchyard.Config;
+using Switchyard.Observability;
 using Switchyard.Protocols.Canonical;
 using Switchyard.Routing;
 using Switchyard.Tenancy;
@@ -14,7 +15,8 @@ internal sealed record InboundRequest(GatewaySnapshot Snapshot, string RequestId
 /// tenant may use that model → the tenant's limits admit it (token counts are free) → route the model name. A refusal
 /// is answered here, in the client's protocol, and yields null.
 /// </summary>
-internal sealed partial class InboundPrologue(ConfigHolder config, VirtualKeys virtualKeys, LimitCounters limits, ILogger<InboundPrologue> logger)
+internal sealed partial class InboundPrologue(ConfigHolder config, VirtualKeys virtualKeys, LimitCounters limits, RequestLog requestLog, TimeProvider time,
+    ILogger<InboundPrologue> logger)
 {
     /// <param name="pathModel">The model named in the URL (Gemini).</param>
     /// <param name="pathStream">The URL asks for a stream (Gemini's streamGenerateContent).</param>
@@ -38,7 +40,7 @@ internal sealed partial class InboundPrologue(ConfigHolder config, VirtualKeys v
         }
         catch (ProtocolException pe)
         {
-            await RefuseAsync(http, client, snapshot, requestId, pe.Error);
+            await RefuseAsync(http, client, snapshot, requestId, pe.Error, caller);
             return null;
         }
         catch (BadHttpRequestException bad) when (!http.RequestAborted.IsCancellationRequested)
@@ -46,7 +48,7 @@ internal sealed partial class InboundPrologue(ConfigHolder config, VirtualKeys v
             // Kestrel refused the body as it arrived: too slow for server.limits.min_body_rate (408), or badly framed.
             await RefuseAsync(http, client, snapshot, requestId, bad.StatusCode == StatusCodes.Status408RequestTimeout
                 ? new GatewayError(ErrorKind.RequestTimeout, $"The request body arrived slower than {snapshot.Config.Server.Transport.MinBodyRate:0} bytes/s (server.limits.min_body_rate).")
-                : GatewayError.Invalid($"The request body could not be read: {bad.Message}"));
+                : GatewayError.Invalid($"The request body could not be read: {bad.Message}"), caller);
             return null;
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or BadHttpRequestException)
@@ -56,12 +58,12 @@ internal sealed partial class InboundPrologue(ConfigHolder config, VirtualKeys v
         if (!caller.Tenant.Allows(sniff.Model))
         {
             await RefuseAsync(http, client, snapshot, requestId, new GatewayError(ErrorKind.Permission,
-                $"The tenant '{caller.Tenant.Name}' may not use the model '{sniff.Model}' (allowed: {string.Join(", ", caller.Tenant.Models)}).") { Param = "model" });
+                $"The tenant '{caller.Tenant.Name}' may not use the model '{sniff.Model}' (allowed: {string.Join(", ", caller.Tenant.Models)}).") { Param = "model" }, caller, sniff.Model);
             return null;
         }
         if (snapshot.Routes.Resolve(sniff.Model) is not { } route)
         {
-            await RefuseAsync(http, client, snapshot, requestId, new GatewayError(ErrorKind.NotFound, $"No route matches the model '{sniff.Model}'.") { Param = "model" });
+            await RefuseAsync(http, client, snapshot, requestId, new GatewayError(ErrorKind.NotFound, $"No route matches the model '{sniff.Model}'.") { Param = "model" }, caller, sniff.Model);
             return null;
         }
         IDisposable lease = LimitCounters.LimitLease.Unlimited;
@@ -70,7 +72,7 @@ internal sealed partial class InboundPrologue(ConfigHolder config, VirtualKeys v
             var (admitted, refusal) = limits.Admit(caller.Tenant.Name, caller.Tenant.Limits, snapshot.Config.LimitsTimeZone);
             if (refusal is not null)
             {
-                await RefuseAsync(http, client, snapshot, requestId, refusal);
+                await RefuseAsync(http, client, snapshot, requestId, refusal, caller, sniff.Model);
                 return null;
             }
             lease = admitted!;
@@ -108,9 +110,16 @@ internal sealed partial class InboundPrologue(ConfigHolder config, VirtualKeys v
     public Task RejectAsync(HttpContext http, ClientProtocol client, GatewayError error) =>
         RefuseAsync(http, client, config.Current, RequestIds.Next(), error);
 
-    private Task RefuseAsync(HttpContext http, ClientProtocol client, GatewaySnapshot snapshot, string requestId, GatewayError error)
+    /// <summary>Answers a refusal in the client's protocol, and logs it as a request (every request has its row).</summary>
+    private Task RefuseAsync(HttpContext http, ClientProtocol client, GatewaySnapshot snapshot, string requestId, GatewayError error, Caller? caller = null, string model = "")
     {
         LogRejected(logger, requestId, client.Wire, error.Kind, error.Message);
+        requestLog.Write(new RequestLogEntry(time.GetUtcNow(), requestId, client.Wire, model, client.ErrorStatus(error), 0, [], 0, 0, 0)
+        {
+            Tenant = caller?.Tenant.Name,
+            TenantKey = caller?.Key,
+            Error = ClientWriter.Redact(error.Message, snapshot.Secrets),
+        });
         return ClientWriter.WriteErrorAsync(http, client, error, requestId, snapshot.Secrets);
     }
 

@@ -18,6 +18,8 @@ internal readonly record struct RequestLogEntry(
     /// <summary>The caller's tenant and its key as logs may show it (a virtual key's prefix, a static key masked).</summary>
     public string? Tenant { get; init; }
     public string? TenantKey { get; init; }
+    /// <summary>Why the request failed (redacted), when it did.</summary>
+    public string? Error { get; init; }
     public double? TtfbMs { get; init; }
     /// <summary>The request body, only when <c>server.log_bodies</c> is on, secrets already masked.</summary>
     public string? Body { get; init; }
@@ -27,6 +29,12 @@ internal readonly record struct RequestLogEntry(
 
     public static RequestLogEntry Lifecycle(DateTimeOffset at, string name, string message) =>
         new(at, "", default, "", 0, 0, [], 0, 0, 0) { Event = name, Message = message };
+}
+
+/// <summary>Another destination of every request's entry (the store's request log); called on the request's thread, so it must not wait.</summary>
+internal interface IRequestLogSink
+{
+    void Write(in RequestLogEntry entry);
 }
 
 /// <summary>Where log lines go (null: nowhere), when the file rotates, and whether request bodies are included.</summary>
@@ -52,8 +60,11 @@ internal sealed partial class RequestLog : IAsyncDisposable
     private readonly ILogger<RequestLog> _logger;
     private long _dropped;
 
-    public RequestLog(RequestLogOptions options, TimeProvider time, ILogger<RequestLog> logger)
+    private readonly IRequestLogSink[] _sinks;
+
+    public RequestLog(RequestLogOptions options, TimeProvider time, ILogger<RequestLog> logger, IEnumerable<IRequestLogSink> sinks)
     {
+        _sinks = [.. sinks];
         _options = options;
         _time = time;
         _logger = logger;
@@ -72,6 +83,10 @@ internal sealed partial class RequestLog : IAsyncDisposable
 
     public void Write(in RequestLogEntry entry)
     {
+        foreach (var sink in _sinks)
+        {
+            sink.Write(entry);
+        }
         if (_channel is not null && !_channel.Writer.TryWrite(entry))
         {
             Interlocked.Increment(ref _dropped);
@@ -157,6 +172,10 @@ internal sealed partial class RequestLog : IAsyncDisposable
         w.WriteString("provider", e.Provider);
         w.WriteString("upstream_model", e.UpstreamModel);
         w.WriteString("key", e.Key);
+        if (e.Error is not null)
+        {
+            w.WriteString("error", e.Error);
+        }
         w.WriteNumber("status", e.Status);
         w.WriteNumber("attempts", e.Attempts);
         w.WriteStartArray("trail");

@@ -9,11 +9,15 @@ internal sealed record StorageOptions(StorageProvider Provider, string Path, str
 {
     public const string DefaultPath = "data/switchyard.db";
 
-    public static readonly StorageOptions Default = new(StorageProvider.Sqlite, DefaultPath, null);
+    public static readonly StorageOptions Default = Sqlite(DefaultPath);
 
-    public static StorageOptions Sqlite(string path) => new(StorageProvider.Sqlite, path, null);
+    public static StorageOptions Sqlite(string path) =>
+        new(StorageProvider.Sqlite, path, null) { SpillPath = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(path) ?? "", "request-log.spill.jsonl") };
 
-    public static StorageOptions Postgres(string connection) => new(StorageProvider.Postgres, "", connection);
+    public static StorageOptions Postgres(string connection) => new(StorageProvider.Postgres, "", connection) { SpillPath = "data/request-log.spill.jsonl" };
+
+    /// <summary>Where request-log rows wait while the store cannot take them (beside the SQLite file, else under ./data).</summary>
+    public string SpillPath { get; init; } = "";
 
     /// <summary>For messages and /health: the file, or the server and database (never the password).</summary>
     public string Describe() => Provider == StorageProvider.Sqlite

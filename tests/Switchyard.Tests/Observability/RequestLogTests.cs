@@ -32,8 +32,12 @@ public sealed class RequestLogTests
         }
         var text = await File.ReadAllTextAsync(path);
         var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToList();
-        Assert.Equal(5, lines.Count); // one per proxied request (the refused one has no dispatch to log)
+        Assert.Equal(6, lines.Count); // one per request, the refused one too
+        Assert.Equal(401, lines[5]["status"]!.GetValue<int>());
+        Assert.Equal("Invalid or missing gateway API key.", lines[5]["error"]!.GetValue<string>());
+        Assert.Null(lines[5]["tenant"]);
         var first = lines[0];
+        Assert.Equal("default", first["tenant"]!.GetValue<string>());
         Assert.Equal("openai", first["protocol"]!.GetValue<string>());
         Assert.Equal("m", first["model"]!.GetValue<string>());
         Assert.Equal(200, first["status"]!.GetValue<int>());

@@ -1,0 +1,269 @@
+using System.Data.Common;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Threading.Channels;
+using Npgsql;
+using NpgsqlTypes;
+using Switchyard.Observability;
+
+namespace Switchyard.Storage;
+
+/// <summary>One row of <c>request_log</c> (also a line of the spill file).</summary>
+internal sealed record RequestLogRow(long Ts, string RequestId, string? Tenant, string? TenantKey, string Protocol, string Model, string? Route,
+    string? Provider, string? UpstreamModel, string? UpstreamKey, int Status, int Attempts, double LatencyMs, double? TtfbMs,
+    int InputTokens, int OutputTokens, string Trail, string? Error);
+
+/// <summary>
+/// Every request into <c>request_log</c>, off the hot path: a request only enqueues its row; one writer inserts them in
+/// batches (PostgreSQL: binary COPY; SQLite: one transaction). When the store fails — or, far rarer, the queue is
+/// full — rows go to a spill file beside it, and are loaded once the store takes writes again; on shutdown everything
+/// accepted is written before the process exits. Nothing is dropped silently: <see cref="Spilled"/> and
+/// <see cref="Replayed"/> count what took the detour.
+/// </summary>
+internal sealed partial class StoredRequestLog : IRequestLogSink, IHostedService
+{
+    private const int BatchRows = 1000;
+    private static readonly TimeSpan RetryStoreAfter = TimeSpan.FromSeconds(2);
+
+    private readonly Store _store;
+    private readonly string _spillPath;
+    private readonly ILogger<StoredRequestLog> _logger;
+    private readonly Channel<RequestLogRow> _queue = Channel.CreateBounded<RequestLogRow>(new BoundedChannelOptions(65_536) { SingleReader = true });
+    private readonly Lock _spillGate = new();
+    private Task? _writer;
+    private long _written, _spilled, _replayed;
+
+    public StoredRequestLog(Store store, ILogger<StoredRequestLog> logger)
+    {
+        _store = store;
+        _logger = logger;
+        _spillPath = store.Options.SpillPath;
+    }
+
+    public long Written => Interlocked.Read(ref _written);
+    public long Spilled => Interlocked.Read(ref _spilled);
+    public long Replayed => Interlocked.Read(ref _replayed);
+
+    public void Write(in RequestLogEntry e)
+    {
+        if (e.Event is not null)
+        {
+            return; // lifecycle events stay in the file log
+        }
+        var row = new RequestLogRow(e.Timestamp.ToUnixTimeMilliseconds(), e.RequestId, e.Tenant, e.TenantKey, e.Protocol.ToString().ToLowerInvariant(),
+            e.Model, e.Route, e.Provider, e.UpstreamModel, e.Key, e.Status, e.Attempts, Math.Round(e.LatencyMs, 2), e.TtfbMs is { } t ? Math.Round(t, 2) : null,
+            e.InputTokens, e.OutputTokens, JsonSerializer.Serialize(e.Trail, StoreJson.Default.ListString), e.Error);
+        if (!_queue.Writer.TryWrite(row))
+        {
+            Spill([row]); // the writer is far behind: this request pays one appended line rather than losing its row
+        }
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _writer = Task.Run(WriteLoopAsync, CancellationToken.None);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Shutdown (SIGTERM): no more rows are taken; every row already accepted is written before this returns.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        _queue.Writer.TryComplete();
+        if (_writer is not null)
+        {
+            await _writer.ConfigureAwait(false);
+        }
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        var batch = new List<RequestLogRow>(BatchRows);
+        var storeDownSince = await ReplaySpillAsync().ConfigureAwait(false) ? (DateTime?)null : DateTime.UtcNow; // rows an earlier run spilled
+        var reader = _queue.Reader;
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            while (batch.Count < BatchRows && reader.TryRead(out var row))
+            {
+                batch.Add(row);
+            }
+            if (storeDownSince is { } since && DateTime.UtcNow - since < RetryStoreAfter)
+            {
+                Spill(batch); // the store failed a moment ago: rows wait in the spill file, in order
+            }
+            else if (await TryInsertAsync(batch).ConfigureAwait(false))
+            {
+                storeDownSince = null;
+                await ReplaySpillAsync().ConfigureAwait(false);
+            }
+            else
+            {
+                storeDownSince = DateTime.UtcNow;
+                Spill(batch);
+            }
+            batch.Clear();
+            if (storeDownSince is not null && reader.Count == 0 && File.Exists(_spillPath))
+            {
+                // Idle while the store is down: try again soon rather than only when the next request arrives.
+                await Task.WhenAny(reader.WaitToReadAsync().AsTask(), Task.Delay(RetryStoreAfter)).ConfigureAwait(false);
+                if (reader.Count == 0 && await ReplaySpillAsync().ConfigureAwait(false))
+                {
+                    storeDownSince = null;
+                }
+            }
+        }
+        await ReplaySpillAsync().ConfigureAwait(false); // a last try at shutdown; what stays spilled is loaded at the next start
+    }
+
+    private async Task<bool> TryInsertAsync(List<RequestLogRow> rows)
+    {
+        try
+        {
+            await InsertAsync(rows).ConfigureAwait(false);
+            Interlocked.Add(ref _written, rows.Count);
+            return true;
+        }
+        catch (Exception ex) when (ex is DbException or IOException or InvalidOperationException or TimeoutException)
+        {
+            LogStoreFailed(_logger, _store.Options.Describe(), rows.Count, ex.Message);
+            return false;
+        }
+    }
+
+    private async Task InsertAsync(List<RequestLogRow> rows)
+    {
+        await using var connection = await _store.OpenConnectionAsync(CancellationToken.None).ConfigureAwait(false);
+        if (connection is NpgsqlConnection pg)
+        {
+            await using var copy = await pg.BeginBinaryImportAsync(
+                "COPY request_log (ts, request_id, tenant, tenant_key, protocol, model, route, provider, upstream_model, upstream_key, status, attempts, "
+                + "latency_ms, ttfb_ms, input_tokens, output_tokens, trail, error) FROM STDIN (FORMAT BINARY)").ConfigureAwait(false);
+            foreach (var r in rows)
+            {
+                await copy.StartRowAsync().ConfigureAwait(false);
+                await copy.WriteAsync(r.Ts, NpgsqlDbType.Bigint).ConfigureAwait(false);
+                await copy.WriteAsync(r.RequestId, NpgsqlDbType.Text).ConfigureAwait(false);
+                await WriteNullableAsync(copy, r.Tenant).ConfigureAwait(false);
+                await WriteNullableAsync(copy, r.TenantKey).ConfigureAwait(false);
+                await copy.WriteAsync(r.Protocol, NpgsqlDbType.Text).ConfigureAwait(false);
+                await copy.WriteAsync(r.Model, NpgsqlDbType.Text).ConfigureAwait(false);
+                await WriteNullableAsync(copy, r.Route).ConfigureAwait(false);
+                await WriteNullableAsync(copy, r.Provider).ConfigureAwait(false);
+                await WriteNullableAsync(copy, r.UpstreamModel).ConfigureAwait(false);
+                await WriteNullableAsync(copy, r.UpstreamKey).ConfigureAwait(false);
+                await copy.WriteAsync(r.Status, NpgsqlDbType.Integer).ConfigureAwait(false);
+                await copy.WriteAsync(r.Attempts, NpgsqlDbType.Integer).ConfigureAwait(false);
+                await copy.WriteAsync(r.LatencyMs, NpgsqlDbType.Double).ConfigureAwait(false);
+                if (r.TtfbMs is { } ttfb)
+                {
+                    await copy.WriteAsync(ttfb, NpgsqlDbType.Double).ConfigureAwait(false);
+                }
+                else
+                {
+                    await copy.WriteNullAsync().ConfigureAwait(false);
+                }
+                await copy.WriteAsync(r.InputTokens, NpgsqlDbType.Integer).ConfigureAwait(false);
+                await copy.WriteAsync(r.OutputTokens, NpgsqlDbType.Integer).ConfigureAwait(false);
+                await copy.WriteAsync(r.Trail, NpgsqlDbType.Text).ConfigureAwait(false);
+                await WriteNullableAsync(copy, r.Error).ConfigureAwait(false);
+            }
+            await copy.CompleteAsync().ConfigureAwait(false);
+            return;
+        }
+        await using var tx = await connection.BeginTransactionAsync().ConfigureAwait(false);
+        await using var insert = connection.CreateCommand();
+        insert.Transaction = tx;
+        insert.CommandText = "INSERT INTO request_log (ts, request_id, tenant, tenant_key, protocol, model, route, provider, upstream_model, upstream_key, "
+            + "status, attempts, latency_ms, ttfb_ms, input_tokens, output_tokens, trail, error) VALUES "
+            + "($ts, $request_id, $tenant, $tenant_key, $protocol, $model, $route, $provider, $upstream_model, $upstream_key, $status, $attempts, "
+            + "$latency_ms, $ttfb_ms, $input_tokens, $output_tokens, $trail, $error)";
+        var names = new[] { "ts", "request_id", "tenant", "tenant_key", "protocol", "model", "route", "provider", "upstream_model", "upstream_key",
+            "status", "attempts", "latency_ms", "ttfb_ms", "input_tokens", "output_tokens", "trail", "error" };
+        var parameters = names.Select(n =>
+        {
+            var p = insert.CreateParameter();
+            p.ParameterName = "$" + n;
+            insert.Parameters.Add(p);
+            return p;
+        }).ToArray();
+        foreach (var r in rows)
+        {
+            object?[] values = [r.Ts, r.RequestId, r.Tenant, r.TenantKey, r.Protocol, r.Model, r.Route, r.Provider, r.UpstreamModel, r.UpstreamKey,
+                r.Status, r.Attempts, r.LatencyMs, r.TtfbMs, r.InputTokens, r.OutputTokens, r.Trail, r.Error];
+            for (var i = 0; i < values.Length; i++)
+            {
+                parameters[i].Value = values[i] ?? DBNull.Value;
+            }
+            await insert.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+        await tx.CommitAsync().ConfigureAwait(false);
+    }
+
+    private static Task WriteNullableAsync(NpgsqlBinaryImporter copy, string? value) =>
+        value is null ? copy.WriteNullAsync() : copy.WriteAsync(value, NpgsqlDbType.Text);
+
+    private void Spill(List<RequestLogRow> rows)
+    {
+        lock (_spillGate)
+        {
+            try
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(_spillPath))!);
+                using var file = new StreamWriter(_spillPath, append: true);
+                foreach (var row in rows)
+                {
+                    file.WriteLine(JsonSerializer.Serialize(row, StoreJson.Default.RequestLogRow));
+                }
+                Interlocked.Add(ref _spilled, rows.Count);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                LogSpillFailed(_logger, _spillPath, rows.Count, ex.Message); // neither store nor disk: said loudly, once per batch
+            }
+        }
+    }
+
+    /// <summary>Loads the spill file into the store (in batches, in order) and removes it; false when the store refused.</summary>
+    private async Task<bool> ReplaySpillAsync()
+    {
+        string[] lines;
+        lock (_spillGate)
+        {
+            if (!File.Exists(_spillPath))
+            {
+                return true;
+            }
+            lines = File.ReadAllLines(_spillPath);
+            File.Delete(_spillPath); // rows the store refuses below are spilled again
+        }
+        var rows = lines.Where(l => l.Length > 0).Select(l => JsonSerializer.Deserialize(l, StoreJson.Default.RequestLogRow)!).ToList();
+        for (var i = 0; i < rows.Count; i += BatchRows)
+        {
+            var chunk = rows.GetRange(i, Math.Min(BatchRows, rows.Count - i));
+            if (!await TryInsertAsync(chunk).ConfigureAwait(false))
+            {
+                Spill(rows.GetRange(i, rows.Count - i));
+                Interlocked.Add(ref _spilled, -(rows.Count - i)); // the same rows again, not new ones
+                return false;
+            }
+            Interlocked.Add(ref _replayed, chunk.Count);
+        }
+        if (rows.Count > 0)
+        {
+            LogReplayed(_logger, rows.Count, _spillPath);
+        }
+        return true;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The store {Store} refused {Rows} request-log rows ({Reason}): they go to the spill file until it is back")]
+    private static partial void LogStoreFailed(ILogger logger, string store, int rows, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "{Rows} request-log rows could not be spilled to {Path}: {Reason}")]
+    private static partial void LogSpillFailed(ILogger logger, string path, int rows, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Rows} spilled request-log rows loaded into the store from {Path}")]
+    private static partial void LogReplayed(ILogger logger, int rows, string path);
+}
+
+[JsonSerializable(typeof(RequestLogRow))]
+[JsonSerializable(typeof(List<string>))]
+internal sealed partial class StoreJson : JsonSerializerContext;
