@@ -48,7 +48,9 @@ using var floor = Child.Start("dotnet", [typeof(Servers).Assembly.Location, "flo
 
 var switchyardPort = Net.FreePort();
 var config = Path.Combine(work, "switchyard.yaml");
+// A fresh store per run (its request log starts empty), beside the run's other files.
 await File.WriteAllTextAsync(config, $"""
+    storage: {"{"}path: "{Path.Combine(work, "data", "switchyard.db")}"{"}"}
     providers:
       - {"{"}name: up-openai, type: openai, base_url: "{upstreamUrl}/v1", keys: [sk-bench-1, sk-bench-2]{"}"}
       - {"{"}name: up-anthropic, type: anthropic, base_url: "{upstreamUrl}", keys: [sk-bench-3, sk-bench-4]{"}"}
