@@ -194,7 +194,13 @@ internal static partial class ConfigLoader
 
         private StorageOptions ReadStorage(YamlNode node)
         {
-            var map = Map(node, "storage", "provider", "path", "connection");
+            var map = Map(node, "storage", "provider", "path", "connection", "log_retention_days");
+            var retention = map.TryGetValue("log_retention_days", out var r) ? Int(r, "storage.log_retention_days", 1) : StorageOptions.DefaultRetentionDays;
+            return ReadStore(node, map) with { LogRetentionDays = retention };
+        }
+
+        private StorageOptions ReadStore(YamlNode node, Dictionary<string, YamlNode> map)
+        {
             var provider = map.TryGetValue("provider", out var p) ? Scalar(p, "storage.provider") : "sqlite";
             switch (provider)
             {

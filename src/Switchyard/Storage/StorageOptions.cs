@@ -16,6 +16,11 @@ internal sealed record StorageOptions(StorageProvider Provider, string Path, str
 
     public static StorageOptions Postgres(string connection) => new(StorageProvider.Postgres, "", connection) { SpillPath = "data/request-log.spill.jsonl" };
 
+    public const int DefaultRetentionDays = 30;
+
+    /// <summary>Request-log rows older than this many days are deleted (hourly).</summary>
+    public int LogRetentionDays { get; init; } = DefaultRetentionDays;
+
     /// <summary>Where request-log rows wait while the store cannot take them (beside the SQLite file, else under ./data).</summary>
     public string SpillPath { get; init; } = "";
 

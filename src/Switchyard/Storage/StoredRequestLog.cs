@@ -34,9 +34,14 @@ internal sealed partial class StoredRequestLog : IRequestLogSink, IHostedService
     private Task? _writer;
     private long _written, _spilled, _replayed;
 
-    public StoredRequestLog(Store store, ILogger<StoredRequestLog> logger)
+    private readonly TimeProvider _time;
+    private DateTimeOffset _prunedAt = DateTimeOffset.MinValue;
+    private static readonly TimeSpan PruneEvery = TimeSpan.FromHours(1);
+
+    public StoredRequestLog(Store store, TimeProvider time, ILogger<StoredRequestLog> logger)
     {
         _store = store;
+        _time = time;
         _logger = logger;
         _spillPath = store.Options.SpillPath;
     }
@@ -103,6 +108,7 @@ internal sealed partial class StoredRequestLog : IRequestLogSink, IHostedService
             {
                 storeDownSince = null;
                 await ReplaySpillAsync().ConfigureAwait(false);
+                await PruneIfDueAsync().ConfigureAwait(false);
             }
             else
             {
@@ -212,6 +218,33 @@ internal sealed partial class StoredRequestLog : IRequestLogSink, IHostedService
             insert.ExecuteNonQuery(); // SQLite's async calls run synchronously anyway: this spares a task per row
         }
         tx.Commit();
+    }
+
+    /// <summary>Deletes rows past <c>storage.log_retention_days</c>, at most once an hour, between batches.</summary>
+    public async Task<int> PruneIfDueAsync()
+    {
+        var now = _time.GetUtcNow();
+        if (now - _prunedAt < PruneEvery)
+        {
+            return 0;
+        }
+        _prunedAt = now;
+        try
+        {
+            await using var connection = await _store.OpenConnectionAsync(CancellationToken.None).ConfigureAwait(false);
+            await using var delete = connection.CreateCommand();
+            delete.CommandText = "DELETE FROM request_log WHERE ts < @before";
+            var before = delete.CreateParameter();
+            before.ParameterName = "@before";
+            before.Value = (now - TimeSpan.FromDays(_store.Options.LogRetentionDays)).ToUnixTimeMilliseconds();
+            delete.Parameters.Add(before);
+            return await delete.ExecuteNonQueryAsync().ConfigureAwait(false);
+        }
+        catch (DbException ex)
+        {
+            LogStoreFailed(_logger, _store.Options.Describe(), 0, $"pruning old rows: {ex.Message}");
+            return 0;
+        }
     }
 
     private static Task WriteNullableAsync(NpgsqlBinaryImporter copy, string? value) =>

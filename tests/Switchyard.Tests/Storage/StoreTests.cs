@@ -85,6 +85,8 @@ public sealed class StoreTests
     {
         Assert.Equal(StorageOptions.Sqlite("data/switchyard.db"), ConfigLoader.Parse("providers: [{name: m, type: mock}]", "s.yaml").Storage);
         Assert.Equal(StorageOptions.Sqlite("/var/lib/sy.db"), ConfigLoader.Parse("storage: {path: /var/lib/sy.db}\nproviders: [{name: m, type: mock}]", "s.yaml").Storage);
+        Assert.Equal(7, ConfigLoader.Parse("storage: {log_retention_days: 7}\nproviders: [{name: m, type: mock}]", "s.yaml").Storage.LogRetentionDays);
+        Assert.Equal(30, ConfigLoader.Parse("providers: [{name: m, type: mock}]", "s.yaml").Storage.LogRetentionDays);
         var pg = ConfigLoader.Parse("storage: {provider: postgres, connection: \"${PG:-Host=db;Database=sy}\"}\nproviders: [{name: m, type: mock}]", "s.yaml", _ => null).Storage;
         Assert.Equal(StorageProvider.Postgres, pg.Provider);
         Assert.Equal("postgres db:5432/sy", pg.Describe());

@@ -150,6 +150,27 @@ public sealed class StoredRequestLogTests
         Assert.False(File.Exists(db.Options.SpillPath));
     }
 
+    [Theory]
+    [MemberData(nameof(Dialects))]
+    public async Task Rows_older_than_the_retention_are_deleted(string dialect)
+    {
+        await using var db = await TestStore.CreateAsync(dialect, migrate: false);
+        var time = new ManualTimeProvider(DateTimeOffset.Parse("2026-10-01T12:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var config = ConfigLoader.Parse(Yaml, "l.yaml") with { Storage = db.Options with { LogRetentionDays = 30 } };
+        await using var gw = await Gateway.StartAsync(config, time);
+        var log = gw.Services.GetRequiredService<StoredRequestLog>();
+        for (var i = 0; i < 3; i++)
+        {
+            (await gw.Client.SendAsync(Chat("gpt-4o"))).Dispose();
+        }
+        await WaitUntilAsync(() => log.Written >= 3);
+        time.Advance(TimeSpan.FromDays(31));
+        (await gw.Client.SendAsync(Chat("gpt-4o"))).Dispose();
+        await WaitUntilAsync(() => log.Written >= 4);
+        await WaitUntilAsync(() => CountAsync(db.Store).GetAwaiter().GetResult() == 1); // the three old rows are gone
+        Assert.Equal(1, await CountAsync(db.Store, $"ts >= {time.GetUtcNow().AddMinutes(-1).ToUnixTimeMilliseconds()}"));
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
