@@ -140,6 +140,10 @@ internal static partial class ConfigLoader
                 var path = $"tenants[{i++}]";
                 var map = Map(item, path, "name", "keys", "models", "limits");
                 var name = Required(map, item, path, "name");
+                if (!TenantNamePattern().IsMatch(name))
+                {
+                    throw Error(map["name"], path + ".name", $"'{name}' is not a tenant name: 1 to 64 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit.");
+                }
                 if (tenants.Any(t => t.Name == name))
                 {
                     throw Error(map["name"], path + ".name", name == TenantConfig.DefaultName && !auth.Keys.IsDefaultOrEmpty
@@ -655,6 +659,9 @@ internal static partial class ConfigLoader
             var where = path.Length > 0 ? $" {path}:" : "";
             return new ConfigException($"{source}:{node.Start.Line}:{node.Start.Column}:{where} {problem}");
         }
+
+        [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}$")]
+        private static partial Regex TenantNamePattern();
 
         [GeneratedRegex(@"\$\{(?<name>[A-Za-z_][A-Za-z0-9_]*)(:-(?<default>[^}]*))?\}")]
         private static partial Regex EnvPattern();

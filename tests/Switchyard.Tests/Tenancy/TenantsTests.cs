@@ -58,6 +58,7 @@ public sealed class TenantsTests
     [InlineData("tenants: [{name: a, keys: [k1]}, {name: b, keys: [k1]}]\n", "tenants[1].keys[0]: this key already belongs to tenants[0].keys[0]")]
     [InlineData("auth: {keys: [k1]}\ntenants: [{name: default}]\n", "tenants[0].name: 'default' is the tenant of auth.keys")]
     [InlineData("tenants: [{name: a}, {name: a}]\n", "tenants[1].name: the tenant name 'a' is used twice.")]
+    [InlineData("tenants: [{name: Team A}]\n", "tenants[0].name: 'Team A' is not a tenant name")]
     [InlineData("tenants: [{name: a, models: gpt-4o}]\n", "tenants[0].models: must be a list.")]
     public void Tenant_mistakes_are_named_without_showing_the_key(string tenants, string message)
     {
