@@ -50,10 +50,7 @@ public static class GeminiErrors
 
     public static GatewayError Decode(int status, ReadOnlySpan<byte> body, TimeSpan? retryAfter)
     {
-        if (!Utf8Text.IsClean(body))
-        {
-            body = Utf8Text.Repair(body.ToArray()).Span; // a broken byte must not lose the error
-        }
+        body = Utf8Text.Repair(body); // a broken byte must not lose the error
         var kind = GatewayError.KindFromStatus(status);
         string? message = null;
         try

@@ -28,7 +28,6 @@ public sealed class GeminiStreamDecoder : IStreamDecoder
         {
             return;
         }
-        sse = sse with { Data = Utf8Text.Repair(sse.Data) }; // decoded as the SSE standard says: broken bytes become U+FFFD
         if (sse.ParseJson() is not { } doc)
         {
             return; // not JSON (P35): skip

@@ -29,6 +29,9 @@ public static class Utf8Text
         return bytes;
     }
 
+    /// <summary>The same for a span: itself when clean, else a repaired copy.</summary>
+    public static ReadOnlySpan<byte> Repair(ReadOnlySpan<byte> json) => IsClean(json) ? json : Repair(new ReadOnlyMemory<byte>(json.ToArray())).Span;
+
     /// <summary>The offset of the first <c>\uXXXX</c> escape that is half a surrogate pair without its other half, or -1.</summary>
     public static int LoneSurrogateEscape(ReadOnlySpan<byte> json)
     {

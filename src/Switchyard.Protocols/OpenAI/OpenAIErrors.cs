@@ -73,10 +73,7 @@ public static class OpenAIErrors
     /// <summary>Reads an upstream error body; unknown shapes keep the status and a readable message.</summary>
     public static GatewayError Decode(int status, ReadOnlySpan<byte> body, TimeSpan? retryAfter)
     {
-        if (!Utf8Text.IsClean(body))
-        {
-            body = Utf8Text.Repair(body.ToArray()).Span; // a broken byte must not lose the error
-        }
+        body = Utf8Text.Repair(body); // a broken byte must not lose the error
         var kind = GatewayError.KindFromStatus(status);
         string? message = null;
         string? code = null;

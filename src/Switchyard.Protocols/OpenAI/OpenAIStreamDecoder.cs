@@ -26,7 +26,6 @@ public sealed class OpenAIStreamDecoder : IStreamDecoder
         {
             return;
         }
-        sse = sse with { Data = Utf8Text.Repair(sse.Data) }; // decoded as the SSE standard says: broken bytes become U+FFFD
         if (sse.IsDone)
         {
             Finish(output);

@@ -35,7 +35,8 @@ public sealed class SseParser
             evt = default;
             return false;
         }
-        evt = new SseEvent(_eventType, _data.WrittenMemory.ToArray());
+        // Decoded as the SSE standard decodes a stream: broken UTF-8 (or half a surrogate pair) becomes U+FFFD.
+        evt = new SseEvent(_eventType, Json.Utf8Text.Repair(new ReadOnlyMemory<byte>(_data.WrittenMemory.ToArray())));
         _data.Clear();
         _eventType = null;
         _hasData = false;

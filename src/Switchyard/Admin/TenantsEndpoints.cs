@@ -1,7 +1,6 @@
 using System.Collections.Immutable;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Switchyard.Config;
 using Switchyard.Protocols.Canonical;
@@ -14,7 +13,7 @@ namespace Switchyard.Admin;
 /// Tenants and their virtual keys under <c>/admin/v1</c>: file tenants are listed with <c>origin: file</c> and changed in
 /// the file; tenants created here live in the store. A new key is shown once, in the answer that creates it.
 /// </summary>
-internal static partial class TenantsEndpoints
+internal static class TenantsEndpoints
 {
     public static RouteGroupBuilder MapTenantsApi(this RouteGroupBuilder admin)
     {
@@ -45,9 +44,9 @@ internal static partial class TenantsEndpoints
         {
             return Invalid("The body must be a JSON object {\"name\": …, \"models\": [globs]}.", null);
         }
-        if (body.Name is null || !TenantName().IsMatch(body.Name))
+        if (body.Name is null || !TenantConfig.IsValidName(body.Name))
         {
-            return Invalid("'name' must be 1 to 64 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit.", "name");
+            return Invalid($"'name' must be {TenantConfig.NameRule}.", "name");
         }
         if (body.Models is { } globs && globs.Any(string.IsNullOrWhiteSpace))
         {
@@ -128,6 +127,4 @@ internal static partial class TenantsEndpoints
         }
     }
 
-    [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}$")]
-    private static partial Regex TenantName();
 }

@@ -140,9 +140,9 @@ internal static partial class ConfigLoader
                 var path = $"tenants[{i++}]";
                 var map = Map(item, path, "name", "keys", "models", "limits");
                 var name = Required(map, item, path, "name");
-                if (!TenantNamePattern().IsMatch(name))
+                if (!TenantConfig.IsValidName(name))
                 {
-                    throw Error(map["name"], path + ".name", $"'{name}' is not a tenant name: 1 to 64 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit.");
+                    throw Error(map["name"], path + ".name", $"'{name}' is not a tenant name: {TenantConfig.NameRule}.");
                 }
                 if (tenants.Any(t => t.Name == name))
                 {
@@ -262,51 +262,47 @@ internal static partial class ConfigLoader
                     ? parsed
                     : throw Error(ll, "server.log_level", $"'{name}' is not a log level (trace, debug, information, warning, error, critical).");
             }
+            var limits = map.TryGetValue("limits", out var lim) ? ReadLimits(lim) : (Input: InputLimits.Default, Transport: TransportLimits.Default);
             return new ServerOptions(max, map.TryGetValue("urls", out var u) ? Scalar(u, "server.urls") : null)
             {
                 RequestLog = log is "off" or "" ? null : log,
                 RequestLogMaxBytes = map.TryGetValue("request_log_max_size", out var rs) ? Size(rs, "server.request_log_max_size") : 64L * 1024 * 1024,
                 LogBodies = map.TryGetValue("log_bodies", out var lb) && Bool(lb, "server.log_bodies"),
                 LogLevel = level,
-                Limits = map.TryGetValue("limits", out var lim) ? ReadInputLimits(lim) : InputLimits.Default,
-                Transport = map.TryGetValue("limits", out var tl) ? ReadTransportLimits(tl) : TransportLimits.Default,
+                Limits = limits.Input,
+                Transport = limits.Transport,
             };
         }
 
-        private static readonly string[] LimitKeys =
-            ["json_depth", "messages", "parts", "tools", "string_length", "tool_schema", "header_size", "header_timeout", "min_body_rate", "body_rate_grace"];
-
-        private InputLimits ReadInputLimits(YamlNode node)
+        /// <summary><c>server.limits</c>: the body's shape (checked per request) and Kestrel's transport limits (read at start).</summary>
+        private (InputLimits Input, TransportLimits Transport) ReadLimits(YamlNode node)
         {
-            var map = Map(node, "server.limits", LimitKeys);
+            var map = Map(node, "server.limits", "json_depth", "messages", "parts", "tools", "string_length", "tool_schema",
+                "header_size", "header_timeout", "min_body_rate", "body_rate_grace");
             var d = InputLimits.Default;
             var depth = map.TryGetValue("json_depth", out var jd) ? Int(jd, "server.limits.json_depth", 2) : d.JsonDepth;
             if (depth > InputLimits.MaxJsonDepth)
             {
                 throw Error(jd!, "server.limits.json_depth", $"'{depth}' is deeper than the decoders go (at most {InputLimits.MaxJsonDepth}).");
             }
-            return new InputLimits(
+            var input = new InputLimits(
                 depth,
                 map.TryGetValue("messages", out var m) ? Int(m, "server.limits.messages", 1) : d.Messages,
                 map.TryGetValue("parts", out var p) ? Int(p, "server.limits.parts", 1) : d.Parts,
                 map.TryGetValue("tools", out var t) ? Int(t, "server.limits.tools", 1) : d.Tools,
                 map.TryGetValue("string_length", out var sl) ? Size(sl, "server.limits.string_length") : d.StringBytes,
                 map.TryGetValue("tool_schema", out var ts) ? Size(ts, "server.limits.tool_schema") : d.ToolSchemaBytes);
-        }
-
-        private TransportLimits ReadTransportLimits(YamlNode node)
-        {
-            var map = Map(node, "server.limits", LimitKeys);
-            var d = TransportLimits.Default;
+            var k = TransportLimits.Default;
             if (map.TryGetValue("body_rate_grace", out var grace) && Duration(grace, "server.limits.body_rate_grace") <= TimeSpan.FromSeconds(1))
             {
                 throw Error(grace, "server.limits.body_rate_grace", "must be longer than 1s (Kestrel checks rates once a second).");
             }
-            return new TransportLimits(
-                map.TryGetValue("header_size", out var hs) ? Size(hs, "server.limits.header_size") : d.HeaderBytes,
-                map.TryGetValue("header_timeout", out var ht) ? Duration(ht, "server.limits.header_timeout") : d.HeaderTimeout,
-                map.TryGetValue("min_body_rate", out var r) ? Int(r, "server.limits.min_body_rate", 0) : d.MinBodyRate,
-                map.TryGetValue("body_rate_grace", out var g) ? Duration(g, "server.limits.body_rate_grace") : d.BodyRateGrace);
+            var transport = new TransportLimits(
+                map.TryGetValue("header_size", out var hs) ? Size(hs, "server.limits.header_size") : k.HeaderBytes,
+                map.TryGetValue("header_timeout", out var ht) ? Duration(ht, "server.limits.header_timeout") : k.HeaderTimeout,
+                map.TryGetValue("min_body_rate", out var r) ? Int(r, "server.limits.min_body_rate", 0) : k.MinBodyRate,
+                grace is not null ? Duration(grace, "server.limits.body_rate_grace") : k.BodyRateGrace);
+            return (input, transport);
         }
 
         private AuthOptions ReadAuth(YamlNode node)
@@ -659,9 +655,6 @@ internal static partial class ConfigLoader
             var where = path.Length > 0 ? $" {path}:" : "";
             return new ConfigException($"{source}:{node.Start.Line}:{node.Start.Column}:{where} {problem}");
         }
-
-        [GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}$")]
-        private static partial Regex TenantNamePattern();
 
         [GeneratedRegex(@"\$\{(?<name>[A-Za-z_][A-Za-z0-9_]*)(:-(?<default>[^}]*))?\}")]
         private static partial Regex EnvPattern();

@@ -230,7 +230,7 @@ internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = 
     /// <returns>Whether <paramref name="json"/> is one JSON value.</returns>
     private bool ReadFinishReason(ReadOnlySpan<byte> json)
     {
-        json = Clean(json);
+        json = Utf8Text.Repair(json); // only marked events get here (a few per stream): broken text would break a string accessor
         try
         {
             var reader = new Utf8JsonReader(json);
@@ -268,7 +268,7 @@ internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = 
     /// <returns>True for OpenAI's usage chunk: no choices, a usage object (Azure's first chunk also has no choices, but no usage).</returns>
     private bool ReadUsageFromEvent(ReadOnlySpan<byte> json)
     {
-        json = Clean(json);
+        json = Utf8Text.Repair(json); // only marked events get here (a few per stream): broken text would break a string accessor
         try
         {
             var reader = new Utf8JsonReader(json);
@@ -322,6 +322,4 @@ internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = 
         }
     }
 
-    /// <summary>Only marked events get here (a few per stream): one that would break a string accessor is repaired first.</summary>
-    private static ReadOnlySpan<byte> Clean(ReadOnlySpan<byte> json) => Utf8Text.IsClean(json) ? json : Utf8Text.Repair(json.ToArray()).Span;
 }

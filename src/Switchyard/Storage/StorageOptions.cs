@@ -25,7 +25,13 @@ internal sealed record StorageOptions(StorageProvider Provider, string Path, str
     public string SpillPath { get; init; } = "";
 
     /// <summary>For messages and /health: the file, or the server and database (never the password).</summary>
-    public string Describe() => Provider == StorageProvider.Sqlite
-        ? $"sqlite {Path}"
-        : new Npgsql.NpgsqlConnectionStringBuilder(Connection) is var b ? $"postgres {b.Host}:{b.Port}/{b.Database}" : "postgres";
+    public string Describe()
+    {
+        if (Provider == StorageProvider.Sqlite)
+        {
+            return $"sqlite {Path}";
+        }
+        var b = new Npgsql.NpgsqlConnectionStringBuilder(Connection);
+        return $"postgres {b.Host}:{b.Port}/{b.Database}";
+    }
 }

@@ -12,7 +12,7 @@ internal sealed class LimitCounters(TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, Counters> _byTenant = new(StringComparer.Ordinal);
 
-    private sealed class Counters
+    internal sealed class Counters
     {
         public readonly Lock Gate = new();
         public DateTimeOffset MinuteStart;
@@ -63,19 +63,6 @@ internal sealed class LimitCounters(TimeProvider time)
         return (new LimitLease(c), null);
     }
 
-    /// <summary>What the counters say now (the admin API and tests read it).</summary>
-    public (int MinuteRequests, int DayRequests, int InFlight) Read(string tenant)
-    {
-        if (!_byTenant.TryGetValue(tenant, out var c))
-        {
-            return (0, 0, 0);
-        }
-        lock (c.Gate)
-        {
-            return (c.MinuteRequests, c.DayRequests, c.InFlight);
-        }
-    }
-
     private static GatewayError Refuse(string tenant, string limit, TimeSpan retry)
     {
         var seconds = Math.Max(1, (int)Math.Ceiling(retry.TotalSeconds));
@@ -106,7 +93,7 @@ internal sealed class LimitCounters(TimeProvider time)
         public static readonly LimitLease Unlimited = new(null);
         private Counters? _counters;
 
-        internal LimitLease(object? counters) => _counters = counters as Counters;
+        internal LimitLease(Counters? counters) => _counters = counters;
 
         public void Dispose()
         {

@@ -4,7 +4,7 @@ namespace Switchyard.Tenancy;
 
 /// <summary>A tenant as the config (or the store) defines it: its static keys and the model names it may ask for (globs).</summary>
 /// <param name="Origin"><c>file</c> or <c>store</c>: where it comes from, and so where it is changed.</param>
-internal sealed record TenantConfig(string Name, ImmutableArray<string> Keys, ImmutableArray<string> Models, string Origin = "file")
+internal sealed partial record TenantConfig(string Name, ImmutableArray<string> Keys, ImmutableArray<string> Models, string Origin = "file")
 {
     /// <summary>The tenant <c>auth.keys</c> belong to.</summary>
     public const string DefaultName = "default";
@@ -12,6 +12,14 @@ internal sealed record TenantConfig(string Name, ImmutableArray<string> Keys, Im
     public TenantLimits Limits { get; init; } = TenantLimits.None;
 
     public static readonly ImmutableArray<string> AnyModel = ["*"];
+
+    /// <summary>The rule for every tenant name, in the file and through the admin API.</summary>
+    public const string NameRule = "1 to 64 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit";
+
+    public static bool IsValidName(string name) => NamePattern().IsMatch(name);
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}$")]
+    private static partial System.Text.RegularExpressions.Regex NamePattern();
 
     private readonly System.Text.RegularExpressions.Regex[] _patterns = [.. Models.Select(Routing.RouteTable.GlobToRegex)];
 
