@@ -38,22 +38,23 @@ internal sealed record ResolvedRouteView(string Model, string MatchedBy, string 
 internal sealed record ResolvedTargetView(string Provider, string UpstreamModel);
 
 /// <summary><c>POST /admin/v1/tenants</c>.</summary>
-internal sealed record CreateTenantRequest(string? Name, IReadOnlyList<string>? Models);
+internal sealed record CreateTenantRequest(string? Name, IReadOnlyList<string>? Models, Tenancy.LimitsDocument? Limits, Tenancy.LimitsDocument? UserLimits);
 
 /// <summary>A tenant: from the config file (<c>origin: file</c>, changed there) or created here (<c>origin: store</c>).</summary>
-internal sealed record TenantView(string Name, string Origin, IReadOnlyList<string> Models, int StaticKeys);
+internal sealed record TenantView(string Name, string Origin, IReadOnlyList<string> Models, int StaticKeys, Tenancy.LimitsDocument Limits, Tenancy.LimitsDocument UserLimits);
 
 internal sealed record TenantsView(IReadOnlyList<TenantView> Data);
 
 /// <summary><c>POST /admin/v1/tenants/{name}/keys</c>.</summary>
-internal sealed record CreateKeyRequest(string? Name, DateTimeOffset? ExpiresAt);
+internal sealed record CreateKeyRequest(string? Name, DateTimeOffset? ExpiresAt, Tenancy.LimitsDocument? Limits);
 
 /// <summary>A virtual key as lists show it: its prefix, never the key. <c>state</c>: active, expired or revoked.</summary>
 internal sealed record VirtualKeyView(string Id, string Tenant, string? Name, string Prefix, string State, DateTimeOffset CreatedAt,
-    DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt);
+    DateTimeOffset? ExpiresAt, DateTimeOffset? RevokedAt, Tenancy.LimitsDocument Limits);
 
 /// <summary>The answer to creating a key: the only time <c>key</c> is shown.</summary>
-internal sealed record CreatedKeyView(string Id, string Key, string Tenant, string? Name, string Prefix, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt);
+internal sealed record CreatedKeyView(string Id, string Key, string Tenant, string? Name, string Prefix, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt,
+    Tenancy.LimitsDocument Limits);
 
 internal sealed record VirtualKeysView(IReadOnlyList<VirtualKeyView> Data);
 

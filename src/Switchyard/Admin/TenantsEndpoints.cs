@@ -40,9 +40,10 @@ internal static class TenantsEndpoints
 
     private static async Task<Results<JsonHttpResult<TenantView>, AdminError>> CreateAsync(HttpRequest request, ConfigHolder config, VirtualKeys keys)
     {
-        if (await ReadAsync(request, AdminJson.Default.CreateTenantRequest) is not { } body)
+        var (body, problem) = await ReadAsync(request, AdminJson.Default.CreateTenantRequest);
+        if (body is null)
         {
-            return Invalid("The body must be a JSON object {\"name\": …, \"models\": [globs]}.", null);
+            return Invalid($"The body must be a JSON object {{\"name\": …, \"models\"?: [globs], \"limits\"?: {{…}}, \"user_limits\"?: {{…}}}}{problem}.", null);
         }
         if (body.Name is null || !TenantConfig.IsValidName(body.Name))
         {
@@ -52,12 +53,17 @@ internal static class TenantsEndpoints
         {
             return Invalid("'models' must list non-empty globs over model names (e.g. \"gpt-*\").", "models");
         }
+        if ((InvalidLimits(body.Limits, "limits") ?? InvalidLimits(body.UserLimits, "user_limits")) is { } badLimits)
+        {
+            return badLimits;
+        }
         if (config.Current.Tenants.ByName.ContainsKey(body.Name))
         {
             return new AdminError(new GatewayError(ErrorKind.Conflict, $"The tenant '{body.Name}' is defined in the config file: change it there."));
         }
         var models = body.Models is { Count: > 0 } m ? m.ToImmutableArray() : TenantConfig.AnyModel;
-        if (await keys.CreateTenantAsync(body.Name, models, request.HttpContext.RequestAborted) is not { } created)
+        if (await keys.CreateTenantAsync(body.Name, models, body.Limits?.ToLimits() ?? UsageLimits.None, body.UserLimits?.ToLimits() ?? UsageLimits.None,
+            request.HttpContext.RequestAborted) is not { } created)
         {
             return new AdminError(new GatewayError(ErrorKind.Conflict, $"The tenant '{body.Name}' exists already."));
         }
@@ -81,18 +87,23 @@ internal static class TenantsEndpoints
         {
             return NoTenant(name);
         }
-        var body = request.ContentLength is 0 ? new CreateKeyRequest(null, null) : await ReadAsync(request, AdminJson.Default.CreateKeyRequest);
+        var (body, problem) = request.ContentLength is 0 ? (new CreateKeyRequest(null, null, null), "") : await ReadAsync(request, AdminJson.Default.CreateKeyRequest);
         if (body is null)
         {
-            return Invalid("The body must be a JSON object {\"name\"?: …, \"expires_at\"?: ISO 8601 time}.", null);
+            return Invalid($"The body must be a JSON object {{\"name\"?: …, \"expires_at\"?: ISO 8601 time, \"limits\"?: {{…}}}}{problem}.", null);
+        }
+        if (InvalidLimits(body.Limits, "limits") is { } badLimits)
+        {
+            return badLimits;
         }
         if (body.ExpiresAt is { } expires && expires <= time.GetUtcNow())
         {
             return Invalid("'expires_at' is in the past.", "expires_at");
         }
-        var (key, record) = await keys.CreateAsync(name, body.Name, body.ExpiresAt, request.HttpContext.RequestAborted);
+        var limits = body.Limits?.ToLimits() ?? UsageLimits.None;
+        var (key, record) = await keys.CreateAsync(name, body.Name, body.ExpiresAt, limits, request.HttpContext.RequestAborted);
         return TypedResults.Json(new CreatedKeyView(record.Id, key, record.Tenant, record.Name, record.Prefix,
-            DateTimeOffset.FromUnixTimeMilliseconds(record.CreatedAt), body.ExpiresAt), AdminJson.Default.CreatedKeyView, statusCode: StatusCodes.Status201Created);
+            DateTimeOffset.FromUnixTimeMilliseconds(record.CreatedAt), body.ExpiresAt, LimitsDocument.Of(limits)), AdminJson.Default.CreatedKeyView, statusCode: StatusCodes.Status201Created);
     }
 
     private static async Task<Results<JsonHttpResult<VirtualKeyView>, AdminError>> RevokeAsync(string id, VirtualKeys keys, TimeProvider time, CancellationToken ct) =>
@@ -103,11 +114,11 @@ internal static class TenantsEndpoints
     private static TenantConfig? Find(string name, ConfigHolder config, VirtualKeys keys) =>
         config.Current.Tenants.ByName.GetValueOrDefault(name) ?? keys.StoreTenant(name);
 
-    private static TenantView View(TenantConfig t) => new(t.Name, t.Origin, t.Models, t.Keys.Length);
+    private static TenantView View(TenantConfig t) => new(t.Name, t.Origin, t.Models, t.Keys.Length, LimitsDocument.Of(t.Limits), LimitsDocument.Of(t.UserLimits));
 
     private static VirtualKeyView View(VirtualKeyRecord k, long now) => new(k.Id, k.Tenant, k.Name, k.Prefix,
         k.RevokedAt is not null ? "revoked" : VirtualKeys.IsUsable(k, now) ? "active" : "expired",
-        DateTimeOffset.FromUnixTimeMilliseconds(k.CreatedAt), Time(k.ExpiresAt), Time(k.RevokedAt));
+        DateTimeOffset.FromUnixTimeMilliseconds(k.CreatedAt), Time(k.ExpiresAt), Time(k.RevokedAt), LimitsDocument.Of(LimitsDocument.Parse(k.Limits)));
 
     private static DateTimeOffset? Time(long? ms) => ms is { } v ? DateTimeOffset.FromUnixTimeMilliseconds(v) : null;
 
@@ -115,15 +126,21 @@ internal static class TenantsEndpoints
 
     private static AdminError Invalid(string message, string? param) => new(GatewayError.Invalid(message, param));
 
-    private static async Task<T?> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> type) where T : class
+    private static AdminError? InvalidLimits(LimitsDocument? limits, string field) =>
+        limits?.InvalidField() is { } bad ? Invalid($"'{field}.{bad}' must be at least {(bad.StartsWith("budget", StringComparison.Ordinal) ? 0 : 1)}.", $"{field}.{bad}") : null;
+
+    /// <summary>The body, or null and why not (where the JSON went wrong: an unknown limit's name, a wrong type).</summary>
+    private static async Task<(T? Body, string Problem)> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> type) where T : class
     {
         try
         {
-            return await JsonSerializer.DeserializeAsync(request.Body, type, request.HttpContext.RequestAborted);
+            return (await JsonSerializer.DeserializeAsync(request.Body, type, request.HttpContext.RequestAborted), "");
         }
-        catch (JsonException)
+        catch (JsonException ex)
         {
-            return null;
+            var unknown = System.Text.RegularExpressions.Regex.Match(ex.Message, "The JSON property '([^']+)' could not be mapped");
+            var what = unknown.Success ? $"unknown field '{unknown.Groups[1].Value}'" : ex.Message.Split(" Path:")[0];
+            return (null, ex.Path is { Length: > 1 } path ? $" (at {path}: {what})" : $" ({what})");
         }
     }
 

@@ -9,6 +9,7 @@ internal sealed class GatewaySnapshot(GatewayConfig config)
     public RouteTable Routes { get; } = new(config.Routes);
     public string[] Secrets { get; } = [.. config.Secrets().Distinct().OrderByDescending(s => s.Length)];
     public Tenancy.TenantDirectory Tenants { get; } = new(config.Tenants);
+    public Tenancy.Pricing.PriceBook Prices { get; } = new(config);
 }
 
 internal sealed class ConfigHolder(GatewayConfig initial)

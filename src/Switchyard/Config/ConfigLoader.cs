@@ -1,6 +1,7 @@
 using Switchyard.Inbound;
 using Switchyard.Storage;
 using Switchyard.Tenancy;
+using Switchyard.Tenancy.Pricing;
 using System.Collections.Frozen;
 using System.Collections.Immutable;
 using System.Globalization;
@@ -82,7 +83,7 @@ internal static partial class ConfigLoader
     {
         public GatewayConfig ReadRoot(YamlMappingNode root)
         {
-            var map = Map(root, "", "server", "auth", "providers", "routes", "telemetry", "storage", "tenants", "limits_time_zone");
+            var map = Map(root, "", "server", "auth", "providers", "routes", "telemetry", "storage", "tenants", "limits_time_zone", "pricing");
             var server = map.TryGetValue("server", out var s) ? ReadServer(s) : new ServerOptions(ServerOptions.DefaultMaxRequestBodyBytes, null);
             var auth = map.TryGetValue("auth", out var a) ? ReadAuth(a) : new AuthOptions([]);
             if (!map.TryGetValue("providers", out var providersNode))
@@ -114,7 +115,44 @@ internal static partial class ConfigLoader
                 Storage = map.TryGetValue("storage", out var st) ? ReadStorage(st) : StorageOptions.Default,
                 Tenants = ReadTenants(map.GetValueOrDefault("tenants"), auth),
                 LimitsTimeZone = map.TryGetValue("limits_time_zone", out var tz) ? TimeZone(tz, "limits_time_zone") : TimeZoneInfo.Utc,
+                Pricing = map.TryGetValue("pricing", out var pr) ? ReadPricing(pr, providers) : [],
             };
+        }
+
+        /// <summary><c>pricing:</c> a list of {model (glob over upstream model names), provider?, input, output, cache_read?, cache_write?} in USD per million tokens.</summary>
+        private ImmutableArray<PriceOverride> ReadPricing(YamlNode node, Dictionary<string, ProviderConfig> providers)
+        {
+            var prices = ImmutableArray.CreateBuilder<PriceOverride>();
+            var i = 0;
+            foreach (var item in Seq(node, "pricing"))
+            {
+                var path = $"pricing[{i++}]";
+                var map = Map(item, path, "model", "provider", "input", "output", "cache_read", "cache_write");
+                string? provider = null;
+                if (map.TryGetValue("provider", out var pn))
+                {
+                    provider = NonEmpty(pn, path + ".provider");
+                    if (!providers.ContainsKey(provider))
+                    {
+                        throw Error(pn, path + ".provider", $"no provider is named '{provider}'.");
+                    }
+                }
+                decimal? Price(string key) => map.TryGetValue(key, out var v) ? Usd(v, $"{path}.{key}") : null;
+                prices.Add(new PriceOverride(Required(map, item, path, "model"), provider,
+                    Price("input") ?? throw Error(item, path + ".input", "'input' is required (USD per million input tokens)."),
+                    Price("output") ?? throw Error(item, path + ".output", "'output' is required (USD per million output tokens)."),
+                    Price("cache_read"), Price("cache_write")));
+            }
+            return prices.ToImmutable();
+        }
+
+        /// <summary>An amount of US dollars ≥ 0 (prices, budgets).</summary>
+        private decimal Usd(YamlNode node, string path)
+        {
+            var s = Scalar(node, path);
+            return decimal.TryParse(s, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var v) && v <= 1_000_000_000m
+                ? v
+                : throw Error(node, path, $"'{s}' is not an amount of US dollars (e.g. 2.5).");
         }
 
         /// <summary>The file's tenants, and <c>auth.keys</c> as the tenant "default"; a key may belong to one tenant only.</summary>
@@ -138,7 +176,7 @@ internal static partial class ConfigLoader
             foreach (var item in Seq(node, "tenants"))
             {
                 var path = $"tenants[{i++}]";
-                var map = Map(item, path, "name", "keys", "models", "limits");
+                var map = Map(item, path, "name", "keys", "models", "limits", "user_limits");
                 var name = Required(map, item, path, "name");
                 if (!TenantConfig.IsValidName(name))
                 {
@@ -175,17 +213,26 @@ internal static partial class ConfigLoader
                     : TenantConfig.AnyModel;
                 tenants.Add(new TenantConfig(name, keys.ToImmutable(), models)
                 {
-                    Limits = map.TryGetValue("limits", out var l) ? ReadTenantLimits(l, path + ".limits") : TenantLimits.None,
+                    Limits = map.TryGetValue("limits", out var l) ? ReadTenantLimits(l, path + ".limits") : UsageLimits.None,
+                    UserLimits = map.TryGetValue("user_limits", out var ul) ? ReadTenantLimits(ul, path + ".user_limits") : UsageLimits.None,
                 });
             }
             return tenants.ToImmutable();
         }
 
-        private TenantLimits ReadTenantLimits(YamlNode node, string path)
+        private UsageLimits ReadTenantLimits(YamlNode node, string path)
         {
-            var map = Map(node, path, "requests_per_day", "rpm", "concurrent");
+            var map = Map(node, path, "requests_per_day", "tokens_per_day", "rpm", "tpm", "concurrent", "budget_usd_per_day", "budget_usd_per_month");
             int? Limit(string key) => map.TryGetValue(key, out var v) ? Int(v, $"{path}.{key}", 1) : null;
-            return new TenantLimits(Limit("requests_per_day"), Limit("rpm"), Limit("concurrent"));
+            long? Tokens(string key) => map.TryGetValue(key, out var v) ? Long(v, $"{path}.{key}", 1) : null;
+            decimal? Budget(string key) => map.TryGetValue(key, out var v) ? Usd(v, $"{path}.{key}") : null;
+            return new UsageLimits(Limit("requests_per_day"), Limit("rpm"), Limit("concurrent"))
+            {
+                TokensPerDay = Tokens("tokens_per_day"),
+                Tpm = Tokens("tpm"),
+                BudgetUsdPerDay = Budget("budget_usd_per_day"),
+                BudgetUsdPerMonth = Budget("budget_usd_per_month"),
+            };
         }
 
         private TimeZoneInfo TimeZone(YamlNode node, string path)
@@ -600,6 +647,14 @@ internal static partial class ConfigLoader
         {
             var s = Scalar(node, path);
             return int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= min
+                ? v
+                : throw Error(node, path, $"'{s}' is not a whole number ≥ {min}.");
+        }
+
+        private long Long(YamlNode node, string path, long min)
+        {
+            var s = Scalar(node, path);
+            return long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= min
                 ? v
                 : throw Error(node, path, $"'{s}' is not a whole number ≥ {min}.");
         }

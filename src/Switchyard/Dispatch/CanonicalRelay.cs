@@ -23,6 +23,7 @@ internal static class CanonicalRelay
         }
         var body = ctx.Client.EncodeResponse(response);
         ctx.SetDispatchHeaders(served: true);
+        ctx.RelayedUsage = response.Usage;
         var http = ctx.Http.Response;
         http.StatusCode = 200;
         http.ContentType = "application/json";
@@ -219,11 +220,14 @@ internal static class CanonicalRelay
     {
         private readonly IStreamEncoder _encoder;
         private readonly ArrayBufferWriter<byte> _batch = new(4096);
+        private readonly ProxyContext _ctx;
         private Usage? _usage;
         private string? _finish;
+        private long _relayedChars;
 
         private ClientStream(ProxyContext ctx)
         {
+            _ctx = ctx;
             _encoder = ctx.Client.CreateStreamEncoder(ctx.Canonical(), ctx.Created, ctx.Http.Request);
             Output = ctx.Http.Response.BodyWriter;
         }
@@ -249,6 +253,14 @@ internal static class CanonicalRelay
             if (evt is MessageDeltaEvent { FinishReason: { } reason })
             {
                 _finish = Protocols.OpenAI.OpenAIResponseCodec.FinishString(reason);
+            }
+            else if (evt is BlockDeltaEvent { Kind: not DeltaKind.Signature } delta)
+            {
+                _relayedChars += delta.Value.Length;
+            }
+            else if (evt is StreamErrorEvent)
+            {
+                _ctx.FailedMidStream = true;
             }
             _encoder.Write(evt, _batch);
             return _encoder.IsComplete;
@@ -289,6 +301,12 @@ internal static class CanonicalRelay
             return ct.IsCancellationRequested ? AttemptResult.Gone : AttemptResult.Served(_usage, _finish);
         }
 
-        public void Dispose() => _encoder.Dispose();
+        public void Dispose()
+        {
+            // For billing a stream the client cut before the usage report: about 4 characters a token.
+            _ctx.RelayedUsage = _usage;
+            _ctx.RelayedOutputTokens = (int)Math.Min(int.MaxValue, (_relayedChars + 3) / 4);
+            _encoder.Dispose();
+        }
     }
 }

@@ -167,6 +167,7 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time) : IUpstr
             return AttemptResult.FromError(new GatewayError(ErrorKind.BadGateway, $"Provider '{provider.Name}' returned a response that is not JSON."));
         }
         ctx.SetDispatchHeaders(served: true);
+        ctx.RelayedUsage = sniffer.Usage;
         var response = ctx.Http.Response;
         response.StatusCode = (int)upstream.StatusCode;
         response.ContentType = upstream.Content.Headers.ContentType?.ToString() ?? "application/json";
@@ -212,6 +213,7 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time) : IUpstr
                 // The upstream closed before its protocol's end: the client is told, as it would be of a broken connection.
                 WriteStreamError(ctx, output, new GatewayError(ErrorKind.BadGateway, "The upstream stream ended unexpectedly."));
             }
+            ctx.FailedMidStream |= sniffer.EndedInError;
             await output.FlushAsync(ctx.Aborted).ConfigureAwait(false);
         }
         catch (Exception ex) when (UpstreamFailures.IsExpected(ex))
@@ -235,6 +237,8 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time) : IUpstr
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+            ctx.RelayedUsage = sniffer.Usage;
+            ctx.RelayedOutputTokens = sniffer.RelayedOutputTokens;
         }
         return AttemptResult.Served(sniffer.Usage, sniffer.FinishReason);
     }
@@ -242,6 +246,7 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time) : IUpstr
     /// <summary>The client protocol's in-stream error after forwarded bytes (a blank line first ends any partial event).</summary>
     private static void WriteStreamError(ProxyContext ctx, System.IO.Pipelines.PipeWriter output, GatewayError error)
     {
+        ctx.FailedMidStream = true;
         using var encoder = ctx.Client.CreateStreamEncoder(new ChatRequest { Model = ctx.Sniff.Model }, 0, ctx.Http.Request);
         output.Write("\n\n"u8);
         encoder.Write(new StreamErrorEvent(error), output);

@@ -9,6 +9,8 @@ internal sealed class ProxyContext(HttpContext http, ClientProtocol client, Gate
 {
     /// <summary>Who is calling (the tenant and its key), for the request log.</summary>
     public Tenancy.Caller? Caller { get; init; }
+    /// <summary>The end user the request names, for the request log.</summary>
+    public string? User { get; init; }
 
     private ChatRequest? _canonical;
 
@@ -32,6 +34,13 @@ internal sealed class ProxyContext(HttpContext http, ClientProtocol client, Gate
     /// <summary>Time spent inside upstream attempts (sending, waiting, relaying): the rest is the gateway's overhead.</summary>
     public TimeSpan UpstreamTime { get; set; }
     public List<string> Trail { get; } = [];
+
+    /// <summary>The upstream's latest usage report of the answer relayed (billing a stream the client cut).</summary>
+    public Usage? RelayedUsage { get; set; }
+    /// <summary>Output tokens relayed, estimated (billing a stream cut before any usage report).</summary>
+    public int RelayedOutputTokens { get; set; }
+    /// <summary>The upstream failed after the answer began: the client got an in-stream error (not billed).</summary>
+    public bool FailedMidStream { get; set; }
 
     /// <summary>The <c>x-switchyard-*</c> headers of the latest attempt.</summary>
     public void SetDispatchHeaders(bool served) => ClientWriter.SetDispatchHeaders(Http.Response, LastProvider, LastModel, Attempts, served);

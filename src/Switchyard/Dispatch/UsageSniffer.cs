@@ -52,6 +52,17 @@ internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = 
         }
     }
 
+    /// <summary>The stream's last event is an error the upstream sent in the stream (not a finish).</summary>
+    public bool EndedInError => FinishReason is null && _tail.AsSpan(0, _tailLength).IndexOf("\"error\""u8) >= 0;
+
+    /// <summary>
+    /// Output tokens relayed, estimated as one per content event (providers stream about a token an event), for
+    /// billing a stream the client cut before the upstream's usage report: the events less a start and an end.
+    /// </summary>
+    public int RelayedOutputTokens => Math.Max(0, _events - 2);
+
+    private int _events;
+
     /// <summary>The stream's last bytes, enough to hold a final event such as Anthropic's message_stop.</summary>
     private readonly byte[] _tail = new byte[128];
     private int _tailLength;
@@ -105,6 +116,7 @@ internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = 
         var complete = CompleteLength(data);
         if (complete > 0)
         {
+            _events += data[..complete].Count("\n\n"u8);
             Events(data[..complete], output);
         }
         var tail = data[complete..];

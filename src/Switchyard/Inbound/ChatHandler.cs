@@ -50,9 +50,9 @@ internal sealed partial class ChatHandler(InboundPrologue prologue, Dispatcher d
             return;
         }
         using var lease = inbound.Lease;
-        var (snapshot, requestId, caller, body, sniff, route, _) = inbound;
+        var (snapshot, requestId, caller, user, body, sniff, route, _) = inbound;
         using var span = RequestSpans.StartRequest(client.Wire, sniff.Model, http.Request.Headers);
-        var ctx = new ProxyContext(http, client, snapshot, requestId, body, sniff, forceStream, time.GetUtcNow().ToUnixTimeSeconds()) { Caller = caller };
+        var ctx = new ProxyContext(http, client, snapshot, requestId, body, sniff, forceStream, time.GetUtcNow().ToUnixTimeSeconds()) { Caller = caller, User = user };
 
         // The canonical decode: up front when a target of the route may translate, so bad input is refused before
         // any upstream is called; a route whose targets all speak the client's protocol forwards bytes and never decodes.
@@ -65,7 +65,7 @@ internal sealed partial class ChatHandler(InboundPrologue prologue, Dispatcher d
             catch (ProtocolException pe)
             {
                 await ClientWriter.WriteErrorAsync(http, client, pe.Error, requestId, snapshot.Secrets).ConfigureAwait(false);
-                Account(ctx, route, started, null, span);
+                Account(ctx, route, started, null, span, lease);
                 return;
             }
         }
@@ -95,7 +95,7 @@ internal sealed partial class ChatHandler(InboundPrologue prologue, Dispatcher d
             }
             await ClientWriter.WriteErrorAsync(http, client, result.Error ?? new GatewayError(ErrorKind.Unavailable, "No provider could serve the request."), requestId, snapshot.Secrets).ConfigureAwait(false);
         }
-        Account(ctx, route, started, result, span);
+        Account(ctx, route, started, result, span, lease);
     }
 
     private static bool MayTranslate(ProxyContext ctx, ResolvedRoute route)
@@ -115,11 +115,21 @@ internal sealed partial class ChatHandler(InboundPrologue prologue, Dispatcher d
         return false;
     }
 
-    /// <summary>Metrics, the span and the request log line (formatted and written by a background writer).</summary>
-    private void Account(ProxyContext ctx, ResolvedRoute route, long started, AttemptResult? result, System.Diagnostics.Activity? span)
+    /// <summary>The bill (settled against the limits), metrics, the span and the request log line (written by a background writer).</summary>
+    private void Account(ProxyContext ctx, ResolvedRoute route, long started, AttemptResult? result, System.Diagnostics.Activity? span, Tenancy.LimitCounters.LimitLease lease)
     {
         var http = ctx.Http;
         var usage = result?.Usage;
+        var billed = Tenancy.Pricing.Billing.Billable(result, ctx);
+        var card = billed is not null && ctx.LastProvider is { } servedBy && ctx.LastModel is { } upstreamModel
+            ? ctx.Snapshot.Prices.For(servedBy, upstreamModel, time.GetUtcNow()) : null;
+        long? cost = card is not null ? Tenancy.Pricing.PriceCard.ToNanos(card.Cost(billed!.Value.Usage)) : null;
+        lease.Settle(billed?.Usage.TotalTokens ?? 0, cost ?? 0);
+        if (billed is { Estimated: true } estimate)
+        {
+            ctx.Trail.Add($"billed as estimated: {estimate.Usage.InputTokens} input + {estimate.Usage.OutputTokens} output tokens (no usage report)");
+        }
+        var counted = billed?.Usage;
         var elapsed = time.GetElapsedTime(started).TotalMilliseconds;
         var routeName = route.Route.Model.Length > 0 ? route.Route.Model : route.MatchedBy;
         var status = http.Response.StatusCode;
@@ -127,8 +137,14 @@ internal sealed partial class ChatHandler(InboundPrologue prologue, Dispatcher d
         RequestSpans.EndRequest(span, routeName, ctx.LastProvider, ctx.LastModel, status, ctx.Attempts, usage, result?.FinishReason,
             ctx.LastProvider is { } p && ctx.Snapshot.Config.Providers.TryGetValue(p, out var served) ? served.Kind : null);
         requestLog.Write(new RequestLogEntry(time.GetUtcNow(), ctx.RequestId, ctx.Client.Wire, ctx.Sniff.Model, status, ctx.Attempts,
-            ctx.Trail, elapsed, usage?.InputTokens ?? 0, usage?.OutputTokens ?? 0)
+            ctx.Trail, elapsed, counted?.InputTokens ?? 0, counted?.OutputTokens ?? 0)
         {
+            CachedTokens = counted?.CacheReadTokens ?? 0,
+            CacheWriteTokens = counted?.CacheWriteTokens ?? 0,
+            ReasoningTokens = counted?.ReasoningTokens ?? 0,
+            CostNanos = cost,
+            PriceVersion = card?.Version,
+            User = ctx.User,
             Route = routeName,
             Provider = ctx.LastProvider,
             UpstreamModel = ctx.LastModel,

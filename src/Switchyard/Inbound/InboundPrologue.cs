@@ -7,8 +7,10 @@ using Switchyard.Tenancy;
 namespace Switchyard.Inbound;
 
 /// <summary>What every client endpoint knows once its prologue has passed.</summary>
-/// <param name="Lease">The request's place under its tenant's limits: the handler disposes it when the request ends.</param>
-internal sealed record InboundRequest(GatewaySnapshot Snapshot, string RequestId, Caller Caller, byte[] Body, RequestSniff Sniff, ResolvedRoute Route, IDisposable Lease);
+/// <param name="User">The end user the request names, if any.</param>
+/// <param name="Lease">The request's place under its limits: the handler settles it to the real usage when the request ends.</param>
+internal sealed record InboundRequest(GatewaySnapshot Snapshot, string RequestId, Caller Caller, string? User, byte[] Body, RequestSniff Sniff, ResolvedRoute Route,
+    LimitCounters.LimitLease Lease);
 
 /// <summary>
 /// The one prologue every client endpoint runs: authenticate (the caller's tenant) → read the body → sniff it → the
@@ -66,18 +68,92 @@ internal sealed partial class InboundPrologue(ConfigHolder config, VirtualKeys v
             await RefuseAsync(http, client, snapshot, requestId, new GatewayError(ErrorKind.NotFound, $"No route matches the model '{sniff.Model}'.") { Param = "model" }, caller, sniff.Model);
             return null;
         }
-        IDisposable lease = LimitCounters.LimitLease.Unlimited;
-        if (!counting)
+        var user = EndUser(http.Request, sniff);
+        var lease = LimitCounters.LimitLease.Unlimited;
+        if (!counting && LimitScopes(caller, user) is { Length: > 0 } scopes)
         {
-            var (admitted, refusal) = limits.Admit(caller.Tenant.Name, caller.Tenant.Limits, snapshot.Config.LimitsTimeZone);
+            var (admitted, refusal) = limits.Admit(scopes, Reserve(snapshot, route, body.Length, sniff, scopes), snapshot.Config.LimitsTimeZone);
             if (refusal is not null)
             {
-                await RefuseAsync(http, client, snapshot, requestId, refusal, caller, sniff.Model);
+                await RefuseAsync(http, client, snapshot, requestId, refusal, caller, sniff.Model, user);
                 return null;
             }
             lease = admitted!;
         }
-        return new InboundRequest(snapshot, requestId, caller, body, sniff, route, lease);
+        return new InboundRequest(snapshot, requestId, caller, user, body, sniff, route, lease);
+    }
+
+    /// <summary>Longer end-user names are cut (Claude Code's <c>metadata.user_id</c> is about 100 characters).</summary>
+    internal const int MaxUserLength = 256;
+
+    /// <summary>The end user: <c>x-switchyard-user</c> (set by the application in front), else what the body names.</summary>
+    private static string? EndUser(HttpRequest request, in RequestSniff sniff)
+    {
+        var user = request.Headers["x-switchyard-user"] is [{ Length: > 0 } header] ? header : sniff.User;
+        return user is { Length: > MaxUserLength } ? user[..MaxUserLength] : user;
+    }
+
+    /// <summary>The scopes whose limits the request counts against, tenant → key → end user; empty when none has limits.</summary>
+    private static LimitScope[] LimitScopes(Caller caller, string? user)
+    {
+        var tenant = caller.Tenant;
+        var hasKey = !caller.KeyLimits.IsNone && caller.KeyId is not null;
+        var hasUser = !tenant.UserLimits.IsNone && user is not null;
+        if (tenant.Limits.IsNone && !hasKey && !hasUser)
+        {
+            return [];
+        }
+        var scopes = new LimitScope[(tenant.Limits.IsNone ? 0 : 1) + (hasKey ? 1 : 0) + (hasUser ? 1 : 0)];
+        var i = 0;
+        if (!tenant.Limits.IsNone)
+        {
+            scopes[i++] = LimitScope.Tenant(tenant);
+        }
+        if (hasKey)
+        {
+            scopes[i++] = new LimitScope(ScopeKind.Key, caller.KeyId!, caller.Key, caller.KeyLimits);
+        }
+        if (hasUser)
+        {
+            scopes[i] = new LimitScope(ScopeKind.User, tenant.Name, user!, tenant.UserLimits);
+        }
+        return scopes;
+    }
+
+    /// <summary>
+    /// What the request may use at most, when a scope limits tokens or spend: the input estimated from the body's size
+    /// (about 4 bytes a token), plus the output the request allows (else the provider's default output limit); priced
+    /// at the dearest of the route's targets.
+    /// </summary>
+    internal static Reservation Reserve(GatewaySnapshot snapshot, ResolvedRoute route, int bodyBytes, in RequestSniff sniff, ReadOnlySpan<LimitScope> scopes)
+    {
+        bool tokens = false, spend = false;
+        foreach (var s in scopes)
+        {
+            tokens |= s.Limits.CountsTokens;
+            spend |= s.Limits.CountsSpend;
+        }
+        if (!tokens && !spend)
+        {
+            return Reservation.None;
+        }
+        long input = Tenancy.Pricing.Billing.EstimateInput(bodyBytes), output = 0;
+        decimal cost = 0;
+        var now = DateTimeOffset.UtcNow;
+        foreach (var target in route.Route.Targets)
+        {
+            if (!snapshot.Config.Providers.TryGetValue(target.Provider, out var provider))
+            {
+                continue;
+            }
+            long allowed = sniff.MaxOutputTokens ?? provider.DefaultMaxTokens;
+            output = Math.Max(output, allowed);
+            if (spend && snapshot.Prices.For(provider.Name, route.UpstreamModel(target, provider), now) is { } card)
+            {
+                cost = Math.Max(cost, card.Cost(input, 0, 0, allowed));
+            }
+        }
+        return new Reservation(tokens ? input + output : 0, spend ? Tenancy.Pricing.PriceCard.ToNanos(cost) : 0);
     }
 
     /// <summary>
@@ -111,13 +187,15 @@ internal sealed partial class InboundPrologue(ConfigHolder config, VirtualKeys v
         RefuseAsync(http, client, config.Current, RequestIds.Next(), error);
 
     /// <summary>Answers a refusal in the client's protocol, and logs it as a request (every request has its row).</summary>
-    private Task RefuseAsync(HttpContext http, ClientProtocol client, GatewaySnapshot snapshot, string requestId, GatewayError error, Caller? caller = null, string model = "")
+    private Task RefuseAsync(HttpContext http, ClientProtocol client, GatewaySnapshot snapshot, string requestId, GatewayError error, Caller? caller = null, string model = "",
+        string? user = null)
     {
         LogRejected(logger, requestId, client.Wire, error.Kind, error.Message);
         requestLog.Write(new RequestLogEntry(time.GetUtcNow(), requestId, client.Wire, model, client.ErrorStatus(error), 0, [], 0, 0, 0)
         {
             Tenant = caller?.Tenant.Name,
             TenantKey = caller?.Key,
+            User = user,
             Error = ClientWriter.Redact(error.Message, snapshot.Secrets),
         });
         return ClientWriter.WriteErrorAsync(http, client, error, requestId, snapshot.Secrets);

@@ -20,6 +20,10 @@ internal readonly record struct RequestSniff(string Model, bool Stream, int Mode
     public int StreamOptionsLength { get; init; }
     /// <summary>The client asked for the usage chunk (<c>stream_options.include_usage: true</c>).</summary>
     public bool IncludeUsage { get; init; }
+    /// <summary>The most output the request allows (<c>max_tokens</c>, <c>max_completion_tokens</c>, <c>generationConfig.maxOutputTokens</c>).</summary>
+    public int? MaxOutputTokens { get; init; }
+    /// <summary>The end user the body names (OpenAI <c>user</c>, Anthropic <c>metadata.user_id</c>).</summary>
+    public string? User { get; init; }
 
     public static RequestSniff Sniff(ReadOnlySpan<byte> body, InputLimits limits)
     {
@@ -31,6 +35,8 @@ internal readonly record struct RequestSniff(string Model, bool Stream, int Mode
         int optionsStart = -1, optionsLength = 0;
         var includeUsage = false;
         var hasMessages = false;
+        int? maxOutput = null;
+        string? user = null;
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -45,6 +51,7 @@ internal readonly record struct RequestSniff(string Model, bool Stream, int Mode
                 var isStream = !isModel && reader.ValueTextEquals("stream"u8);
                 var isMessages = !isModel && !isStream && reader.ValueTextEquals("messages"u8);
                 var isOptions = !isModel && !isStream && !isMessages && reader.ValueTextEquals("stream_options"u8);
+                var named = isModel || isStream || isMessages || isOptions ? Named.Other : NameOf(ref reader);
                 reader.Read();
                 if (isOptions)
                 {
@@ -84,6 +91,18 @@ internal readonly record struct RequestSniff(string Model, bool Stream, int Mode
                 }
                 else
                 {
+                    if (reader.TokenType == JsonTokenType.Number && named == Named.MaxOutput && reader.TryGetInt32(out var max) && max > 0)
+                    {
+                        maxOutput = Math.Max(maxOutput ?? 0, max);
+                    }
+                    else if (named == Named.User && reader.TokenType == JsonTokenType.String)
+                    {
+                        user = reader.GetString();
+                    }
+                    else if (named == Named.Metadata && reader.TokenType == JsonTokenType.StartObject)
+                    {
+                        user ??= Lookahead(ref reader, "user_id"u8, out var found) && found.TokenType == JsonTokenType.String ? found.GetString() : null;
+                    }
                     census.Value(ref reader, role);
                 }
             }
@@ -111,8 +130,19 @@ internal readonly record struct RequestSniff(string Model, bool Stream, int Mode
             StreamOptionsStart = optionsStart,
             StreamOptionsLength = optionsLength,
             IncludeUsage = includeUsage,
+            MaxOutputTokens = maxOutput,
+            User = string.IsNullOrEmpty(user) ? null : user,
         };
     }
+
+    private enum Named : byte { Other, MaxOutput, User, Metadata }
+
+    /// <summary>The top-level fields accounting reads: the output limit and the end user.</summary>
+    private static Named NameOf(ref Utf8JsonReader reader) =>
+        reader.ValueTextEquals("max_tokens"u8) || reader.ValueTextEquals("max_completion_tokens"u8) ? Named.MaxOutput
+        : reader.ValueTextEquals("user"u8) ? Named.User
+        : reader.ValueTextEquals("metadata"u8) ? Named.Metadata
+        : Named.Other;
 
     private static void RequireShortModel(string model)
     {
@@ -123,16 +153,18 @@ internal readonly record struct RequestSniff(string Model, bool Stream, int Mode
     }
 
     /// <summary>Looks ahead (on a copy of the reader) for <c>include_usage: true</c> directly inside the object.</summary>
-    private static bool IncludesUsage(ref Utf8JsonReader reader)
+    private static bool IncludesUsage(ref Utf8JsonReader reader) => Lookahead(ref reader, "include_usage"u8, out var v) && v.TokenType == JsonTokenType.True;
+
+    /// <summary>A copy of the reader on the value of <paramref name="name"/> directly inside the object it is on.</summary>
+    private static bool Lookahead(ref Utf8JsonReader reader, ReadOnlySpan<byte> name, out Utf8JsonReader value)
     {
-        var probe = reader;
-        var depth = probe.CurrentDepth;
-        while (probe.Read() && probe.CurrentDepth > depth)
+        value = reader;
+        var depth = value.CurrentDepth;
+        while (value.Read() && value.CurrentDepth > depth)
         {
-            if (probe.TokenType == JsonTokenType.PropertyName && probe.CurrentDepth == depth + 1 && probe.ValueTextEquals("include_usage"u8))
+            if (value.TokenType == JsonTokenType.PropertyName && value.CurrentDepth == depth + 1 && value.ValueTextEquals(name))
             {
-                probe.Read();
-                return probe.TokenType == JsonTokenType.True;
+                return value.Read();
             }
         }
         return false;
@@ -144,6 +176,7 @@ internal readonly record struct RequestSniff(string Model, bool Stream, int Mode
         var reader = new Utf8JsonReader(body, BodyCensus.ReaderOptions(limits));
         var census = new BodyCensus(body, limits, gemini: true);
         var hasContents = false;
+        int? maxOutput = null;
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -154,6 +187,7 @@ internal readonly record struct RequestSniff(string Model, bool Stream, int Mode
             {
                 var role = census.TopLevel(ref reader);
                 var isContents = reader.ValueTextEquals("contents"u8);
+                var isGenerationConfig = !isContents && (reader.ValueTextEquals("generationConfig"u8) || reader.ValueTextEquals("generation_config"u8));
                 reader.Read();
                 if (isContents)
                 {
@@ -162,6 +196,11 @@ internal readonly record struct RequestSniff(string Model, bool Stream, int Mode
                         throw new ProtocolException("Invalid JSON payload received. 'contents' must be a list.", "contents");
                     }
                     hasContents = true;
+                }
+                else if (isGenerationConfig && reader.TokenType == JsonTokenType.StartObject
+                    && Lookahead(ref reader, "maxOutputTokens"u8, out var max) && max.TokenType == JsonTokenType.Number && max.TryGetInt32(out var m) && m > 0)
+                {
+                    maxOutput = m;
                 }
                 census.Value(ref reader, role);
             }
@@ -183,7 +222,7 @@ internal readonly record struct RequestSniff(string Model, bool Stream, int Mode
         {
             throw new ProtocolException("* GenerateContentRequest.contents: contents is not specified", "contents");
         }
-        return new RequestSniff(model, stream, -1, 0);
+        return new RequestSniff(model, stream, -1, 0) { MaxOutputTokens = maxOutput };
     }
 
     /// <summary>

@@ -21,6 +21,15 @@ internal readonly record struct RequestLogEntry(
     /// <summary>Why the request failed (redacted), when it did.</summary>
     public string? Error { get; init; }
     public double? TtfbMs { get; init; }
+    /// <summary>The end user (<c>x-switchyard-user</c>, OpenAI <c>user</c>, Anthropic <c>metadata.user_id</c>).</summary>
+    public string? User { get; init; }
+    /// <summary>Parts of <see cref="InputTokens"/> (cache reads, cache writes) and of <see cref="OutputTokens"/> (reasoning).</summary>
+    public int CachedTokens { get; init; }
+    public int CacheWriteTokens { get; init; }
+    public int ReasoningTokens { get; init; }
+    /// <summary>What the request cost in 10⁻⁹ USD, and the prices used; null when its model has no price.</summary>
+    public long? CostNanos { get; init; }
+    public string? PriceVersion { get; init; }
     /// <summary>The request body, only when <c>server.log_bodies</c> is on, secrets already masked.</summary>
     public string? Body { get; init; }
     /// <summary>Set for lifecycle events (start, reload, key_disabled, key_cooled, key_recovered…); then only Message matters.</summary>
@@ -195,6 +204,21 @@ internal sealed partial class RequestLog : IAsyncDisposable
         }
         w.WriteNumber("input_tokens", e.InputTokens);
         w.WriteNumber("output_tokens", e.OutputTokens);
+        if (e.CachedTokens + e.CacheWriteTokens + e.ReasoningTokens > 0)
+        {
+            w.WriteNumber("cached_tokens", e.CachedTokens);
+            w.WriteNumber("cache_write_tokens", e.CacheWriteTokens);
+            w.WriteNumber("reasoning_tokens", e.ReasoningTokens);
+        }
+        if (e.CostNanos is { } nanos)
+        {
+            w.WriteNumber("cost_usd", Tenancy.Pricing.PriceCard.FromNanos(nanos));
+            w.WriteString("price_version", e.PriceVersion);
+        }
+        if (e.User is not null)
+        {
+            w.WriteString("user", e.User);
+        }
         if (e.Body is not null)
         {
             w.WriteString("body", e.Body);

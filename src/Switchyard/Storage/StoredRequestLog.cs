@@ -11,7 +11,15 @@ namespace Switchyard.Storage;
 /// <summary>One row of <c>request_log</c> (also a line of the spill file).</summary>
 internal sealed record RequestLogRow(long Ts, string RequestId, string? Tenant, string? TenantKey, string Protocol, string Model, string? Route,
     string? Provider, string? UpstreamModel, string? UpstreamKey, int Status, int Attempts, double LatencyMs, double? TtfbMs,
-    int InputTokens, int OutputTokens, string Trail, string? Error);
+    int InputTokens, int OutputTokens, string Trail, string? Error)
+{
+    public string? EndUser { get; init; }
+    public int CachedTokens { get; init; }
+    public int CacheWriteTokens { get; init; }
+    public int ReasoningTokens { get; init; }
+    public long? CostNanos { get; init; }
+    public string? PriceVersion { get; init; }
+}
 
 /// <summary>
 /// Every request into <c>request_log</c>, off the hot path: a request only enqueues its row; one writer inserts them in
@@ -67,7 +75,18 @@ internal sealed partial class StoredRequestLog : IRequestLogSink, IHostedService
 
     private static RequestLogRow RowOf(in RequestLogEntry e) => new(e.Timestamp.ToUnixTimeMilliseconds(), e.RequestId, e.Tenant, e.TenantKey,
         ProtocolNames[(int)e.Protocol], e.Model, e.Route, e.Provider, e.UpstreamModel, e.Key, e.Status, e.Attempts, Math.Round(e.LatencyMs, 2),
-        e.TtfbMs is { } t ? Math.Round(t, 2) : null, e.InputTokens, e.OutputTokens, JsonSerializer.Serialize(e.Trail, StoreJson.Default.ListString), e.Error);
+        e.TtfbMs is { } t ? Math.Round(t, 2) : null, e.InputTokens, e.OutputTokens, JsonSerializer.Serialize(e.Trail, StoreJson.Default.ListString), e.Error)
+    {
+        EndUser = e.User,
+        CachedTokens = e.CachedTokens,
+        CacheWriteTokens = e.CacheWriteTokens,
+        ReasoningTokens = e.ReasoningTokens,
+        CostNanos = e.CostNanos,
+        PriceVersion = e.PriceVersion,
+    };
+
+    private const string Columns = "ts, request_id, tenant, tenant_key, protocol, model, route, provider, upstream_model, upstream_key, status, attempts, "
+        + "latency_ms, ttfb_ms, input_tokens, output_tokens, trail, error, end_user, cached_tokens, cache_write_tokens, reasoning_tokens, cost_nanousd, price_version";
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -116,10 +135,12 @@ internal sealed partial class StoredRequestLog : IRequestLogSink, IHostedService
                 Spill(batch);
             }
             batch.Clear();
-            if (storeDownSince is not null && reader.Count == 0 && File.Exists(_spillPath))
+            // Idle while the store is down: try again every few seconds until it takes the spilled rows (or requests come).
+            Task<bool>? next = null;
+            while (storeDownSince is not null && reader.Count == 0 && File.Exists(_spillPath) && !reader.Completion.IsCompleted)
             {
-                // Idle while the store is down: try again soon rather than only when the next request arrives.
-                await Task.WhenAny(reader.WaitToReadAsync().AsTask(), Task.Delay(RetryStoreAfter)).ConfigureAwait(false);
+                next ??= reader.WaitToReadAsync().AsTask(); // one wait across retries
+                await Task.WhenAny(next, Task.Delay(RetryStoreAfter)).ConfigureAwait(false);
                 if (reader.Count == 0 && await ReplaySpillAsync().ConfigureAwait(false))
                 {
                     storeDownSince = null;
@@ -149,9 +170,7 @@ internal sealed partial class StoredRequestLog : IRequestLogSink, IHostedService
         await using var connection = await _store.OpenConnectionAsync(CancellationToken.None).ConfigureAwait(false);
         if (connection is NpgsqlConnection pg)
         {
-            await using var copy = await pg.BeginBinaryImportAsync(
-                "COPY request_log (ts, request_id, tenant, tenant_key, protocol, model, route, provider, upstream_model, upstream_key, status, attempts, "
-                + "latency_ms, ttfb_ms, input_tokens, output_tokens, trail, error) FROM STDIN (FORMAT BINARY)").ConfigureAwait(false);
+            await using var copy = await pg.BeginBinaryImportAsync($"COPY request_log ({Columns}) FROM STDIN (FORMAT BINARY)").ConfigureAwait(false);
             foreach (var r in rows)
             {
                 await copy.StartRowAsync().ConfigureAwait(false);
@@ -168,18 +187,17 @@ internal sealed partial class StoredRequestLog : IRequestLogSink, IHostedService
                 await copy.WriteAsync(r.Status, NpgsqlDbType.Integer).ConfigureAwait(false);
                 await copy.WriteAsync(r.Attempts, NpgsqlDbType.Integer).ConfigureAwait(false);
                 await copy.WriteAsync(r.LatencyMs, NpgsqlDbType.Double).ConfigureAwait(false);
-                if (r.TtfbMs is { } ttfb)
-                {
-                    await copy.WriteAsync(ttfb, NpgsqlDbType.Double).ConfigureAwait(false);
-                }
-                else
-                {
-                    await copy.WriteNullAsync().ConfigureAwait(false);
-                }
+                await WriteNullableAsync(copy, r.TtfbMs, NpgsqlDbType.Double).ConfigureAwait(false);
                 await copy.WriteAsync(r.InputTokens, NpgsqlDbType.Integer).ConfigureAwait(false);
                 await copy.WriteAsync(r.OutputTokens, NpgsqlDbType.Integer).ConfigureAwait(false);
                 await copy.WriteAsync(r.Trail, NpgsqlDbType.Text).ConfigureAwait(false);
                 await WriteNullableAsync(copy, r.Error).ConfigureAwait(false);
+                await WriteNullableAsync(copy, r.EndUser).ConfigureAwait(false);
+                await copy.WriteAsync(r.CachedTokens, NpgsqlDbType.Integer).ConfigureAwait(false);
+                await copy.WriteAsync(r.CacheWriteTokens, NpgsqlDbType.Integer).ConfigureAwait(false);
+                await copy.WriteAsync(r.ReasoningTokens, NpgsqlDbType.Integer).ConfigureAwait(false);
+                await WriteNullableAsync(copy, r.CostNanos, NpgsqlDbType.Bigint).ConfigureAwait(false);
+                await WriteNullableAsync(copy, r.PriceVersion).ConfigureAwait(false);
             }
             await copy.CompleteAsync().ConfigureAwait(false);
             return;
@@ -194,12 +212,8 @@ internal sealed partial class StoredRequestLog : IRequestLogSink, IHostedService
         await using var tx = await connection.BeginTransactionAsync().ConfigureAwait(false);
         await using var insert = connection.CreateCommand();
         insert.Transaction = tx;
-        insert.CommandText = "INSERT INTO request_log (ts, request_id, tenant, tenant_key, protocol, model, route, provider, upstream_model, upstream_key, "
-            + "status, attempts, latency_ms, ttfb_ms, input_tokens, output_tokens, trail, error) VALUES "
-            + "($ts, $request_id, $tenant, $tenant_key, $protocol, $model, $route, $provider, $upstream_model, $upstream_key, $status, $attempts, "
-            + "$latency_ms, $ttfb_ms, $input_tokens, $output_tokens, $trail, $error)";
-        var names = new[] { "ts", "request_id", "tenant", "tenant_key", "protocol", "model", "route", "provider", "upstream_model", "upstream_key",
-            "status", "attempts", "latency_ms", "ttfb_ms", "input_tokens", "output_tokens", "trail", "error" };
+        var names = Columns.Split(", ");
+        insert.CommandText = $"INSERT INTO request_log ({Columns}) VALUES ({string.Join(", ", names.Select(n => "$" + n))})";
         var parameters = names.Select(n =>
         {
             var p = insert.CreateParameter();
@@ -210,7 +224,8 @@ internal sealed partial class StoredRequestLog : IRequestLogSink, IHostedService
         foreach (var r in rows)
         {
             object?[] values = [r.Ts, r.RequestId, r.Tenant, r.TenantKey, r.Protocol, r.Model, r.Route, r.Provider, r.UpstreamModel, r.UpstreamKey,
-                r.Status, r.Attempts, r.LatencyMs, r.TtfbMs, r.InputTokens, r.OutputTokens, r.Trail, r.Error];
+                r.Status, r.Attempts, r.LatencyMs, r.TtfbMs, r.InputTokens, r.OutputTokens, r.Trail, r.Error,
+                r.EndUser, r.CachedTokens, r.CacheWriteTokens, r.ReasoningTokens, r.CostNanos, r.PriceVersion];
             for (var i = 0; i < values.Length; i++)
             {
                 parameters[i].Value = values[i] ?? DBNull.Value;
@@ -249,6 +264,9 @@ internal sealed partial class StoredRequestLog : IRequestLogSink, IHostedService
 
     private static Task WriteNullableAsync(NpgsqlBinaryImporter copy, string? value) =>
         value is null ? copy.WriteNullAsync() : copy.WriteAsync(value, NpgsqlDbType.Text);
+
+    private static Task WriteNullableAsync<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type) where T : struct =>
+        value is { } v ? copy.WriteAsync(v, type) : copy.WriteNullAsync();
 
     private void Spill(List<RequestLogRow> rows)
     {

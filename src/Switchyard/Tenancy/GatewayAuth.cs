@@ -6,7 +6,12 @@ using Switchyard.Config;
 namespace Switchyard.Tenancy;
 
 /// <summary>Who is calling: the tenant, and the key as logs may show it (a virtual key's prefix, a static key masked).</summary>
-internal sealed record Caller(TenantConfig Tenant, string Key, string? KeyId);
+/// <param name="KeyId">A virtual key's id (null for a static key).</param>
+internal sealed record Caller(TenantConfig Tenant, string Key, string? KeyId)
+{
+    /// <summary>A virtual key's own limits (on top of its tenant's).</summary>
+    public UsageLimits KeyLimits { get; init; } = UsageLimits.None;
+}
 
 /// <summary>
 /// Gateway keys from <c>Authorization: Bearer</c>, <c>x-api-key</c>, <c>x-goog-api-key</c> or <c>?key=</c>: a tenant's
@@ -37,10 +42,10 @@ internal static class GatewayAuth
 
     private static async ValueTask<Caller?> FindVirtualAsync(HttpContext http, GatewaySnapshot snapshot, VirtualKeys virtualKeys, string presented)
     {
-        if (await virtualKeys.FindUsableAsync(presented, http.RequestAborted).ConfigureAwait(false) is { } key
-            && (snapshot.Tenants.ByName.GetValueOrDefault(key.Tenant) ?? virtualKeys.StoreTenant(key.Tenant)) is { } tenant)
+        if (await virtualKeys.FindUsableAsync(presented, http.RequestAborted).ConfigureAwait(false) is { } found
+            && (snapshot.Tenants.ByName.GetValueOrDefault(found.Record.Tenant) ?? virtualKeys.StoreTenant(found.Record.Tenant)) is { } tenant)
         {
-            return new Caller(tenant, key.Prefix, key.Id);
+            return new Caller(tenant, found.Record.Prefix, found.Record.Id) { KeyLimits = found.Limits };
         }
         return IsOpen(http, snapshot, virtualKeys) ? Open : null;
     }

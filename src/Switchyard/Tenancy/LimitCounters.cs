@@ -1,109 +1,272 @@
 using System.Collections.Concurrent;
 using Switchyard.Protocols.Canonical;
+using Switchyard.Tenancy.Pricing;
 
 namespace Switchyard.Tenancy;
 
+internal enum ScopeKind : byte { Tenant, Key, User }
+
+/// <summary>Whose limits a request counts against: its tenant, its virtual key, its end user (each only when it has limits).</summary>
+/// <param name="Owner">The tenant's name; the key's id; the end user's tenant.</param>
+/// <param name="Name">Empty for a tenant; the key's prefix; the end user.</param>
+internal readonly record struct LimitScope(ScopeKind Kind, string Owner, string Name, UsageLimits Limits)
+{
+    public static LimitScope Tenant(TenantConfig tenant) => new(ScopeKind.Tenant, tenant.Name, "", tenant.Limits);
+
+    /// <summary>How refusals name it.</summary>
+    public string Label => Kind switch
+    {
+        ScopeKind.Tenant => $"The tenant '{Owner}'",
+        ScopeKind.Key => $"The key {Name}",
+        _ => $"The end user '{Name}' of the tenant '{Owner}'",
+    };
+}
+
+/// <summary>What a request may use at most, held against token limits and budgets until it settles.</summary>
+internal readonly record struct Reservation(long Tokens, long CostNanos)
+{
+    public static Reservation None => default;
+}
+
 /// <summary>
-/// The counters behind <see cref="TenantLimits"/> on this instance: per tenant, the requests of the current minute and
-/// day and the requests in flight. A check and its increment happen under one lock, so N concurrent requests against
-/// a limit of M serve exactly min(N, M) — never a few more because they raced.
+/// The counters behind <see cref="UsageLimits"/> on this instance, per scope: requests and tokens of the current minute,
+/// requests, tokens and spend of the current day, spend of the current month, requests in flight. A request's check
+/// and its increments happen under the locks of all its scopes (taken in the scopes' order, tenant → key → user), so
+/// N concurrent requests against a limit of M serve exactly min(N, M) — never a few more because they raced. Tokens
+/// and spend are reserved at admission (the estimated maximum) and settled to the real usage when the request ends.
 /// </summary>
 internal sealed class LimitCounters(TimeProvider time)
 {
-    private readonly ConcurrentDictionary<string, Counters> _byTenant = new(StringComparer.Ordinal);
+    private const int SweepAbove = 50_000;
+    private readonly ConcurrentDictionary<(ScopeKind, string, string), Counters> _byScope = new();
+    private DateTimeOffset _sweptAt = DateTimeOffset.MinValue;
 
     internal sealed class Counters
     {
         public readonly Lock Gate = new();
-        public DateTimeOffset MinuteStart;
-        public int MinuteRequests;
-        public DateTimeOffset DayStart;
-        public int DayRequests;
-        public int InFlight;
+        public DateTimeOffset MinuteStart, DayStart, MonthStart;
+        public int MinuteRequests, DayRequests, InFlight;
+        public long MinuteTokens, DayTokens, DayCostNanos, MonthCostNanos;
+
+        /// <summary>Starts new windows that have begun since the last request (under <see cref="Gate"/>).</summary>
+        public void Roll(in Windows w)
+        {
+            if (MinuteStart != w.Minute)
+            {
+                (MinuteStart, MinuteRequests, MinuteTokens) = (w.Minute, 0, 0);
+            }
+            if (DayStart != w.Day)
+            {
+                (DayStart, DayRequests, DayTokens, DayCostNanos) = (w.Day, 0, 0, 0);
+            }
+            if (MonthStart != w.Month)
+            {
+                (MonthStart, MonthCostNanos) = (w.Month, 0);
+            }
+        }
     }
 
-    /// <summary>Admits one request of <paramref name="tenant"/>, or says which limit refuses it and for how long.</summary>
-    /// <returns>A lease to dispose when the request ends (it holds a concurrency slot), or the refusal.</returns>
-    public (LimitLease? Lease, GatewayError? Refusal) Admit(string tenant, TenantLimits limits, TimeZoneInfo zone)
+    internal readonly record struct Windows(DateTimeOffset Now, DateTimeOffset Minute, DateTimeOffset Day, DateTimeOffset Month, TimeZoneInfo Zone);
+
+    private Windows WindowsAt(TimeZoneInfo zone)
     {
-        if (limits.IsNone)
+        var now = time.GetUtcNow();
+        var local = TimeZoneInfo.ConvertTime(now, zone);
+        return new Windows(now, new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerMinute, TimeSpan.Zero),
+            Midnight(local.Date, zone), Midnight(new DateTime(local.Year, local.Month, 1), zone), zone);
+    }
+
+    /// <summary>Admits one request of a tenant with no other scope and no reservation (the common case).</summary>
+    public (LimitLease? Lease, GatewayError? Refusal) Admit(string tenant, UsageLimits limits, TimeZoneInfo zone) =>
+        Admit([new LimitScope(ScopeKind.Tenant, tenant, "", limits)], Reservation.None, zone);
+
+    /// <summary>Admits one request against all its scopes, reserving <paramref name="reserve"/>; or says which limit refuses it and for how long.</summary>
+    /// <returns>A lease to settle (or dispose) when the request ends, or the refusal.</returns>
+    public (LimitLease? Lease, GatewayError? Refusal) Admit(ReadOnlySpan<LimitScope> scopes, Reservation reserve, TimeZoneInfo zone)
+    {
+        var limited = 0;
+        foreach (var s in scopes)
+        {
+            limited += s.Limits.IsNone ? 0 : 1;
+        }
+        if (limited == 0)
         {
             return (LimitLease.Unlimited, null);
         }
-        var now = time.GetUtcNow();
-        var minute = new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerMinute, TimeSpan.Zero);
-        var day = DayStart(now, zone);
-        var c = _byTenant.GetOrAdd(tenant, _ => new Counters());
-        lock (c.Gate)
+        if (_byScope.Count > SweepAbove && time.GetUtcNow() - _sweptAt > TimeSpan.FromMinutes(1))
         {
-            if (c.MinuteStart != minute)
-            {
-                (c.MinuteStart, c.MinuteRequests) = (minute, 0);
-            }
-            if (c.DayStart != day)
-            {
-                (c.DayStart, c.DayRequests) = (day, 0);
-            }
-            if (limits.Concurrent is { } concurrent && c.InFlight >= concurrent)
-            {
-                return (null, Refuse(tenant, $"{concurrent} concurrent requests", TimeSpan.FromSeconds(1)));
-            }
-            if (limits.Rpm is { } rpm && c.MinuteRequests >= rpm)
-            {
-                return (null, Refuse(tenant, $"{rpm} requests per minute", minute.AddMinutes(1) - now));
-            }
-            if (limits.RequestsPerDay is { } perDay && c.DayRequests >= perDay)
-            {
-                return (null, Refuse(tenant, $"{perDay} requests per day ({zone.Id})", NextDayStart(day, zone) - now));
-            }
-            c.MinuteRequests++;
-            c.DayRequests++;
-            c.InFlight++;
+            Sweep();
         }
-        return (new LimitLease(c), null);
+        var w = WindowsAt(zone);
+        var counters = new Counters[limited];
+        var j = 0;
+        foreach (var s in scopes)
+        {
+            if (!s.Limits.IsNone)
+            {
+                counters[j++] = _byScope.GetOrAdd((s.Kind, s.Owner, s.Name), _ => new Counters());
+            }
+        }
+        var held = 0;
+        try
+        {
+            for (; held < counters.Length; held++)
+            {
+                counters[held].Gate.Enter();
+            }
+            j = 0;
+            foreach (var s in scopes)
+            {
+                if (s.Limits.IsNone)
+                {
+                    continue;
+                }
+                var c = counters[j++];
+                c.Roll(w);
+                if (Check(s, c, reserve, w) is { } refusal)
+                {
+                    return (null, refusal);
+                }
+            }
+            foreach (var c in counters)
+            {
+                c.MinuteRequests++;
+                c.DayRequests++;
+                c.InFlight++;
+                c.MinuteTokens += reserve.Tokens;
+                c.DayTokens += reserve.Tokens;
+                c.DayCostNanos += reserve.CostNanos;
+                c.MonthCostNanos += reserve.CostNanos;
+            }
+        }
+        finally
+        {
+            while (held > 0)
+            {
+                counters[--held].Gate.Exit();
+            }
+        }
+        return (new LimitLease(this, counters, reserve, w), null);
     }
 
-    private static GatewayError Refuse(string tenant, string limit, TimeSpan retry)
+    private static GatewayError? Check(in LimitScope s, Counters c, Reservation reserve, in Windows w)
     {
-        var seconds = Math.Max(1, (int)Math.Ceiling(retry.TotalSeconds));
-        return new GatewayError(ErrorKind.RateLimit, $"The tenant '{tenant}' reached its limit of {limit}; retry in {seconds} s.")
+        var l = s.Limits;
+        var nextMinute = w.Minute.AddMinutes(1);
+        var nextDay = Midnight(TimeZoneInfo.ConvertTime(w.Day, w.Zone).Date.AddDays(1), w.Zone);
+        var day = $"per day ({w.Zone.Id})";
+        if (l.Concurrent is { } concurrent && c.InFlight >= concurrent)
+        {
+            return Refuse(s, $"{concurrent} concurrent requests", TimeSpan.FromSeconds(1));
+        }
+        if (l.Rpm is { } rpm && c.MinuteRequests >= rpm)
+        {
+            return Refuse(s, $"{rpm} requests per minute", nextMinute - w.Now);
+        }
+        if (l.RequestsPerDay is { } perDay && c.DayRequests >= perDay)
+        {
+            return Refuse(s, $"{perDay} requests {day}", nextDay - w.Now);
+        }
+        if (l.Tpm is { } tpm && c.MinuteTokens + reserve.Tokens > tpm)
+        {
+            return Refuse(s, $"{tpm} tokens per minute{Reserving(reserve.Tokens, "tokens")}", nextMinute - w.Now);
+        }
+        if (l.TokensPerDay is { } tokensPerDay && c.DayTokens + reserve.Tokens > tokensPerDay)
+        {
+            return Refuse(s, $"{tokensPerDay} tokens {day}{Reserving(reserve.Tokens, "tokens")}", nextDay - w.Now);
+        }
+        if (l.BudgetUsdPerDay is { } budgetDay && c.DayCostNanos + reserve.CostNanos > PriceCard.ToNanos(budgetDay))
+        {
+            return Refuse(s, $"a budget of ${budgetDay} {day}{Reserving(reserve.CostNanos, "USD")}", nextDay - w.Now, "budget_exceeded");
+        }
+        if (l.BudgetUsdPerMonth is { } budgetMonth && c.MonthCostNanos + reserve.CostNanos > PriceCard.ToNanos(budgetMonth))
+        {
+            var nextMonth = Midnight(TimeZoneInfo.ConvertTime(w.Month, w.Zone).Date.AddMonths(1), w.Zone);
+            return Refuse(s, $"a budget of ${budgetMonth} per month ({w.Zone.Id}){Reserving(reserve.CostNanos, "USD")}", nextMonth - w.Now, "budget_exceeded");
+        }
+        return null;
+    }
+
+    private static string Reserving(long amount, string unit) => amount <= 0 ? ""
+        : unit == "USD" ? $" (this request may cost up to ${PriceCard.FromNanos(amount):0.######})"
+        : $" (this request may use up to {amount} tokens)";
+
+    private static GatewayError Refuse(in LimitScope scope, string limit, TimeSpan retry, string code = "tenant_limit_exceeded")
+    {
+        var seconds = Math.Max(1, (long)Math.Ceiling(retry.TotalSeconds));
+        return new GatewayError(ErrorKind.RateLimit, $"{scope.Label} reached its limit of {limit}; retry in {seconds} s.")
         {
             RetryAfter = TimeSpan.FromSeconds(seconds),
-            Code = "tenant_limit_exceeded",
+            Code = code,
         };
     }
 
-    /// <summary>Midnight of <paramref name="now"/>'s day in <paramref name="zone"/>, as an instant.</summary>
-    internal static DateTimeOffset DayStart(DateTimeOffset now, TimeZoneInfo zone)
+    /// <summary>Settles a lease: its reservation is replaced by what the request used (in the window it is settled in).</summary>
+    private void Settle(Counters[] counters, Reservation reserved, in Windows admitted, long tokens, long costNanos)
     {
-        var local = TimeZoneInfo.ConvertTime(now, zone);
-        var midnight = local.Date;
-        return new DateTimeOffset(midnight, zone.GetUtcOffset(midnight));
-    }
-
-    private static DateTimeOffset NextDayStart(DateTimeOffset dayStart, TimeZoneInfo zone)
-    {
-        var next = TimeZoneInfo.ConvertTime(dayStart, zone).Date.AddDays(1);
-        return new DateTimeOffset(next, zone.GetUtcOffset(next));
-    }
-
-    /// <summary>A request's concurrency slot, given back once (by the handler, when the request ends).</summary>
-    internal sealed class LimitLease : IDisposable
-    {
-        public static readonly LimitLease Unlimited = new(null);
-        private Counters? _counters;
-
-        internal LimitLease(Counters? counters) => _counters = counters;
-
-        public void Dispose()
+        var w = WindowsAt(admitted.Zone);
+        foreach (var c in counters)
         {
-            if (Interlocked.Exchange(ref _counters, null) is { } c)
+            lock (c.Gate)
             {
-                lock (c.Gate)
+                c.Roll(w);
+                c.InFlight--;
+                // A reservation lives in the windows it was made in: when those have passed it vanished with them.
+                c.MinuteTokens += tokens - (c.MinuteStart == admitted.Minute ? reserved.Tokens : 0);
+                c.DayTokens += tokens - (c.DayStart == admitted.Day ? reserved.Tokens : 0);
+                c.DayCostNanos += costNanos - (c.DayStart == admitted.Day ? reserved.CostNanos : 0);
+                c.MonthCostNanos += costNanos - (c.MonthStart == admitted.Month ? reserved.CostNanos : 0);
+            }
+        }
+    }
+
+    /// <summary>Forgets scopes nothing has used today (end users come and go): memory stays bounded.</summary>
+    private void Sweep()
+    {
+        _sweptAt = time.GetUtcNow();
+        var yesterday = _sweptAt.AddDays(-1);
+        foreach (var (id, c) in _byScope)
+        {
+            lock (c.Gate)
+            {
+                if (c.InFlight == 0 && c.DayStart < yesterday && (c.MonthCostNanos == 0 || c.MonthStart < yesterday.AddDays(-31)))
                 {
-                    c.InFlight--;
+                    _byScope.TryRemove(id, out _);
                 }
             }
         }
+    }
+
+    /// <summary>Midnight of <paramref name="date"/> in <paramref name="zone"/>, as an instant.</summary>
+    private static DateTimeOffset Midnight(DateTime date, TimeZoneInfo zone) => new(date, zone.GetUtcOffset(date));
+
+    /// <summary>
+    /// A request's place under its limits: its concurrency slot and its reservation. <see cref="Settle"/> replaces the
+    /// reservation by the real usage; disposing without settling releases it (a request that was not served costs nothing).
+    /// </summary>
+    internal sealed class LimitLease : IDisposable
+    {
+        public static readonly LimitLease Unlimited = new(null, [], Reservation.None, default);
+        private readonly LimitCounters? _owner;
+        private readonly Counters[] _counters;
+        private readonly Reservation _reserved;
+        private readonly Windows _admitted;
+        private int _settled;
+
+        internal LimitLease(LimitCounters? owner, Counters[] counters, Reservation reserved, Windows admitted) =>
+            (_owner, _counters, _reserved, _admitted) = (owner, counters, reserved, admitted);
+
+        public Reservation Reserved => _reserved;
+
+        /// <summary>Once: the request used <paramref name="tokens"/> (input + output) costing <paramref name="costNanos"/>.</summary>
+        public void Settle(long tokens, long costNanos)
+        {
+            if (_owner is not null && Interlocked.Exchange(ref _settled, 1) == 0)
+            {
+                _owner.Settle(_counters, _reserved, _admitted, tokens, costNanos);
+            }
+        }
+
+        public void Dispose() => Settle(0, 0);
     }
 }

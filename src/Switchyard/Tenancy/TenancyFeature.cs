@@ -9,10 +9,11 @@ internal static class TenancyFeature
         return services;
     }
 
-    /// <summary>Before the gateway listens (after the store's migrations): the store's tenants and whether it has keys.</summary>
+    /// <summary>Before the gateway listens (after the store's migrations): the store's tenants and whether it has keys; the price table.</summary>
     public static WebApplication LoadTenancy(this WebApplication app)
     {
         app.Services.GetRequiredService<VirtualKeys>().LoadAsync(CancellationToken.None).GetAwaiter().GetResult();
+        _ = Pricing.PriceTable.Bundled; // parsed once here, not on the first request's accounting
         return app;
     }
 }

@@ -9,7 +9,10 @@ internal sealed partial record TenantConfig(string Name, ImmutableArray<string> 
     /// <summary>The tenant <c>auth.keys</c> belong to.</summary>
     public const string DefaultName = "default";
 
-    public TenantLimits Limits { get; init; } = TenantLimits.None;
+    public UsageLimits Limits { get; init; } = UsageLimits.None;
+
+    /// <summary>Limits each end user of the tenant has (<c>user_limits</c>), counted per user.</summary>
+    public UsageLimits UserLimits { get; init; } = UsageLimits.None;
 
     public static readonly ImmutableArray<string> AnyModel = ["*"];
 

@@ -20,7 +20,7 @@ internal sealed class VirtualKeys(TenancyRecords records, TimeProvider time)
     private static readonly TimeSpan MissedFor = TimeSpan.FromSeconds(5);
     private const int MaxCached = 100_000;
 
-    private readonly ConcurrentDictionary<string, (VirtualKeyRecord? Record, DateTimeOffset FreshUntil)> _byHash = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (VirtualKeyRecord? Record, UsageLimits Limits, DateTimeOffset FreshUntil)> _byHash = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, TenantConfig> _tenants = new(StringComparer.Ordinal);
     private long _active;
 
@@ -41,8 +41,8 @@ internal sealed class VirtualKeys(TenancyRecords records, TimeProvider time)
         Interlocked.Exchange(ref _active, await records.CountActiveKeysAsync(Now, ct).ConfigureAwait(false));
     }
 
-    /// <summary>The key's record when it exists, is not revoked and has not expired.</summary>
-    public async ValueTask<VirtualKeyRecord?> FindUsableAsync(string presented, CancellationToken ct)
+    /// <summary>The key's record and its own limits when it exists, is not revoked and has not expired.</summary>
+    public async ValueTask<(VirtualKeyRecord Record, UsageLimits Limits)?> FindUsableAsync(string presented, CancellationToken ct)
     {
         var hash = KeyHash.Of(presented);
         var now = time.GetUtcNow();
@@ -53,20 +53,20 @@ internal sealed class VirtualKeys(TenancyRecords records, TimeProvider time)
             {
                 _byHash.Clear(); // a flood of made-up keys must not grow memory
             }
-            cached = (found, now + (found is null ? MissedFor : FoundFor));
+            cached = (found, found is null ? UsageLimits.None : LimitsDocument.Parse(found.Limits), now + (found is null ? MissedFor : FoundFor));
             _byHash[hash] = cached;
         }
-        return cached.Record is { } r && IsUsable(r, now.ToUnixTimeMilliseconds()) ? r : null;
+        return cached.Record is { } r && IsUsable(r, now.ToUnixTimeMilliseconds()) ? (r, cached.Limits) : null;
     }
 
     public static bool IsUsable(VirtualKeyRecord key, long now) => key.RevokedAt is null && (key.ExpiresAt is null || key.ExpiresAt > now);
 
     /// <summary>A new key for <paramref name="tenant"/>: the key itself is returned here and never again.</summary>
-    public async Task<(string Key, VirtualKeyRecord Record)> CreateAsync(string tenant, string? name, DateTimeOffset? expiresAt, CancellationToken ct)
+    public async Task<(string Key, VirtualKeyRecord Record)> CreateAsync(string tenant, string? name, DateTimeOffset? expiresAt, UsageLimits limits, CancellationToken ct)
     {
         var key = Prefix + RandomNumberGenerator.GetString("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", RandomChars);
         var record = new VirtualKeyRecord("vk_" + RandomNumberGenerator.GetHexString(16, lowercase: true), tenant, name, key[..(Prefix.Length + VisibleChars)],
-            KeyHash.Of(key), "{}", Now, expiresAt?.ToUnixTimeMilliseconds(), null);
+            KeyHash.Of(key), LimitsDocument.Serialize(limits), Now, expiresAt?.ToUnixTimeMilliseconds(), null);
         await records.InsertKeyAsync(record, ct).ConfigureAwait(false);
         Interlocked.Increment(ref _active);
         return (key, record);
@@ -87,10 +87,11 @@ internal sealed class VirtualKeys(TenancyRecords records, TimeProvider time)
     public Task<IReadOnlyList<VirtualKeyRecord>> ListAsync(string tenant, CancellationToken ct) => records.ListKeysAsync(tenant, ct);
 
     /// <summary>A tenant in the store; null when one of that name is already there.</summary>
-    public async Task<TenantConfig?> CreateTenantAsync(string name, ImmutableArray<string> models, CancellationToken ct)
+    public async Task<TenantConfig?> CreateTenantAsync(string name, ImmutableArray<string> models, UsageLimits limits, UsageLimits userLimits, CancellationToken ct)
     {
         var now = Now;
-        var record = new TenantRecord(name, JsonSerializer.Serialize(models.ToArray(), TenancyJson.Default.StringArray), "{}", now, now);
+        var record = new TenantRecord(name, JsonSerializer.Serialize(models.ToArray(), TenancyJson.Default.StringArray),
+            LimitsDocument.Serialize(limits), LimitsDocument.Serialize(userLimits), now, now);
         if (!await records.InsertTenantAsync(record, ct).ConfigureAwait(false))
         {
             return null;
@@ -101,7 +102,11 @@ internal sealed class VirtualKeys(TenancyRecords records, TimeProvider time)
     private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
 
     private static TenantConfig ToConfig(TenantRecord t) =>
-        new(t.Name, [], [.. JsonSerializer.Deserialize(t.Models, TenancyJson.Default.StringArray) ?? []], "store");
+        new(t.Name, [], [.. JsonSerializer.Deserialize(t.Models, TenancyJson.Default.StringArray) ?? []], "store")
+        {
+            Limits = LimitsDocument.Parse(t.Limits),
+            UserLimits = LimitsDocument.Parse(t.UserLimits),
+        };
 }
 
 [System.Text.Json.Serialization.JsonSerializable(typeof(string[]))]

@@ -108,6 +108,7 @@ public sealed class StoredRequestLogTests
         }
         await WaitUntilAsync(() => log.Spilled >= 50);
         Assert.True(File.Exists(db.Options.SpillPath));
+        await Task.Delay(TimeSpan.FromSeconds(2.5)); // down for longer than one retry, and no request comes: the writer keeps retrying
 
         await RunSqlAsync("ALTER TABLE request_log_away RENAME TO request_log"); // back
         await WaitUntilAsync(() => log.Replayed >= 50, TimeSpan.FromSeconds(20));

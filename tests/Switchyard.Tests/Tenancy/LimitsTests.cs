@@ -151,7 +151,10 @@ public sealed class LimitsTests
 
     [Theory]
     [InlineData("{rpm: 0}", "", "tenants[0].limits.rpm: '0' is not a whole number ≥ 1.")]
-    [InlineData("{tpm: 10}", "", "tenants[0].limits.tpm: unknown key 'tpm'")]
+    [InlineData("{rpn: 10}", "", "tenants[0].limits.rpn: unknown key 'rpn'")]
+    [InlineData("{tpm: 0}", "", "tenants[0].limits.tpm: '0' is not a whole number ≥ 1.")]
+    [InlineData("{budget_usd_per_day: -1}", "", "tenants[0].limits.budget_usd_per_day: '-1' is not an amount of US dollars")]
+    [InlineData("{budget_usd_per_month: 5 dollars}", "", "tenants[0].limits.budget_usd_per_month: '5 dollars' is not an amount of US dollars")]
     [InlineData("{rpm: 5}", "limits_time_zone: Mars/Olympus", "limits_time_zone: 'Mars/Olympus' is not a time zone this machine knows")]
     public void Limit_mistakes_are_named(string limits, string extra, string message)
     {

@@ -1,0 +1,40 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Switchyard.Tenancy;
+
+/// <summary>
+/// <see cref="UsageLimits"/> as JSON — the YAML <c>limits:</c> shape — in admin API bodies and in the store's
+/// <c>limits</c> columns. A field it does not know is an error, not ignored (a typo must not lift a limit).
+/// </summary>
+[JsonUnmappedMemberHandling(JsonUnmappedMemberHandling.Disallow)]
+internal sealed record LimitsDocument(int? RequestsPerDay, long? TokensPerDay, int? Rpm, long? Tpm, int? Concurrent, decimal? BudgetUsdPerDay, decimal? BudgetUsdPerMonth)
+{
+    public static LimitsDocument Of(UsageLimits l) => new(l.RequestsPerDay, l.TokensPerDay, l.Rpm, l.Tpm, l.Concurrent, l.BudgetUsdPerDay, l.BudgetUsdPerMonth);
+
+    public UsageLimits ToLimits() => new(RequestsPerDay, Rpm, Concurrent)
+    {
+        TokensPerDay = TokensPerDay,
+        Tpm = Tpm,
+        BudgetUsdPerDay = BudgetUsdPerDay,
+        BudgetUsdPerMonth = BudgetUsdPerMonth,
+    };
+
+    /// <summary>The first field out of range (counts below 1, budgets below 0), or null when all are valid.</summary>
+    public string? InvalidField() =>
+        RequestsPerDay < 1 ? "requests_per_day" : TokensPerDay < 1 ? "tokens_per_day" : Rpm < 1 ? "rpm" : Tpm < 1 ? "tpm"
+        : Concurrent < 1 ? "concurrent" : BudgetUsdPerDay < 0 ? "budget_usd_per_day" : BudgetUsdPerMonth < 0 ? "budget_usd_per_month" : null;
+
+    /// <summary>The limits a store column holds (<c>{}</c>: none).</summary>
+    public static UsageLimits Parse(string json)
+    {
+        var limits = JsonSerializer.Deserialize(json, LimitsJson.Default.LimitsDocument)?.ToLimits() ?? UsageLimits.None;
+        return limits.IsNone ? UsageLimits.None : limits;
+    }
+
+    public static string Serialize(UsageLimits limits) => JsonSerializer.Serialize(Of(limits), LimitsJson.Default.LimitsDocument);
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(LimitsDocument))]
+internal sealed partial class LimitsJson : JsonSerializerContext;
