@@ -58,6 +58,28 @@ internal sealed record CreatedKeyView(string Id, string Key, string Tenant, stri
 
 internal sealed record VirtualKeysView(IReadOnlyList<VirtualKeyView> Data);
 
+/// <summary>One group of <c>GET /admin/v1/usage</c>: the values it is grouped by, then the sums.</summary>
+internal sealed record UsageLineView(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Tenant,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Key,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? User,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Model,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Provider,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Day,
+    long Requests, long Errors, long InputTokens, long OutputTokens, long CachedTokens, long CacheWriteTokens, long ReasoningTokens,
+    decimal CostUsd, double AvgLatencyMs);
+
+internal sealed record UsageView(IReadOnlyList<UsageLineView> Data, DateTimeOffset From, DateTimeOffset To, IReadOnlyList<string> GroupBy);
+
+/// <summary>One request of <c>GET /admin/v1/logs</c> (keys by prefix or masked; the trail as the gateway wrote it).</summary>
+internal sealed record LogEntryView(long Id, DateTimeOffset Time, string RequestId, string? Tenant, string? TenantKey, string? User, string Protocol,
+    string Model, string? Route, string? Provider, string? UpstreamModel, string? UpstreamKey, int Status, int Attempts, double LatencyMs, double? TtfbMs,
+    int InputTokens, int OutputTokens, int CachedTokens, int CacheWriteTokens, int ReasoningTokens, decimal? CostUsd, string? PriceVersion,
+    IReadOnlyList<string> Trail, string? Error);
+
+/// <summary>A page of the log, newest first; <c>next_cursor</c> fetches the next (older) page, null at the end.</summary>
+internal sealed record LogsView(IReadOnlyList<LogEntryView> Data, string? NextCursor);
+
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(ProvidersView))]
 [JsonSerializable(typeof(KeyEnabledView))]
@@ -71,4 +93,7 @@ internal sealed record VirtualKeysView(IReadOnlyList<VirtualKeyView> Data);
 [JsonSerializable(typeof(VirtualKeyView))]
 [JsonSerializable(typeof(CreatedKeyView))]
 [JsonSerializable(typeof(VirtualKeysView))]
+[JsonSerializable(typeof(UsageView))]
+[JsonSerializable(typeof(LogsView))]
+[JsonSerializable(typeof(List<string>))]
 internal sealed partial class AdminJson : JsonSerializerContext;

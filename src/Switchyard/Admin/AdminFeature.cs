@@ -9,6 +9,7 @@ internal static class AdminFeature
         admin.MapProvidersApi();
         admin.MapRoutesApi();
         admin.MapTenantsApi();
+        admin.MapUsageApi();
         return app;
     }
 }

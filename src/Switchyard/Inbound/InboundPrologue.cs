@@ -57,18 +57,18 @@ internal sealed partial class InboundPrologue(ConfigHolder config, VirtualKeys v
         {
             return null; // the client went away while sending
         }
+        var user = EndUser(http.Request, sniff);
         if (!caller.Tenant.Allows(sniff.Model))
         {
             await RefuseAsync(http, client, snapshot, requestId, new GatewayError(ErrorKind.Permission,
-                $"The tenant '{caller.Tenant.Name}' may not use the model '{sniff.Model}' (allowed: {string.Join(", ", caller.Tenant.Models)}).") { Param = "model" }, caller, sniff.Model);
+                $"The tenant '{caller.Tenant.Name}' may not use the model '{sniff.Model}' (allowed: {string.Join(", ", caller.Tenant.Models)}).") { Param = "model" }, caller, sniff.Model, user);
             return null;
         }
         if (snapshot.Routes.Resolve(sniff.Model) is not { } route)
         {
-            await RefuseAsync(http, client, snapshot, requestId, new GatewayError(ErrorKind.NotFound, $"No route matches the model '{sniff.Model}'.") { Param = "model" }, caller, sniff.Model);
+            await RefuseAsync(http, client, snapshot, requestId, new GatewayError(ErrorKind.NotFound, $"No route matches the model '{sniff.Model}'.") { Param = "model" }, caller, sniff.Model, user);
             return null;
         }
-        var user = EndUser(http.Request, sniff);
         var lease = LimitCounters.LimitLease.Unlimited;
         if (!counting && LimitScopes(caller, user) is { Length: > 0 } scopes)
         {

@@ -7,6 +7,7 @@ internal static class StorageFeature
     {
         services.AddSingleton(_ => Store.Open(options));
         services.AddSingleton<TenancyRecords>();
+        services.AddSingleton<UsageQueries>();
         services.AddSingleton<StoredRequestLog>();
         services.AddSingleton<Observability.IRequestLogSink>(sp => sp.GetRequiredService<StoredRequestLog>());
         services.AddHostedService(sp => sp.GetRequiredService<StoredRequestLog>());

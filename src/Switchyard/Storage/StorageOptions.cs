@@ -14,14 +14,20 @@ internal sealed record StorageOptions(StorageProvider Provider, string Path, str
     public static StorageOptions Sqlite(string path) =>
         new(StorageProvider.Sqlite, path, null) { SpillPath = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(path) ?? "", "request-log.spill.jsonl") };
 
-    public static StorageOptions Postgres(string connection) => new(StorageProvider.Postgres, "", connection) { SpillPath = "data/request-log.spill.jsonl" };
+    /// <summary>PostgreSQL; rows wait in <c>data/request-log.{database}.spill.jsonl</c> (one file per database: gateways of two databases on one machine never load each other's rows).</summary>
+    public static StorageOptions Postgres(string connection) => new(StorageProvider.Postgres, "", connection)
+    {
+        SpillPath = $"data/request-log.{SafeName(new Npgsql.NpgsqlConnectionStringBuilder(connection).Database ?? "postgres")}.spill.jsonl",
+    };
+
+    private static string SafeName(string name) => string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' ? c : '_'));
 
     public const int DefaultRetentionDays = 30;
 
     /// <summary>Request-log rows older than this many days are deleted (hourly).</summary>
     public int LogRetentionDays { get; init; } = DefaultRetentionDays;
 
-    /// <summary>Where request-log rows wait while the store cannot take them (beside the SQLite file, else under ./data).</summary>
+    /// <summary>Where request-log rows wait while the store cannot take them (beside the SQLite file, else under ./data, named by database).</summary>
     public string SpillPath { get; init; } = "";
 
     /// <summary>For messages and /health: the file, or the server and database (never the password).</summary>

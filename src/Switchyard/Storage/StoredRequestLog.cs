@@ -46,8 +46,11 @@ internal sealed partial class StoredRequestLog : IRequestLogSink, IHostedService
     private DateTimeOffset _prunedAt = DateTimeOffset.MinValue;
     private static readonly TimeSpan PruneEvery = TimeSpan.FromHours(1);
 
-    public StoredRequestLog(Store store, TimeProvider time, ILogger<StoredRequestLog> logger)
+    private readonly Config.ConfigHolder _config;
+
+    public StoredRequestLog(Store store, Config.ConfigHolder config, TimeProvider time, ILogger<StoredRequestLog> logger)
     {
+        _config = config;
         _store = store;
         _time = time;
         _logger = logger;
@@ -168,38 +171,13 @@ internal sealed partial class StoredRequestLog : IRequestLogSink, IHostedService
     private async Task InsertAsync(List<RequestLogRow> rows)
     {
         await using var connection = await _store.OpenConnectionAsync(CancellationToken.None).ConfigureAwait(false);
+        var dayZone = _config.Current.Config.LimitsTimeZone;
         if (connection is NpgsqlConnection pg)
         {
-            await using var copy = await pg.BeginBinaryImportAsync($"COPY request_log ({Columns}) FROM STDIN (FORMAT BINARY)").ConfigureAwait(false);
-            foreach (var r in rows)
-            {
-                await copy.StartRowAsync().ConfigureAwait(false);
-                await copy.WriteAsync(r.Ts, NpgsqlDbType.Bigint).ConfigureAwait(false);
-                await copy.WriteAsync(r.RequestId, NpgsqlDbType.Text).ConfigureAwait(false);
-                await WriteNullableAsync(copy, r.Tenant).ConfigureAwait(false);
-                await WriteNullableAsync(copy, r.TenantKey).ConfigureAwait(false);
-                await copy.WriteAsync(r.Protocol, NpgsqlDbType.Text).ConfigureAwait(false);
-                await copy.WriteAsync(r.Model, NpgsqlDbType.Text).ConfigureAwait(false);
-                await WriteNullableAsync(copy, r.Route).ConfigureAwait(false);
-                await WriteNullableAsync(copy, r.Provider).ConfigureAwait(false);
-                await WriteNullableAsync(copy, r.UpstreamModel).ConfigureAwait(false);
-                await WriteNullableAsync(copy, r.UpstreamKey).ConfigureAwait(false);
-                await copy.WriteAsync(r.Status, NpgsqlDbType.Integer).ConfigureAwait(false);
-                await copy.WriteAsync(r.Attempts, NpgsqlDbType.Integer).ConfigureAwait(false);
-                await copy.WriteAsync(r.LatencyMs, NpgsqlDbType.Double).ConfigureAwait(false);
-                await WriteNullableAsync(copy, r.TtfbMs, NpgsqlDbType.Double).ConfigureAwait(false);
-                await copy.WriteAsync(r.InputTokens, NpgsqlDbType.Integer).ConfigureAwait(false);
-                await copy.WriteAsync(r.OutputTokens, NpgsqlDbType.Integer).ConfigureAwait(false);
-                await copy.WriteAsync(r.Trail, NpgsqlDbType.Text).ConfigureAwait(false);
-                await WriteNullableAsync(copy, r.Error).ConfigureAwait(false);
-                await WriteNullableAsync(copy, r.EndUser).ConfigureAwait(false);
-                await copy.WriteAsync(r.CachedTokens, NpgsqlDbType.Integer).ConfigureAwait(false);
-                await copy.WriteAsync(r.CacheWriteTokens, NpgsqlDbType.Integer).ConfigureAwait(false);
-                await copy.WriteAsync(r.ReasoningTokens, NpgsqlDbType.Integer).ConfigureAwait(false);
-                await WriteNullableAsync(copy, r.CostNanos, NpgsqlDbType.Bigint).ConfigureAwait(false);
-                await WriteNullableAsync(copy, r.PriceVersion).ConfigureAwait(false);
-            }
-            await copy.CompleteAsync().ConfigureAwait(false);
+            await using var pgTx = await pg.BeginTransactionAsync().ConfigureAwait(false);
+            await CopyAsync(pg, rows).ConfigureAwait(false);
+            await UsageRollups.AddAsync(pg, pgTx, rows, dayZone).ConfigureAwait(false);
+            await pgTx.CommitAsync().ConfigureAwait(false);
             return;
         }
         await using (var pragma = connection.CreateCommand())
@@ -213,14 +191,8 @@ internal sealed partial class StoredRequestLog : IRequestLogSink, IHostedService
         await using var insert = connection.CreateCommand();
         insert.Transaction = tx;
         var names = Columns.Split(", ");
-        insert.CommandText = $"INSERT INTO request_log ({Columns}) VALUES ({string.Join(", ", names.Select(n => "$" + n))})";
-        var parameters = names.Select(n =>
-        {
-            var p = insert.CreateParameter();
-            p.ParameterName = "$" + n;
-            insert.Parameters.Add(p);
-            return p;
-        }).ToArray();
+        insert.CommandText = $"INSERT INTO request_log ({Columns}) VALUES ({string.Join(", ", names.Select(n => "@" + n))})";
+        var parameters = insert.AddParameters(names);
         foreach (var r in rows)
         {
             object?[] values = [r.Ts, r.RequestId, r.Tenant, r.TenantKey, r.Protocol, r.Model, r.Route, r.Provider, r.UpstreamModel, r.UpstreamKey,
@@ -232,7 +204,42 @@ internal sealed partial class StoredRequestLog : IRequestLogSink, IHostedService
             }
             insert.ExecuteNonQuery(); // SQLite's async calls run synchronously anyway: this spares a task per row
         }
+        await UsageRollups.AddAsync(connection, tx, rows, dayZone).ConfigureAwait(false);
         tx.Commit();
+    }
+
+    private static async Task CopyAsync(NpgsqlConnection pg, List<RequestLogRow> rows)
+    {
+        await using var copy = await pg.BeginBinaryImportAsync($"COPY request_log ({Columns}) FROM STDIN (FORMAT BINARY)").ConfigureAwait(false);
+        foreach (var r in rows)
+        {
+            await copy.StartRowAsync().ConfigureAwait(false);
+            await copy.WriteAsync(r.Ts, NpgsqlDbType.Bigint).ConfigureAwait(false);
+            await copy.WriteAsync(r.RequestId, NpgsqlDbType.Text).ConfigureAwait(false);
+            await WriteNullableAsync(copy, r.Tenant).ConfigureAwait(false);
+            await WriteNullableAsync(copy, r.TenantKey).ConfigureAwait(false);
+            await copy.WriteAsync(r.Protocol, NpgsqlDbType.Text).ConfigureAwait(false);
+            await copy.WriteAsync(r.Model, NpgsqlDbType.Text).ConfigureAwait(false);
+            await WriteNullableAsync(copy, r.Route).ConfigureAwait(false);
+            await WriteNullableAsync(copy, r.Provider).ConfigureAwait(false);
+            await WriteNullableAsync(copy, r.UpstreamModel).ConfigureAwait(false);
+            await WriteNullableAsync(copy, r.UpstreamKey).ConfigureAwait(false);
+            await copy.WriteAsync(r.Status, NpgsqlDbType.Integer).ConfigureAwait(false);
+            await copy.WriteAsync(r.Attempts, NpgsqlDbType.Integer).ConfigureAwait(false);
+            await copy.WriteAsync(r.LatencyMs, NpgsqlDbType.Double).ConfigureAwait(false);
+            await WriteNullableAsync(copy, r.TtfbMs, NpgsqlDbType.Double).ConfigureAwait(false);
+            await copy.WriteAsync(r.InputTokens, NpgsqlDbType.Integer).ConfigureAwait(false);
+            await copy.WriteAsync(r.OutputTokens, NpgsqlDbType.Integer).ConfigureAwait(false);
+            await copy.WriteAsync(r.Trail, NpgsqlDbType.Text).ConfigureAwait(false);
+            await WriteNullableAsync(copy, r.Error).ConfigureAwait(false);
+            await WriteNullableAsync(copy, r.EndUser).ConfigureAwait(false);
+            await copy.WriteAsync(r.CachedTokens, NpgsqlDbType.Integer).ConfigureAwait(false);
+            await copy.WriteAsync(r.CacheWriteTokens, NpgsqlDbType.Integer).ConfigureAwait(false);
+            await copy.WriteAsync(r.ReasoningTokens, NpgsqlDbType.Integer).ConfigureAwait(false);
+            await WriteNullableAsync(copy, r.CostNanos, NpgsqlDbType.Bigint).ConfigureAwait(false);
+            await WriteNullableAsync(copy, r.PriceVersion).ConfigureAwait(false);
+        }
+        await copy.CompleteAsync().ConfigureAwait(false);
     }
 
     /// <summary>Deletes rows past <c>storage.log_retention_days</c>, at most once an hour, between batches.</summary>
@@ -248,11 +255,9 @@ internal sealed partial class StoredRequestLog : IRequestLogSink, IHostedService
         {
             await using var connection = await _store.OpenConnectionAsync(CancellationToken.None).ConfigureAwait(false);
             await using var delete = connection.CreateCommand();
-            delete.CommandText = "DELETE FROM request_log WHERE ts < @before";
-            var before = delete.CreateParameter();
-            before.ParameterName = "@before";
-            before.Value = (now - TimeSpan.FromDays(_store.Options.LogRetentionDays)).ToUnixTimeMilliseconds();
-            delete.Parameters.Add(before);
+            // The minute rollups go with the rows; the day rollups stay (small, and what long usage queries read).
+            delete.CommandText = "DELETE FROM request_log WHERE ts < @before; DELETE FROM usage_minute WHERE bucket < @before";
+            delete.AddParameter("@before", (now - TimeSpan.FromDays(_store.Options.LogRetentionDays)).ToUnixTimeMilliseconds());
             return await delete.ExecuteNonQueryAsync().ConfigureAwait(false);
         }
         catch (DbException ex)

@@ -86,6 +86,8 @@ internal sealed class VirtualKeys(TenancyRecords records, TimeProvider time)
 
     public Task<IReadOnlyList<VirtualKeyRecord>> ListAsync(string tenant, CancellationToken ct) => records.ListKeysAsync(tenant, ct);
 
+    public Task<VirtualKeyRecord?> FindAsync(string id, CancellationToken ct) => records.FindKeyAsync(id, ct);
+
     /// <summary>A tenant in the store; null when one of that name is already there.</summary>
     public async Task<TenantConfig?> CreateTenantAsync(string name, ImmutableArray<string> models, UsageLimits limits, UsageLimits userLimits, CancellationToken ct)
     {

@@ -15,11 +15,11 @@ public sealed class StoreTests
     public async Task Migrations_apply_in_order_once_and_a_restart_applies_none(string dialect)
     {
         await using var db = await TestStore.CreateAsync(dialect, migrate: false);
-        Assert.Equal(["0001_tenants_and_virtual_keys.sql", "0002_request_log.sql", "0003_usage_and_cost.sql"], db.Store.Migrate());
+        Assert.Equal(["0001_tenants_and_virtual_keys.sql", "0002_request_log.sql", "0003_usage_and_cost.sql", "0004_usage_rollups.sql"], db.Store.Migrate());
         await using var again = db.Reopen();
         Assert.Empty(again.Migrate());
         await using var c = await again.OpenConnectionAsync(default);
-        Assert.Equal(3, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM schemaversions"));
+        Assert.Equal(4, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM schemaversions"));
     }
 
     [Theory]
@@ -94,5 +94,13 @@ public sealed class StoreTests
             Assert.Throws<ConfigException>(() => ConfigLoader.Parse("storage: {provider: postgres}\nproviders: [{name: m, type: mock}]", "s.yaml")).Message, StringComparison.Ordinal);
         Assert.Contains("storage.provider: 'mysql' is not a store",
             Assert.Throws<ConfigException>(() => ConfigLoader.Parse("storage: {provider: mysql}\nproviders: [{name: m, type: mock}]", "s.yaml")).Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Each_PostgreSQL_database_has_its_own_spill_file_so_two_gateways_on_one_machine_never_load_each_others_rows()
+    {
+        Assert.Equal("data/request-log.switchyard.spill.jsonl", StorageOptions.Postgres("Host=127.0.0.1;Database=switchyard").SpillPath);
+        Assert.Equal("data/request-log.team_b_.spill.jsonl", StorageOptions.Postgres("Host=127.0.0.1;Database=\"team/b.\"").SpillPath);
+        Assert.Equal(Path.Combine("var", "sy", "request-log.spill.jsonl"), StorageOptions.Sqlite(Path.Combine("var", "sy", "switchyard.db")).SpillPath);
     }
 }

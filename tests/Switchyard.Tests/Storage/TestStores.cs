@@ -48,7 +48,8 @@ internal sealed class TestStore : IAsyncDisposable
                 await create.ExecuteNonQueryAsync();
             }
             var cs = new NpgsqlConnectionStringBuilder(ServerConnection) { Database = database }.ConnectionString;
-            store = new TestStore(StorageOptions.Postgres(cs), null, database);
+            var folder = Path.Combine(Path.GetTempPath(), $"sy-storetest-{Guid.NewGuid():N}"); // the spill file's, not the repository's ./data
+            store = new TestStore(StorageOptions.Postgres(cs) with { SpillPath = Path.Combine(folder, "request-log.spill.jsonl") }, folder, database);
         }
         if (migrate)
         {
@@ -66,7 +67,10 @@ internal sealed class TestStore : IAsyncDisposable
         if (_folder is not null)
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(_folder, recursive: true);
+            if (Directory.Exists(_folder))
+            {
+                Directory.Delete(_folder, recursive: true);
+            }
         }
         if (_database is not null)
         {
