@@ -40,6 +40,15 @@ internal sealed record ResolvedTargetView(string Provider, string UpstreamModel)
 /// <summary><c>POST /admin/v1/tenants</c>.</summary>
 internal sealed record CreateTenantRequest(string? Name, IReadOnlyList<string>? Models, Tenancy.LimitsDocument? Limits, Tenancy.LimitsDocument? UserLimits);
 
+/// <summary><c>PATCH /admin/v1/tenants/{name}</c>: each field given replaces the tenant's (<c>{}</c> clears limits); absent ones stay.</summary>
+internal sealed record PatchTenantRequest(IReadOnlyList<string>? Models, Tenancy.LimitsDocument? Limits, Tenancy.LimitsDocument? UserLimits);
+
+/// <summary><c>POST /admin/v1/keys/{id}/rotate</c>: how long the old key keeps working (default a day; 0 = it stops now).</summary>
+internal sealed record RotateKeyRequest(int? GraceSeconds);
+
+/// <summary>The new key of a rotation (shown once) and when the key it replaces stops working.</summary>
+internal sealed record RotatedKeyView(CreatedKeyView Key, string Replaces, DateTimeOffset ReplacedKeyExpiresAt);
+
 /// <summary>A tenant: from the config file (<c>origin: file</c>, changed there) or created here (<c>origin: store</c>).</summary>
 internal sealed record TenantView(string Name, string Origin, IReadOnlyList<string> Models, int StaticKeys, Tenancy.LimitsDocument Limits, Tenancy.LimitsDocument UserLimits);
 
@@ -93,6 +102,9 @@ internal sealed record LogsView(IReadOnlyList<LogEntryView> Data, string? NextCu
 [JsonSerializable(typeof(VirtualKeyView))]
 [JsonSerializable(typeof(CreatedKeyView))]
 [JsonSerializable(typeof(VirtualKeysView))]
+[JsonSerializable(typeof(PatchTenantRequest))]
+[JsonSerializable(typeof(RotateKeyRequest))]
+[JsonSerializable(typeof(RotatedKeyView))]
 [JsonSerializable(typeof(UsageView))]
 [JsonSerializable(typeof(LogsView))]
 [JsonSerializable(typeof(List<string>))]

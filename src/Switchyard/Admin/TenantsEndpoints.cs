@@ -20,9 +20,12 @@ internal static class TenantsEndpoints
         admin.MapGet("/admin/v1/tenants", List);
         admin.MapPost("/admin/v1/tenants", CreateAsync);
         admin.MapGet("/admin/v1/tenants/{name}", Get);
+        admin.MapPatch("/admin/v1/tenants/{name}", PatchAsync);
+        admin.MapDelete("/admin/v1/tenants/{name}", DeleteAsync);
         admin.MapGet("/admin/v1/tenants/{name}/keys", ListKeysAsync);
         admin.MapPost("/admin/v1/tenants/{name}/keys", CreateKeyAsync);
         admin.MapPost("/admin/v1/keys/{id}/revoke", RevokeAsync);
+        admin.MapPost("/admin/v1/keys/{id}/rotate", RotateAsync);
         return admin;
     }
 
@@ -59,7 +62,7 @@ internal static class TenantsEndpoints
         }
         if (config.Current.Tenants.ByName.ContainsKey(body.Name))
         {
-            return new AdminError(new GatewayError(ErrorKind.Conflict, $"The tenant '{body.Name}' is defined in the config file: change it there."));
+            return FileTenant(body.Name);
         }
         var models = body.Models is { Count: > 0 } m ? m.ToImmutableArray() : TenantConfig.AnyModel;
         if (await keys.CreateTenantAsync(body.Name, models, body.Limits?.ToLimits() ?? UsageLimits.None, body.UserLimits?.ToLimits() ?? UsageLimits.None,
@@ -69,6 +72,52 @@ internal static class TenantsEndpoints
         }
         return TypedResults.Json(View(created), AdminJson.Default.TenantView, statusCode: StatusCodes.Status201Created);
     }
+
+    private static async Task<Results<JsonHttpResult<TenantView>, AdminError>> PatchAsync(string name, HttpRequest request, ConfigHolder config, VirtualKeys keys)
+    {
+        if (config.Current.Tenants.ByName.ContainsKey(name))
+        {
+            return FileTenant(name);
+        }
+        if (keys.StoreTenant(name) is not { } tenant)
+        {
+            return NoTenant(name);
+        }
+        var (body, problem) = await ReadAsync(request, AdminJson.Default.PatchTenantRequest);
+        if (body is null)
+        {
+            return Invalid($"The body must be a JSON object {{\"models\"?: [globs], \"limits\"?: {{…}}, \"user_limits\"?: {{…}}}}{problem}.", null);
+        }
+        if (body.Models is { } globs && (globs.Count == 0 || globs.Any(string.IsNullOrWhiteSpace)))
+        {
+            return Invalid("'models' must list non-empty globs over model names (e.g. \"gpt-*\"; \"*\" for any).", "models");
+        }
+        if ((InvalidLimits(body.Limits, "limits") ?? InvalidLimits(body.UserLimits, "user_limits")) is { } badLimits)
+        {
+            return badLimits;
+        }
+        var changed = tenant with
+        {
+            Models = body.Models is { } m ? [.. m] : tenant.Models,
+            Limits = body.Limits?.ToLimits() ?? tenant.Limits,
+            UserLimits = body.UserLimits?.ToLimits() ?? tenant.UserLimits,
+        };
+        return await keys.UpdateTenantAsync(changed, request.HttpContext.RequestAborted) is { } updated
+            ? TypedResults.Json(View(updated), AdminJson.Default.TenantView)
+            : NoTenant(name);
+    }
+
+    private static async Task<Results<NoContent, AdminError>> DeleteAsync(string name, ConfigHolder config, VirtualKeys keys, CancellationToken ct)
+    {
+        if (config.Current.Tenants.ByName.ContainsKey(name))
+        {
+            return FileTenant(name);
+        }
+        return await keys.DeleteTenantAsync(name, ct) ? TypedResults.NoContent() : NoTenant(name);
+    }
+
+    private static AdminError FileTenant(string name) =>
+        new(new GatewayError(ErrorKind.Conflict, $"The tenant '{name}' is defined in the config file: change it there."));
 
     private static async Task<Results<JsonHttpResult<VirtualKeysView>, AdminError>> ListKeysAsync(string name, ConfigHolder config, VirtualKeys keys, TimeProvider time, CancellationToken ct)
     {
@@ -110,6 +159,29 @@ internal static class TenantsEndpoints
         await keys.RevokeAsync(id, ct) is { } record
             ? TypedResults.Json(View(record, time.GetUtcNow().ToUnixTimeMilliseconds()), AdminJson.Default.VirtualKeyView)
             : new AdminError(new GatewayError(ErrorKind.NotFound, $"No virtual key '{id}'."));
+
+    private const int DefaultGraceSeconds = 24 * 3600, MaxGraceSeconds = 30 * 24 * 3600;
+
+    private static async Task<Results<JsonHttpResult<RotatedKeyView>, AdminError>> RotateAsync(string id, HttpRequest request, VirtualKeys keys)
+    {
+        var (body, problem) = request.ContentLength is 0 ? (new RotateKeyRequest(null), "") : await ReadAsync(request, AdminJson.Default.RotateKeyRequest);
+        if (body is null)
+        {
+            return Invalid($"The body must be a JSON object {{\"grace_seconds\"?: seconds the old key keeps working}}{problem}.", null);
+        }
+        if (body.GraceSeconds is < 0 or > MaxGraceSeconds)
+        {
+            return Invalid($"'grace_seconds' must be from 0 to {MaxGraceSeconds} (30 days).", "grace_seconds");
+        }
+        if (await keys.RotateAsync(id, TimeSpan.FromSeconds(body.GraceSeconds ?? DefaultGraceSeconds), request.HttpContext.RequestAborted) is not { } rotated)
+        {
+            return new AdminError(new GatewayError(ErrorKind.NotFound, $"No working virtual key '{id}' (it does not exist, or it was revoked or has expired)."));
+        }
+        var (key, record, oldExpiresAt) = rotated;
+        var created = new CreatedKeyView(record.Id, key, record.Tenant, record.Name, record.Prefix, DateTimeOffset.FromUnixTimeMilliseconds(record.CreatedAt),
+            Time(record.ExpiresAt), LimitsDocument.Of(LimitsDocument.Parse(record.Limits)));
+        return TypedResults.Json(new RotatedKeyView(created, id, oldExpiresAt), AdminJson.Default.RotatedKeyView, statusCode: StatusCodes.Status201Created);
+    }
 
     private static TenantConfig? Find(string name, ConfigHolder config, VirtualKeys keys) =>
         config.Current.Tenants.ByName.GetValueOrDefault(name) ?? keys.StoreTenant(name);

@@ -14,12 +14,13 @@ internal sealed class TenancyRecords(Store store)
     private const string KeyColumns = "id AS Id, tenant AS Tenant, name AS Name, prefix AS Prefix, hash AS Hash, limits AS Limits, "
         + "created_at AS CreatedAt, expires_at AS ExpiresAt, revoked_at AS RevokedAt";
 
+    private const string InsertKey = "INSERT INTO virtual_keys (id, tenant, name, prefix, hash, limits, created_at, expires_at, revoked_at) "
+        + "VALUES (@Id, @Tenant, @Name, @Prefix, @Hash, @Limits, @CreatedAt, @ExpiresAt, @RevokedAt)";
+
     public async Task InsertKeyAsync(VirtualKeyRecord key, CancellationToken ct)
     {
         await using var c = await store.OpenConnectionAsync(ct).ConfigureAwait(false);
-        await c.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO virtual_keys (id, tenant, name, prefix, hash, limits, created_at, expires_at, revoked_at) "
-            + "VALUES (@Id, @Tenant, @Name, @Prefix, @Hash, @Limits, @CreatedAt, @ExpiresAt, @RevokedAt)", key, cancellationToken: ct)).ConfigureAwait(false);
+        await c.ExecuteAsync(new CommandDefinition(InsertKey, key, cancellationToken: ct)).ConfigureAwait(false);
     }
 
     public async Task<VirtualKeyRecord?> FindKeyByHashAsync(string hash, CancellationToken ct)
@@ -76,5 +77,38 @@ internal sealed class TenancyRecords(Store store)
             "SELECT name AS Name, models AS Models, limits AS Limits, user_limits AS UserLimits, created_at AS CreatedAt, updated_at AS UpdatedAt FROM tenants ORDER BY name",
             cancellationToken: ct)).ConfigureAwait(false);
         return [.. rows];
+    }
+
+    /// <summary>A store tenant's models and limits; false when there is no such tenant.</summary>
+    public async Task<bool> UpdateTenantAsync(TenantRecord tenant, CancellationToken ct)
+    {
+        await using var c = await store.OpenConnectionAsync(ct).ConfigureAwait(false);
+        return await c.ExecuteAsync(new CommandDefinition(
+            "UPDATE tenants SET models = @Models, limits = @Limits, user_limits = @UserLimits, updated_at = @UpdatedAt WHERE name = @Name",
+            tenant, cancellationToken: ct)).ConfigureAwait(false) == 1;
+    }
+
+    /// <summary>Deletes a store tenant and revokes its keys, in one transaction; false when there is no such tenant.</summary>
+    public async Task<bool> DeleteTenantAsync(string name, long at, CancellationToken ct)
+    {
+        await using var c = await store.OpenConnectionAsync(ct).ConfigureAwait(false);
+        await using var tx = await c.BeginTransactionAsync(ct).ConfigureAwait(false);
+        var deleted = await c.ExecuteAsync(new CommandDefinition("DELETE FROM tenants WHERE name = @name", new { name }, tx, cancellationToken: ct)).ConfigureAwait(false);
+        await c.ExecuteAsync(new CommandDefinition("UPDATE virtual_keys SET revoked_at = @at WHERE tenant = @name AND revoked_at IS NULL",
+            new { name, at }, tx, cancellationToken: ct)).ConfigureAwait(false);
+        await tx.CommitAsync(ct).ConfigureAwait(false);
+        return deleted == 1;
+    }
+
+    /// <summary>Inserts the new key and moves the old one's expiry to <paramref name="oldExpiresAt"/> (never later than it was), in one transaction.</summary>
+    public async Task RotateKeyAsync(VirtualKeyRecord replacement, string oldId, long oldExpiresAt, CancellationToken ct)
+    {
+        await using var c = await store.OpenConnectionAsync(ct).ConfigureAwait(false);
+        await using var tx = await c.BeginTransactionAsync(ct).ConfigureAwait(false);
+        await c.ExecuteAsync(new CommandDefinition(InsertKey, replacement, tx, cancellationToken: ct)).ConfigureAwait(false);
+        await c.ExecuteAsync(new CommandDefinition(
+            "UPDATE virtual_keys SET expires_at = @oldExpiresAt WHERE id = @oldId AND (expires_at IS NULL OR expires_at > @oldExpiresAt)",
+            new { oldId, oldExpiresAt }, tx, cancellationToken: ct)).ConfigureAwait(false);
+        await tx.CommitAsync(ct).ConfigureAwait(false);
     }
 }

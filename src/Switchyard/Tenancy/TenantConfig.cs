@@ -24,12 +24,20 @@ internal sealed partial record TenantConfig(string Name, ImmutableArray<string> 
     [System.Text.RegularExpressions.GeneratedRegex("^[a-z0-9][a-z0-9._-]{0,63}$")]
     private static partial System.Text.RegularExpressions.Regex NamePattern();
 
-    private readonly System.Text.RegularExpressions.Regex[] _patterns = [.. Models.Select(Routing.RouteTable.GlobToRegex)];
+    /// <summary>The globs compiled, for the <see cref="Models"/> they were compiled from (a <c>with</c> expression copies fields).</summary>
+    private sealed record CompiledGlobs(ImmutableArray<string> For, System.Text.RegularExpressions.Regex[] Patterns);
+
+    private CompiledGlobs? _compiled;
 
     /// <summary>Whether the requested model name matches one of the tenant's globs (case-insensitive, as routes match).</summary>
     public bool Allows(string model)
     {
-        foreach (var pattern in _patterns)
+        var compiled = _compiled;
+        if (compiled is null || compiled.For != Models)
+        {
+            _compiled = compiled = new CompiledGlobs(Models, [.. Models.Select(Routing.RouteTable.GlobToRegex)]);
+        }
+        foreach (var pattern in compiled.Patterns)
         {
             if (pattern.IsMatch(model))
             {

@@ -64,12 +64,65 @@ internal sealed class VirtualKeys(TenancyRecords records, TimeProvider time)
     /// <summary>A new key for <paramref name="tenant"/>: the key itself is returned here and never again.</summary>
     public async Task<(string Key, VirtualKeyRecord Record)> CreateAsync(string tenant, string? name, DateTimeOffset? expiresAt, UsageLimits limits, CancellationToken ct)
     {
-        var key = Prefix + RandomNumberGenerator.GetString("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", RandomChars);
-        var record = new VirtualKeyRecord("vk_" + RandomNumberGenerator.GetHexString(16, lowercase: true), tenant, name, key[..(Prefix.Length + VisibleChars)],
-            KeyHash.Of(key), LimitsDocument.Serialize(limits), Now, expiresAt?.ToUnixTimeMilliseconds(), null);
+        var (key, record) = NewKey(tenant, name, expiresAt?.ToUnixTimeMilliseconds(), LimitsDocument.Serialize(limits));
         await records.InsertKeyAsync(record, ct).ConfigureAwait(false);
         Interlocked.Increment(ref _active);
         return (key, record);
+    }
+
+    private (string Key, VirtualKeyRecord Record) NewKey(string tenant, string? name, long? expiresAt, string limits)
+    {
+        var key = Prefix + RandomNumberGenerator.GetString("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", RandomChars);
+        return (key, new VirtualKeyRecord("vk_" + RandomNumberGenerator.GetHexString(16, lowercase: true), tenant, name, key[..(Prefix.Length + VisibleChars)],
+            KeyHash.Of(key), limits, Now, expiresAt, null));
+    }
+
+    /// <summary>
+    /// A new key with the old one's tenant, name, limits and expiry; the old key keeps working for <paramref name="grace"/>
+    /// (zero: it stops at once), so clients can move over. Null when the old key does not exist or no longer works.
+    /// </summary>
+    public async Task<(string Key, VirtualKeyRecord Record, DateTimeOffset OldExpiresAt)?> RotateAsync(string id, TimeSpan grace, CancellationToken ct)
+    {
+        if (await records.FindKeyAsync(id, ct).ConfigureAwait(false) is not { } old || !IsUsable(old, Now))
+        {
+            return null;
+        }
+        var (key, record) = NewKey(old.Tenant, old.Name, old.ExpiresAt, old.Limits);
+        var oldExpiresAt = Math.Min(old.ExpiresAt ?? long.MaxValue, Now + (long)grace.TotalMilliseconds);
+        await records.RotateKeyAsync(record, id, oldExpiresAt, ct).ConfigureAwait(false);
+        _byHash.TryRemove(old.Hash, out _);
+        Interlocked.Increment(ref _active);
+        return (key, record, DateTimeOffset.FromUnixTimeMilliseconds(oldExpiresAt));
+    }
+
+    /// <summary>A store tenant's new models and limits, effective on the next request; null when it is not in the store.</summary>
+    public async Task<TenantConfig?> UpdateTenantAsync(TenantConfig changed, CancellationToken ct)
+    {
+        if (!_tenants.TryGetValue(changed.Name, out var current))
+        {
+            return null;
+        }
+        var record = new TenantRecord(changed.Name, JsonSerializer.Serialize(changed.Models.ToArray(), TenancyJson.Default.StringArray),
+            LimitsDocument.Serialize(changed.Limits), LimitsDocument.Serialize(changed.UserLimits), 0, Now);
+        if (!await records.UpdateTenantAsync(record, ct).ConfigureAwait(false))
+        {
+            _tenants.TryRemove(changed.Name, out _);
+            return null;
+        }
+        return _tenants[changed.Name] = current with { Models = changed.Models, Limits = changed.Limits, UserLimits = changed.UserLimits };
+    }
+
+    /// <summary>Deletes a store tenant; its keys are revoked with it (refused from the next request on).</summary>
+    public async Task<bool> DeleteTenantAsync(string name, CancellationToken ct)
+    {
+        if (!_tenants.ContainsKey(name))
+        {
+            return false;
+        }
+        var deleted = await records.DeleteTenantAsync(name, Now, ct).ConfigureAwait(false);
+        _tenants.TryRemove(name, out _);
+        Interlocked.Exchange(ref _active, await records.CountActiveKeysAsync(Now, ct).ConfigureAwait(false));
+        return deleted;
     }
 
     /// <summary>The revoked key's record, or null when there is no such key; effective on this instance's next request.</summary>

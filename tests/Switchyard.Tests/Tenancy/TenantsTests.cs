@@ -155,6 +155,113 @@ public sealed class TenantsTests
         Assert.DoesNotContain(key, row.Prefix + row.Hash, StringComparison.Ordinal);
     }
 
+    private static async Task<HttpResponseMessage> SendJsonAsync(Gateway gw, HttpMethod method, string path, string? json = null) =>
+        await gw.Client.SendAsync(new HttpRequestMessage(method, path)
+        {
+            Content = json is null ? null : new StringContent(json, System.Text.Encoding.UTF8, "application/json"),
+        });
+
+    [Theory]
+    [MemberData(nameof(TestStore.Dialects), MemberType = typeof(TestStore))]
+    public async Task A_store_tenant_is_changed_and_deleted_at_runtime_and_a_rotated_key_keeps_working_for_its_grace_period(string dialect)
+    {
+        await using var db = await TestStore.CreateAsync(dialect, migrate: false);
+        var time = new ManualTimeProvider(DateTimeOffset.Parse("2026-12-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var config = Switchyard.Config.ConfigLoader.Parse(FileTenants, "t.yaml") with { Storage = db.Options };
+        string oldKey, newKey;
+        await using (var gw = await Gateway.StartAsync(config, time))
+        {
+            (await gw.PostJsonAsync("/admin/v1/tenants", """{"name":"team-c","models":["claude-*"]}""")).Dispose();
+            using var created = await gw.PostJsonAsync("/admin/v1/tenants/team-c/keys", """{"name":"ci","limits":{"rpm":100}}""");
+            var createdBody = JsonNode.Parse(await created.Content.ReadAsStringAsync())!;
+            oldKey = createdBody["key"]!.GetValue<string>();
+            using (var outside = await gw.Client.SendAsync(Chat("openai", "gpt-4o", oldKey)))
+            {
+                Assert.Equal(HttpStatusCode.Forbidden, outside.StatusCode);
+            }
+
+            // PATCH: the new models apply from the next request; what the body leaves out stays.
+            using (var patched = await SendJsonAsync(gw, HttpMethod.Patch, "/admin/v1/tenants/team-c", """{"models":["gpt-*"],"limits":{"rpm":5}}"""))
+            {
+                Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+                var view = JsonNode.Parse(await patched.Content.ReadAsStringAsync())!;
+                Assert.Equal(["gpt-*"], view["models"]!.AsArray().Select(m => m!.GetValue<string>()));
+                Assert.Equal(5, view["limits"]!["rpm"]!.GetValue<int>());
+            }
+            using (var inside = await gw.Client.SendAsync(Chat("openai", "gpt-4o", oldKey)))
+            {
+                Assert.Equal(HttpStatusCode.OK, inside.StatusCode);
+            }
+            using (var fileTenant = await SendJsonAsync(gw, HttpMethod.Patch, "/admin/v1/tenants/team-a", "{}"))
+            {
+                Assert.Equal(HttpStatusCode.Conflict, fileTenant.StatusCode);
+                Assert.Contains("change it there", await fileTenant.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+            }
+            using (var badModels = await SendJsonAsync(gw, HttpMethod.Patch, "/admin/v1/tenants/team-c", """{"models":[]}"""))
+            {
+                Assert.Equal("models", JsonNode.Parse(await badModels.Content.ReadAsStringAsync())!["error"]!["param"]!.GetValue<string>());
+            }
+
+            // Rotate with an hour of grace: both keys work, then only the new one.
+            using var rotated = await gw.PostJsonAsync($"/admin/v1/keys/{createdBody["id"]}/rotate", """{"grace_seconds":3600}""");
+            Assert.Equal(HttpStatusCode.Created, rotated.StatusCode);
+            var rotation = JsonNode.Parse(await rotated.Content.ReadAsStringAsync())!;
+            newKey = rotation["key"]!["key"]!.GetValue<string>();
+            Assert.Equal((createdBody["id"]!.GetValue<string>(), "ci", 100), (rotation["replaces"]!.GetValue<string>(), rotation["key"]!["name"]!.GetValue<string>(),
+                rotation["key"]!["limits"]!["rpm"]!.GetValue<int>()));
+            Assert.Equal(time.GetUtcNow().AddHours(1), rotation["replaced_key_expires_at"]!.GetValue<DateTimeOffset>());
+            foreach (var key in new[] { oldKey, newKey })
+            {
+                using var during = await gw.Client.SendAsync(Chat("openai", "gpt-4o", key));
+                Assert.Equal(HttpStatusCode.OK, during.StatusCode);
+            }
+            time.Advance(TimeSpan.FromMinutes(61));
+            using (var oldAfter = await gw.Client.SendAsync(Chat("openai", "gpt-4o", oldKey)))
+            {
+                Assert.Equal(HttpStatusCode.Unauthorized, oldAfter.StatusCode);
+            }
+            using (var newAfter = await gw.Client.SendAsync(Chat("openai", "gpt-4o", newKey)))
+            {
+                Assert.Equal(HttpStatusCode.OK, newAfter.StatusCode);
+            }
+            using (var again = await gw.PostJsonAsync($"/admin/v1/keys/{createdBody["id"]}/rotate", "{}"))
+            {
+                Assert.Equal(HttpStatusCode.NotFound, again.StatusCode); // an expired key is not rotated again
+            }
+        }
+
+        // A restart keeps the change; deleting the tenant revokes its keys at once.
+        await using (var gw = await Gateway.StartAsync(config, time))
+        {
+            var tenant = JsonNode.Parse(await gw.Client.GetStringAsync("/admin/v1/tenants/team-c"))!;
+            Assert.Equal(["gpt-*"], tenant["models"]!.AsArray().Select(m => m!.GetValue<string>()));
+            using (var ok = await gw.Client.SendAsync(Chat("openai", "gpt-4o", newKey)))
+            {
+                Assert.Equal(HttpStatusCode.OK, ok.StatusCode);
+            }
+            using (var deleted = await SendJsonAsync(gw, HttpMethod.Delete, "/admin/v1/tenants/team-c"))
+            {
+                Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+            }
+            using (var refused = await gw.Client.SendAsync(Chat("openai", "gpt-4o", newKey)))
+            {
+                Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+            }
+            using (var gone = await SendJsonAsync(gw, HttpMethod.Delete, "/admin/v1/tenants/team-c"))
+            {
+                Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+            }
+            using (var fileDelete = await SendJsonAsync(gw, HttpMethod.Delete, "/admin/v1/tenants/team-a"))
+            {
+                Assert.Equal(HttpStatusCode.Conflict, fileDelete.StatusCode);
+            }
+        }
+        await using var c = await db.Store.OpenConnectionAsync(default);
+        Assert.Equal(0L, await Dapper.SqlMapper.ExecuteScalarAsync<long>(c, "SELECT COUNT(*) FROM tenants"));
+        Assert.Equal((2L, 2L), await Dapper.SqlMapper.QuerySingleAsync<(long, long)>(c,
+            "SELECT COUNT(*), COUNT(revoked_at) FROM virtual_keys WHERE tenant = 'team-c'")); // both keys kept, revoked (their rows still name them)
+    }
+
     [Fact]
     public async Task An_expired_key_is_refused_and_admin_validation_names_the_field()
     {
