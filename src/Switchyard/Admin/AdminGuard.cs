@@ -5,25 +5,91 @@ using Switchyard.Tenancy;
 
 namespace Switchyard.Admin;
 
-/// <summary>The one check in front of every admin endpoint: the admin key when configured, else loopback callers only.</summary>
-internal sealed class AdminGuard(ConfigHolder config) : IEndpointFilter
+/// <summary>What an admin caller may manage: everything, or one tenant (a tenant-admin JWT).</summary>
+internal sealed record AdminScope(string? Tenant)
 {
-    public ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next) =>
-        Refusal(context.HttpContext, config.Current) is { } refused ? ValueTask.FromResult<object?>(refused) : next(context);
+    public static readonly AdminScope Full = new((string?)null);
 
-    /// <summary>For endpoints that are not route handlers (the metrics scrape).</summary>
-    public static Task RunAsync(HttpContext http, ConfigHolder config, Func<Task> next) =>
-        Refusal(http, config.Current) is { } refused ? refused.ExecuteAsync(http) : next();
+    public bool IsFull => Tenant is null;
 
-    private static AdminError? Refusal(HttpContext http, GatewaySnapshot snapshot)
+    public bool Covers(string tenant) => Tenant is null || Tenant == tenant;
+
+    /// <summary>The scope the guard found for this request.</summary>
+    public static AdminScope Of(HttpContext http) => http.Items[typeof(AdminScope)] as AdminScope ?? Full;
+
+    /// <summary>The 403 for a tenant admin reaching outside its tenant.</summary>
+    public AdminError Outside(string what) =>
+        new(new GatewayError(ErrorKind.Permission, $"This token manages the tenant '{Tenant}' only, not {what}."));
+}
+
+/// <summary>Endpoint metadata: a tenant admin may call this endpoint, which confines it to its own tenant.</summary>
+internal sealed class TenantAdminAllowed
+{
+    public static readonly TenantAdminAllowed Instance = new();
+}
+
+/// <summary>
+/// The one check in front of every admin endpoint: the admin key when configured (else loopback callers), or a JWT of
+/// <c>auth.jwt</c>'s issuer with the role <c>admin</c> (everything) or <c>tenant_admin</c> (its own tenant, on the
+/// endpoints marked <see cref="TenantAdminAllowed"/>).
+/// </summary>
+internal sealed class AdminGuard(ConfigHolder config, JwtValidator jwt, VirtualKeys keys) : IEndpointFilter
+{
+    public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        if (GatewayAuth.IsAdmin(http, snapshot.Config.Auth))
+        var http = context.HttpContext;
+        var (scope, refusal) = await ResolveAsync(http, config.Current, jwt, keys);
+        if (refusal is not null)
         {
-            return null;
+            return refusal;
         }
-        return new AdminError(snapshot.Config.Auth.AdminKey is null
+        if (!scope!.IsFull && http.GetEndpoint()?.Metadata.GetMetadata<TenantAdminAllowed>() is null)
+        {
+            return scope.Outside("this endpoint: it takes the admin key or an admin token");
+        }
+        http.Items[typeof(AdminScope)] = scope;
+        return await next(context);
+    }
+
+    /// <summary>For endpoints that are not route handlers (the metrics scrape): full admins only.</summary>
+    public static async Task RunAsync(HttpContext http, Func<Task> next)
+    {
+        var services = http.RequestServices;
+        var (scope, refusal) = await ResolveAsync(http, services.GetRequiredService<ConfigHolder>().Current, services.GetRequiredService<JwtValidator>(),
+            services.GetRequiredService<VirtualKeys>());
+        var refused = refusal ?? (scope!.IsFull ? null : scope.Outside("the metrics"));
+        await (refused is not null ? refused.ExecuteAsync(http) : next());
+    }
+
+    private static async ValueTask<(AdminScope? Scope, AdminError? Refusal)> ResolveAsync(HttpContext http, GatewaySnapshot snapshot, JwtValidator jwt, VirtualKeys keys)
+    {
+        var auth = snapshot.Config.Auth;
+        if (GatewayAuth.IsAdmin(http, auth))
+        {
+            return (AdminScope.Full, null);
+        }
+        if (auth.Jwt is { } options && GatewayAuth.PresentedKey(http.Request) is { } presented && JwtValidator.LooksLikeJwt(presented))
+        {
+            var (identity, why) = await jwt.ValidateAsync(presented, options);
+            if (identity is null)
+            {
+                return (null, new AdminError(new GatewayError(ErrorKind.Authentication, $"The admin token is refused: {why}.")));
+            }
+            if (identity.Role == JwtOptions.AdminRole)
+            {
+                return (AdminScope.Full, null);
+            }
+            if (identity.Role == JwtOptions.TenantAdminRole && identity.Tenant is { } tenant
+                && (snapshot.Tenants.ByName.ContainsKey(tenant) || keys.StoreTenant(tenant) is not null))
+            {
+                return (new AdminScope(tenant), null);
+            }
+            return (null, new AdminError(new GatewayError(ErrorKind.Permission,
+                $"The token's {options.RoleClaim} claim must be '{JwtOptions.AdminRole}', or '{JwtOptions.TenantAdminRole}' with a {options.TenantClaim} claim naming a tenant.")));
+        }
+        return (null, new AdminError(auth.AdminKey is null && auth.Jwt is null
             ? new GatewayError(ErrorKind.Permission, "Admin endpoints answer loopback callers only when no auth.admin_key is configured.")
-            : new GatewayError(ErrorKind.Authentication, "Invalid or missing admin key."));
+            : new GatewayError(ErrorKind.Authentication, "Invalid or missing admin key.")));
     }
 }
 

@@ -17,29 +17,31 @@ internal static class TenantsEndpoints
 {
     public static RouteGroupBuilder MapTenantsApi(this RouteGroupBuilder admin)
     {
-        admin.MapGet("/admin/v1/tenants", List);
+        // A tenant admin sees its tenant and manages its keys; creating, changing and deleting tenants takes the admin key.
+        admin.MapGet("/admin/v1/tenants", List).WithMetadata(TenantAdminAllowed.Instance);
         admin.MapPost("/admin/v1/tenants", CreateAsync);
-        admin.MapGet("/admin/v1/tenants/{name}", Get);
+        admin.MapGet("/admin/v1/tenants/{name}", Get).WithMetadata(TenantAdminAllowed.Instance);
         admin.MapPatch("/admin/v1/tenants/{name}", PatchAsync);
         admin.MapDelete("/admin/v1/tenants/{name}", DeleteAsync);
-        admin.MapGet("/admin/v1/tenants/{name}/keys", ListKeysAsync);
-        admin.MapPost("/admin/v1/tenants/{name}/keys", CreateKeyAsync);
-        admin.MapPost("/admin/v1/keys/{id}/revoke", RevokeAsync);
-        admin.MapPost("/admin/v1/keys/{id}/rotate", RotateAsync);
+        admin.MapGet("/admin/v1/tenants/{name}/keys", ListKeysAsync).WithMetadata(TenantAdminAllowed.Instance);
+        admin.MapPost("/admin/v1/tenants/{name}/keys", CreateKeyAsync).WithMetadata(TenantAdminAllowed.Instance);
+        admin.MapPost("/admin/v1/keys/{id}/revoke", RevokeAsync).WithMetadata(TenantAdminAllowed.Instance);
+        admin.MapPost("/admin/v1/keys/{id}/rotate", RotateAsync).WithMetadata(TenantAdminAllowed.Instance);
         return admin;
     }
 
-    private static JsonHttpResult<TenantsView> List(ConfigHolder config, VirtualKeys keys)
+    private static JsonHttpResult<TenantsView> List(HttpContext http, ConfigHolder config, VirtualKeys keys)
     {
+        var scope = AdminScope.Of(http);
         var tenants = config.Current.Config.Tenants.Concat(keys.StoreTenants.Where(t => !config.Current.Tenants.ByName.ContainsKey(t.Name)))
-            .OrderBy(t => t.Name, StringComparer.Ordinal).Select(View).ToList();
+            .Where(t => scope.Covers(t.Name)).OrderBy(t => t.Name, StringComparer.Ordinal).Select(View).ToList();
         return TypedResults.Json(new TenantsView(tenants), AdminJson.Default.TenantsView);
     }
 
-    private static Results<JsonHttpResult<TenantView>, AdminError> Get(string name, ConfigHolder config, VirtualKeys keys) =>
-        Find(name, config, keys) is { } tenant
-            ? TypedResults.Json(View(tenant), AdminJson.Default.TenantView)
-            : NoTenant(name);
+    private static Results<JsonHttpResult<TenantView>, AdminError> Get(string name, HttpContext http, ConfigHolder config, VirtualKeys keys) =>
+        !AdminScope.Of(http).Covers(name) ? AdminScope.Of(http).Outside($"the tenant '{name}'")
+        : Find(name, config, keys) is { } tenant ? TypedResults.Json(View(tenant), AdminJson.Default.TenantView)
+        : NoTenant(name);
 
     private static async Task<Results<JsonHttpResult<TenantView>, AdminError>> CreateAsync(HttpRequest request, ConfigHolder config, VirtualKeys keys)
     {
@@ -119,8 +121,12 @@ internal static class TenantsEndpoints
     private static AdminError FileTenant(string name) =>
         new(new GatewayError(ErrorKind.Conflict, $"The tenant '{name}' is defined in the config file: change it there."));
 
-    private static async Task<Results<JsonHttpResult<VirtualKeysView>, AdminError>> ListKeysAsync(string name, ConfigHolder config, VirtualKeys keys, TimeProvider time, CancellationToken ct)
+    private static async Task<Results<JsonHttpResult<VirtualKeysView>, AdminError>> ListKeysAsync(string name, HttpContext http, ConfigHolder config, VirtualKeys keys, TimeProvider time, CancellationToken ct)
     {
+        if (!AdminScope.Of(http).Covers(name))
+        {
+            return AdminScope.Of(http).Outside($"the tenant '{name}'");
+        }
         if (Find(name, config, keys) is null)
         {
             return NoTenant(name);
@@ -132,6 +138,10 @@ internal static class TenantsEndpoints
 
     private static async Task<Results<JsonHttpResult<CreatedKeyView>, AdminError>> CreateKeyAsync(string name, HttpRequest request, ConfigHolder config, VirtualKeys keys, TimeProvider time)
     {
+        if (!AdminScope.Of(request.HttpContext).Covers(name))
+        {
+            return AdminScope.Of(request.HttpContext).Outside($"the tenant '{name}'");
+        }
         if (Find(name, config, keys) is null)
         {
             return NoTenant(name);
@@ -155,15 +165,36 @@ internal static class TenantsEndpoints
             DateTimeOffset.FromUnixTimeMilliseconds(record.CreatedAt), body.ExpiresAt, LimitsDocument.Of(limits)), AdminJson.Default.CreatedKeyView, statusCode: StatusCodes.Status201Created);
     }
 
-    private static async Task<Results<JsonHttpResult<VirtualKeyView>, AdminError>> RevokeAsync(string id, VirtualKeys keys, TimeProvider time, CancellationToken ct) =>
-        await keys.RevokeAsync(id, ct) is { } record
+    private static async Task<Results<JsonHttpResult<VirtualKeyView>, AdminError>> RevokeAsync(string id, HttpContext http, VirtualKeys keys, TimeProvider time, CancellationToken ct)
+    {
+        if (await OutsideScopeAsync(http, keys, id, ct) is { } outside)
+        {
+            return outside;
+        }
+        return await keys.RevokeAsync(id, ct) is { } record
             ? TypedResults.Json(View(record, time.GetUtcNow().ToUnixTimeMilliseconds()), AdminJson.Default.VirtualKeyView)
             : new AdminError(new GatewayError(ErrorKind.NotFound, $"No virtual key '{id}'."));
+    }
+
+    /// <summary>A tenant admin may touch its own tenant's keys only (another tenant's key is refused as if it did not exist).</summary>
+    private static async Task<AdminError?> OutsideScopeAsync(HttpContext http, VirtualKeys keys, string id, CancellationToken ct)
+    {
+        var scope = AdminScope.Of(http);
+        if (scope.IsFull)
+        {
+            return null;
+        }
+        return await keys.FindAsync(id, ct) is { } key && scope.Covers(key.Tenant) ? null : scope.Outside($"the key '{id}'");
+    }
 
     private const int DefaultGraceSeconds = 24 * 3600, MaxGraceSeconds = 30 * 24 * 3600;
 
     private static async Task<Results<JsonHttpResult<RotatedKeyView>, AdminError>> RotateAsync(string id, HttpRequest request, VirtualKeys keys)
     {
+        if (await OutsideScopeAsync(request.HttpContext, keys, id, request.HttpContext.RequestAborted) is { } outside)
+        {
+            return outside;
+        }
         var (body, problem) = request.ContentLength is 0 ? (new RotateKeyRequest(null), "") : await ReadAsync(request, AdminJson.Default.RotateKeyRequest);
         if (body is null)
         {

@@ -22,8 +22,8 @@ internal static class UsageEndpoints
 
     public static RouteGroupBuilder MapUsageApi(this RouteGroupBuilder admin)
     {
-        admin.MapGet("/admin/v1/usage", UsageAsync);
-        admin.MapGet("/admin/v1/logs", LogsAsync);
+        admin.MapGet("/admin/v1/usage", UsageAsync).WithMetadata(TenantAdminAllowed.Instance);
+        admin.MapGet("/admin/v1/logs", LogsAsync).WithMetadata(TenantAdminAllowed.Instance);
         return admin;
     }
 
@@ -112,13 +112,23 @@ internal static class UsageEndpoints
         {
             return (null, Invalid("'from' must be before 'to'.", "from"));
         }
+        var tenant = Text("tenant");
+        var scope = AdminScope.Of(request.HttpContext);
+        if (!scope.IsFull)
+        {
+            if (tenant is not null && !scope.Covers(tenant))
+            {
+                return (null, scope.Outside($"the tenant '{tenant}'"));
+            }
+            tenant = scope.Tenant; // a tenant admin's queries are confined to its tenant
+        }
         var key = Text("key");
         if (key is not null && key.StartsWith("vk_", StringComparison.Ordinal))
         {
             // A virtual key's id stands for its prefix, which is what rows record.
             key = (await keys.FindAsync(key, ct))?.Prefix ?? key;
         }
-        return (new RequestFilter(from, to) { Tenant = Text("tenant"), Key = key, User = Text("user"), Model = Text("model"), Provider = Text("provider") }, null);
+        return (new RequestFilter(from, to) { Tenant = tenant, Key = key, User = Text("user"), Model = Text("model"), Provider = Text("provider") }, null);
     }
 
     private static bool TryTime(string text, out DateTimeOffset time) =>

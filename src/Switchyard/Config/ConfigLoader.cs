@@ -354,14 +354,104 @@ internal static partial class ConfigLoader
 
         private AuthOptions ReadAuth(YamlNode node)
         {
-            var map = Map(node, "auth", "keys", "admin_key");
+            var map = Map(node, "auth", "keys", "admin_key", "jwt");
             var admin = map.TryGetValue("admin_key", out var a) ? NonEmpty(a, "auth.admin_key") : null;
-            if (!map.TryGetValue("keys", out var keys))
+            var list = map.TryGetValue("keys", out var keys)
+                ? Seq(keys, "auth.keys").Select((k, i) => Scalar(k, $"auth.keys[{i}]")).Where(k => k.Length > 0).ToImmutableArray()
+                : [];
+            return new AuthOptions(list, admin) { Jwt = map.TryGetValue("jwt", out var jwt) ? ReadJwt(jwt) : null };
+        }
+
+        private static readonly string[] JwtKeySources = ["hs256_secret", "public_keys", "jwks_file"];
+
+        /// <summary><c>auth.jwt</c>: the issuer, the audience, one way to know the signing keys, and the claims to read.</summary>
+        private JwtOptions ReadJwt(YamlNode node)
+        {
+            const string path = "auth.jwt";
+            var map = Map(node, path, "issuer", "audience", "hs256_secret", "public_keys", "jwks_file", "tenant_claim", "user_claim", "role_claim", "clock_skew");
+            var sources = JwtKeySources.Where(map.ContainsKey).ToList();
+            if (sources.Count != 1)
             {
-                return new AuthOptions([], admin);
+                throw Error(node, path, $"give exactly one of hs256_secret, public_keys (PEM files) or jwks_file{(sources.Count > 1 ? $", not {string.Join(" and ", sources)}" : "")}.");
             }
-            var list = Seq(keys, "auth.keys").Select((k, i) => Scalar(k, $"auth.keys[{i}]")).Where(k => k.Length > 0).ToImmutableArray();
-            return new AuthOptions(list, admin);
+            var keys = ImmutableArray.CreateBuilder<Microsoft.IdentityModel.Tokens.SecurityKey>();
+            string? secret = null;
+            if (map.TryGetValue("hs256_secret", out var s))
+            {
+                secret = NonEmpty(s, path + ".hs256_secret");
+                if (System.Text.Encoding.UTF8.GetByteCount(secret) < 32)
+                {
+                    throw Error(s, path + ".hs256_secret", "an HS256 secret must be at least 32 bytes (256 bits).");
+                }
+                keys.Add(new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(System.Text.Encoding.UTF8.GetBytes(secret)));
+            }
+            if (map.TryGetValue("public_keys", out var pems))
+            {
+                var i = 0;
+                foreach (var pem in Seq(pems, path + ".public_keys"))
+                {
+                    keys.Add(ReadPublicKey(pem, $"{path}.public_keys[{i++}]"));
+                }
+            }
+            if (map.TryGetValue("jwks_file", out var jwks))
+            {
+                var file = NonEmpty(jwks, path + ".jwks_file");
+                try
+                {
+                    keys.AddRange(new Microsoft.IdentityModel.Tokens.JsonWebKeySet(File.ReadAllText(file)).GetSigningKeys());
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or System.Text.Json.JsonException)
+                {
+                    throw Error(jwks, path + ".jwks_file", $"'{file}' is not a readable JWKS file: {ex.Message}");
+                }
+            }
+            if (keys.Count == 0)
+            {
+                throw Error(node, path, "no signing key: the list or the JWKS file is empty.");
+            }
+            string Claim(string key, string fallback) => map.TryGetValue(key, out var v) ? NonEmpty(v, $"{path}.{key}") : fallback;
+            return new JwtOptions(Required(map, node, path, "issuer"), map.TryGetValue("audience", out var aud) ? NonEmpty(aud, path + ".audience") : null, keys.ToImmutable())
+            {
+                Secret = secret,
+                TenantClaim = Claim("tenant_claim", "tenant"),
+                UserClaim = Claim("user_claim", "sub"),
+                RoleClaim = Claim("role_claim", "role"),
+                ClockSkew = map.TryGetValue("clock_skew", out var skew) ? Duration(skew, path + ".clock_skew") : TimeSpan.FromSeconds(30),
+            };
+        }
+
+        /// <summary>An RSA or EC public key from a PEM file.</summary>
+        private Microsoft.IdentityModel.Tokens.SecurityKey ReadPublicKey(YamlNode node, string path)
+        {
+            var file = NonEmpty(node, path);
+            string pem;
+            try
+            {
+                pem = File.ReadAllText(file);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                throw Error(node, path, $"cannot read '{file}': {ex.Message}");
+            }
+            try
+            {
+                var rsa = System.Security.Cryptography.RSA.Create();
+                rsa.ImportFromPem(pem);
+                return new Microsoft.IdentityModel.Tokens.RsaSecurityKey(rsa);
+            }
+            catch (Exception ex) when (ex is ArgumentException or System.Security.Cryptography.CryptographicException)
+            {
+                try
+                {
+                    var ec = System.Security.Cryptography.ECDsa.Create();
+                    ec.ImportFromPem(pem);
+                    return new Microsoft.IdentityModel.Tokens.ECDsaSecurityKey(ec);
+                }
+                catch (Exception ex2) when (ex2 is ArgumentException or System.Security.Cryptography.CryptographicException)
+                {
+                    throw Error(node, path, $"'{file}' holds no RSA or EC public key in PEM form.");
+                }
+            }
         }
 
         private ProviderConfig ReadProvider(YamlNode node, string path)

@@ -24,7 +24,7 @@ internal sealed record GatewayConfig(
 
     /// <summary>Every upstream and gateway secret in this snapshot: what must never appear in logs or errors.</summary>
     public IEnumerable<string> Secrets() =>
-        Auth.Keys.Concat(Auth.AdminKey is { } admin ? [admin] : []).Concat(Tenants.SelectMany(t => t.Keys))
+        Auth.Keys.Concat(Auth.AdminKey is { } admin ? [admin] : []).Concat(Auth.Jwt?.Secret is { } jwtSecret ? [jwtSecret] : []).Concat(Tenants.SelectMany(t => t.Keys))
             .Concat(Providers.Values.SelectMany(p => p.Keys.Select(k => k.Secret))).Where(s => s.Length >= 4);
 }
 
@@ -56,7 +56,11 @@ internal sealed record TelemetryOptions(Uri? OtlpEndpoint, string OtlpProtocol, 
 }
 
 /// <param name="AdminKey">Required on admin endpoints when set; without it they answer loopback callers only.</param>
-internal sealed record AuthOptions(ImmutableArray<string> Keys, string? AdminKey = null);
+internal sealed record AuthOptions(ImmutableArray<string> Keys, string? AdminKey = null)
+{
+    /// <summary><c>auth.jwt</c>: bearer JWTs from a configured issuer (null: none are accepted).</summary>
+    public Tenancy.JwtOptions? Jwt { get; init; }
+}
 
 internal enum ProviderKind { OpenAI, AzureOpenAI, Anthropic, Gemini, Mock }
 

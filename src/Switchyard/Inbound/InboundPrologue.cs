@@ -17,7 +17,7 @@ internal sealed record InboundRequest(GatewaySnapshot Snapshot, string RequestId
 /// tenant may use that model → the tenant's limits admit it (token counts are free) → route the model name. A refusal
 /// is answered here, in the client's protocol, and yields null.
 /// </summary>
-internal sealed partial class InboundPrologue(ConfigHolder config, VirtualKeys virtualKeys, LimitCounters limits, RequestLog requestLog, TimeProvider time,
+internal sealed partial class InboundPrologue(ConfigHolder config, VirtualKeys virtualKeys, JwtValidator jwt, LimitCounters limits, RequestLog requestLog, TimeProvider time,
     ILogger<InboundPrologue> logger)
 {
     /// <param name="pathModel">The model named in the URL (Gemini).</param>
@@ -28,7 +28,7 @@ internal sealed partial class InboundPrologue(ConfigHolder config, VirtualKeys v
         var snapshot = config.Current;
         var requestId = RequestIds.Next();
         http.Response.Headers["x-request-id"] = requestId;
-        if (await GatewayAuth.AuthenticateAsync(http, snapshot, virtualKeys) is not { } caller)
+        if (await GatewayAuth.AuthenticateAsync(http, snapshot, virtualKeys, jwt) is not { } caller)
         {
             await RefuseAsync(http, client, snapshot, requestId, Unauthenticated);
             return null;
@@ -57,7 +57,7 @@ internal sealed partial class InboundPrologue(ConfigHolder config, VirtualKeys v
         {
             return null; // the client went away while sending
         }
-        var user = EndUser(http.Request, sniff);
+        var user = caller.User ?? EndUser(http.Request, sniff);
         if (!caller.Tenant.Allows(sniff.Model))
         {
             await RefuseAsync(http, client, snapshot, requestId, new GatewayError(ErrorKind.Permission,
@@ -86,7 +86,7 @@ internal sealed partial class InboundPrologue(ConfigHolder config, VirtualKeys v
     /// <summary>Longer end-user names are cut (Claude Code's <c>metadata.user_id</c> is about 100 characters).</summary>
     internal const int MaxUserLength = 256;
 
-    /// <summary>The end user: <c>x-switchyard-user</c> (set by the application in front), else what the body names.</summary>
+    /// <summary>The end user: a JWT's user claim (resolved earlier), else <c>x-switchyard-user</c> (set by the application in front), else what the body names.</summary>
     private static string? EndUser(HttpRequest request, in RequestSniff sniff)
     {
         var user = request.Headers["x-switchyard-user"] is [{ Length: > 0 } header] ? header : sniff.User;
@@ -174,7 +174,7 @@ internal sealed partial class InboundPrologue(ConfigHolder config, VirtualKeys v
     public async Task<bool> AuthenticateAsync(HttpContext http, ClientProtocol client)
     {
         var snapshot = config.Current;
-        if (await GatewayAuth.AuthenticateAsync(http, snapshot, virtualKeys) is not null)
+        if (await GatewayAuth.AuthenticateAsync(http, snapshot, virtualKeys, jwt) is not null)
         {
             return true;
         }

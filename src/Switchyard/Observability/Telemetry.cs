@@ -60,7 +60,7 @@ internal static class Telemetry
         app.MapPrometheusScrapingEndpoint("/metrics").Add(endpoint =>
         {
             var scrape = endpoint.RequestDelegate!;
-            endpoint.RequestDelegate = http => Admin.AdminGuard.RunAsync(http, http.RequestServices.GetRequiredService<ConfigHolder>(), () => scrape(http));
+            endpoint.RequestDelegate = http => Admin.AdminGuard.RunAsync(http, () => scrape(http));
         });
         return app;
     }

@@ -11,12 +11,16 @@ internal sealed record Caller(TenantConfig Tenant, string Key, string? KeyId)
 {
     /// <summary>A virtual key's own limits (on top of its tenant's).</summary>
     public UsageLimits KeyLimits { get; init; } = UsageLimits.None;
+
+    /// <summary>The end user a JWT names (it wins over what the request says).</summary>
+    public string? User { get; init; }
 }
 
 /// <summary>
 /// Gateway keys from <c>Authorization: Bearer</c>, <c>x-api-key</c>, <c>x-goog-api-key</c> or <c>?key=</c>: a tenant's
-/// static key from the file (<c>auth.keys</c> are the tenant "default"), or a virtual key from the store. With no key
-/// anywhere the gateway is open, but only to loopback callers.
+/// static key from the file (<c>auth.keys</c> are the tenant "default"), a virtual key from the store, or a JWT of
+/// <c>auth.jwt</c>'s issuer naming its tenant in a claim. With no key anywhere (and no JWT issuer) the gateway is open,
+/// but only to loopback callers.
 /// </summary>
 internal static class GatewayAuth
 {
@@ -24,7 +28,7 @@ internal static class GatewayAuth
     private static readonly Caller Open = new(new TenantConfig(TenantConfig.DefaultName, [], TenantConfig.AnyModel), "", null);
 
     /// <summary>The caller, or null when refused. Synchronous unless a virtual key is not in the cache yet.</summary>
-    public static ValueTask<Caller?> AuthenticateAsync(HttpContext http, GatewaySnapshot snapshot, VirtualKeys virtualKeys)
+    public static ValueTask<Caller?> AuthenticateAsync(HttpContext http, GatewaySnapshot snapshot, VirtualKeys virtualKeys, JwtValidator jwt)
     {
         if (PresentedKey(http.Request) is { } presented)
         {
@@ -36,8 +40,23 @@ internal static class GatewayAuth
             {
                 return FindVirtualAsync(http, snapshot, virtualKeys, presented);
             }
+            if (snapshot.Config.Auth.Jwt is { } options && JwtValidator.LooksLikeJwt(presented))
+            {
+                return FromJwtAsync(snapshot, virtualKeys, jwt, options, presented);
+            }
         }
         return ValueTask.FromResult(IsOpen(http, snapshot, virtualKeys) ? Open : null);
+    }
+
+    /// <summary>A valid token whose tenant claim names a tenant of the file or the store.</summary>
+    private static async ValueTask<Caller?> FromJwtAsync(GatewaySnapshot snapshot, VirtualKeys virtualKeys, JwtValidator jwt, JwtOptions options, string token)
+    {
+        var (identity, _) = await jwt.ValidateAsync(token, options).ConfigureAwait(false);
+        if (identity?.Tenant is not { } name || (snapshot.Tenants.ByName.GetValueOrDefault(name) ?? virtualKeys.StoreTenant(name)) is not { } tenant)
+        {
+            return null;
+        }
+        return new Caller(tenant, "jwt:" + identity.Subject, null) { User = identity.User };
     }
 
     private static async ValueTask<Caller?> FindVirtualAsync(HttpContext http, GatewaySnapshot snapshot, VirtualKeys virtualKeys, string presented)
@@ -51,7 +70,8 @@ internal static class GatewayAuth
     }
 
     private static bool IsOpen(HttpContext http, GatewaySnapshot snapshot, VirtualKeys virtualKeys) =>
-        !snapshot.Tenants.HasStaticKeys && !virtualKeys.AnyActive && http.Connection.RemoteIpAddress is { } ip && IPAddress.IsLoopback(ip);
+        !snapshot.Tenants.HasStaticKeys && snapshot.Config.Auth.Jwt is null && !virtualKeys.AnyActive
+        && http.Connection.RemoteIpAddress is { } ip && IPAddress.IsLoopback(ip);
 
     /// <summary>Admin endpoints: the admin key when one is configured, else loopback callers only.</summary>
     public static bool IsAdmin(HttpContext http, AuthOptions auth)
