@@ -38,10 +38,10 @@ internal sealed record ResolvedRouteView(string Model, string MatchedBy, string 
 internal sealed record ResolvedTargetView(string Provider, string UpstreamModel);
 
 /// <summary><c>POST /admin/v1/tenants</c>.</summary>
-internal sealed record CreateTenantRequest(string? Name, IReadOnlyList<string>? Models, Tenancy.LimitsDocument? Limits, Tenancy.LimitsDocument? UserLimits);
+internal sealed record CreateTenantRequest(string? Name, IReadOnlyList<string>? Models, Tenancy.LimitsDocument? Limits, Tenancy.LimitsDocument? UserLimits, bool? CaptureBodies);
 
 /// <summary><c>PATCH /admin/v1/tenants/{name}</c>: each field given replaces the tenant's (<c>{}</c> clears limits); absent ones stay.</summary>
-internal sealed record PatchTenantRequest(IReadOnlyList<string>? Models, Tenancy.LimitsDocument? Limits, Tenancy.LimitsDocument? UserLimits);
+internal sealed record PatchTenantRequest(IReadOnlyList<string>? Models, Tenancy.LimitsDocument? Limits, Tenancy.LimitsDocument? UserLimits, bool? CaptureBodies);
 
 /// <summary><c>POST /admin/v1/keys/{id}/rotate</c>: how long the old key keeps working (default a day; 0 = it stops now).</summary>
 internal sealed record RotateKeyRequest(int? GraceSeconds);
@@ -50,7 +50,8 @@ internal sealed record RotateKeyRequest(int? GraceSeconds);
 internal sealed record RotatedKeyView(CreatedKeyView Key, string Replaces, DateTimeOffset ReplacedKeyExpiresAt);
 
 /// <summary>A tenant: from the config file (<c>origin: file</c>, changed there) or created here (<c>origin: store</c>).</summary>
-internal sealed record TenantView(string Name, string Origin, IReadOnlyList<string> Models, int StaticKeys, Tenancy.LimitsDocument Limits, Tenancy.LimitsDocument UserLimits);
+internal sealed record TenantView(string Name, string Origin, IReadOnlyList<string> Models, int StaticKeys, Tenancy.LimitsDocument Limits, Tenancy.LimitsDocument UserLimits,
+    bool CaptureBodies);
 
 internal sealed record TenantsView(IReadOnlyList<TenantView> Data);
 
@@ -84,7 +85,8 @@ internal sealed record UsageView(IReadOnlyList<UsageLineView> Data, DateTimeOffs
 internal sealed record LogEntryView(long Id, DateTimeOffset Time, string RequestId, string? Tenant, string? TenantKey, string? User, string Protocol,
     string Model, string? Route, string? Provider, string? UpstreamModel, string? UpstreamKey, int Status, int Attempts, double LatencyMs, double? TtfbMs,
     int InputTokens, int OutputTokens, int CachedTokens, int CacheWriteTokens, int ReasoningTokens, decimal? CostUsd, string? PriceVersion,
-    IReadOnlyList<string> Trail, string? Error);
+    IReadOnlyList<string> Trail, string? Error,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Body);
 
 /// <summary>A page of the log, newest first; <c>next_cursor</c> fetches the next (older) page, null at the end.</summary>
 internal sealed record LogsView(IReadOnlyList<LogEntryView> Data, string? NextCursor);

@@ -67,8 +67,13 @@ internal static class TenantsEndpoints
             return FileTenant(body.Name);
         }
         var models = body.Models is { Count: > 0 } m ? m.ToImmutableArray() : TenantConfig.AnyModel;
-        if (await keys.CreateTenantAsync(body.Name, models, body.Limits?.ToLimits() ?? UsageLimits.None, body.UserLimits?.ToLimits() ?? UsageLimits.None,
-            request.HttpContext.RequestAborted) is not { } created)
+        var tenant = new TenantConfig(body.Name, [], models, "store")
+        {
+            Limits = body.Limits?.ToLimits() ?? UsageLimits.None,
+            UserLimits = body.UserLimits?.ToLimits() ?? UsageLimits.None,
+            CaptureBodies = body.CaptureBodies ?? false,
+        };
+        if (await keys.CreateTenantAsync(tenant, request.HttpContext.RequestAborted) is not { } created)
         {
             return new AdminError(new GatewayError(ErrorKind.Conflict, $"The tenant '{body.Name}' exists already."));
         }
@@ -103,6 +108,7 @@ internal static class TenantsEndpoints
             Models = body.Models is { } m ? [.. m] : tenant.Models,
             Limits = body.Limits?.ToLimits() ?? tenant.Limits,
             UserLimits = body.UserLimits?.ToLimits() ?? tenant.UserLimits,
+            CaptureBodies = body.CaptureBodies ?? tenant.CaptureBodies,
         };
         return await keys.UpdateTenantAsync(changed, request.HttpContext.RequestAborted) is { } updated
             ? TypedResults.Json(View(updated), AdminJson.Default.TenantView)
@@ -217,7 +223,7 @@ internal static class TenantsEndpoints
     private static TenantConfig? Find(string name, ConfigHolder config, VirtualKeys keys) =>
         config.Current.Tenants.ByName.GetValueOrDefault(name) ?? keys.StoreTenant(name);
 
-    private static TenantView View(TenantConfig t) => new(t.Name, t.Origin, t.Models, t.Keys.Length, LimitsDocument.Of(t.Limits), LimitsDocument.Of(t.UserLimits));
+    private static TenantView View(TenantConfig t) => new(t.Name, t.Origin, t.Models, t.Keys.Length, LimitsDocument.Of(t.Limits), LimitsDocument.Of(t.UserLimits), t.CaptureBodies);
 
     private static VirtualKeyView View(VirtualKeyRecord k, long now) => new(k.Id, k.Tenant, k.Name, k.Prefix,
         k.RevokedAt is not null ? "revoked" : VirtualKeys.IsUsable(k, now) ? "active" : "expired",

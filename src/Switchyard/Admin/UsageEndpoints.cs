@@ -88,7 +88,7 @@ internal static class UsageEndpoints
         var page = rows.Take(limit).Select(r => new LogEntryView(r.Id, DateTimeOffset.FromUnixTimeMilliseconds(r.Ts), r.RequestId, r.Tenant, r.TenantKey, r.EndUser,
             r.Protocol, r.Model, r.Route, r.Provider, r.UpstreamModel, r.UpstreamKey, r.Status, r.Attempts, r.LatencyMs, r.TtfbMs, r.InputTokens, r.OutputTokens,
             r.CachedTokens, r.CacheWriteTokens, r.ReasoningTokens, r.CostNanos is { } n ? PriceCard.FromNanos(n) : null, r.PriceVersion,
-            JsonSerializer.Deserialize(r.Trail, AdminJson.Default.ListString) ?? [], r.Error)).ToList();
+            JsonSerializer.Deserialize(r.Trail, AdminJson.Default.ListString) ?? [], r.Error, r.Body)).ToList();
         var next = rows.Count > limit ? $"{rows[limit - 1].Ts}.{rows[limit - 1].Id}" : null;
         return TypedResults.Json(new LogsView(page, next), AdminJson.Default.LogsView);
     }

@@ -176,7 +176,7 @@ internal static partial class ConfigLoader
             foreach (var item in Seq(node, "tenants"))
             {
                 var path = $"tenants[{i++}]";
-                var map = Map(item, path, "name", "keys", "models", "limits", "user_limits");
+                var map = Map(item, path, "name", "keys", "models", "limits", "user_limits", "capture_bodies");
                 var name = Required(map, item, path, "name");
                 if (!TenantConfig.IsValidName(name))
                 {
@@ -215,6 +215,7 @@ internal static partial class ConfigLoader
                 {
                     Limits = map.TryGetValue("limits", out var l) ? ReadTenantLimits(l, path + ".limits") : UsageLimits.None,
                     UserLimits = map.TryGetValue("user_limits", out var ul) ? ReadTenantLimits(ul, path + ".user_limits") : UsageLimits.None,
+                    CaptureBodies = map.TryGetValue("capture_bodies", out var cb) && Bool(cb, path + ".capture_bodies"),
                 });
             }
             return tenants.ToImmutable();

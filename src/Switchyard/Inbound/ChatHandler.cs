@@ -153,6 +153,7 @@ internal sealed partial class ChatHandler(InboundPrologue prologue, Dispatcher d
             Error = result is { Status: not (AttemptStatus.Served or AttemptStatus.ClientGone), Error: { } failed } ? ClientWriter.Redact(failed.Message, ctx.Snapshot.Secrets) : null,
             TenantKey = ctx.Caller?.Key,
             TtfbMs = ctx.LastTtfb?.TotalMilliseconds,
+            CapturedBody = ctx.Caller?.Tenant.CaptureBodies == true ? Tenancy.BodyCapture.Of(ctx.Body, ctx.Snapshot.Secrets) : null,
             Body = requestLog.LogsBodies ? ClientWriter.Redact(System.Text.Encoding.UTF8.GetString(ctx.Body, 0, Math.Min(ctx.Body.Length, 64 * 1024)), ctx.Snapshot.Secrets) : null,
         });
         if (logger.IsEnabled(LogLevel.Debug))

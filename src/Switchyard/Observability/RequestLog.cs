@@ -30,6 +30,8 @@ internal readonly record struct RequestLogEntry(
     /// <summary>What the request cost in 10⁻⁹ USD, and the prices used; null when its model has no price.</summary>
     public long? CostNanos { get; init; }
     public string? PriceVersion { get; init; }
+    /// <summary>The request body for the store, when the tenant has <c>capture_bodies</c> (credentials masked).</summary>
+    public string? CapturedBody { get; init; }
     /// <summary>The request body, only when <c>server.log_bodies</c> is on, secrets already masked.</summary>
     public string? Body { get; init; }
     /// <summary>Set for lifecycle events (start, reload, key_disabled, key_cooled, key_recovered…); then only Message matters.</summary>

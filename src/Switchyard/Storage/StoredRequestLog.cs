@@ -19,6 +19,7 @@ internal sealed record RequestLogRow(long Ts, string RequestId, string? Tenant, 
     public int ReasoningTokens { get; init; }
     public long? CostNanos { get; init; }
     public string? PriceVersion { get; init; }
+    public string? Body { get; init; }
 }
 
 /// <summary>
@@ -86,10 +87,11 @@ internal sealed partial class StoredRequestLog : IRequestLogSink, IHostedService
         ReasoningTokens = e.ReasoningTokens,
         CostNanos = e.CostNanos,
         PriceVersion = e.PriceVersion,
+        Body = e.CapturedBody,
     };
 
     private const string Columns = "ts, request_id, tenant, tenant_key, protocol, model, route, provider, upstream_model, upstream_key, status, attempts, "
-        + "latency_ms, ttfb_ms, input_tokens, output_tokens, trail, error, end_user, cached_tokens, cache_write_tokens, reasoning_tokens, cost_nanousd, price_version";
+        + "latency_ms, ttfb_ms, input_tokens, output_tokens, trail, error, end_user, cached_tokens, cache_write_tokens, reasoning_tokens, cost_nanousd, price_version, body";
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -197,7 +199,7 @@ internal sealed partial class StoredRequestLog : IRequestLogSink, IHostedService
         {
             object?[] values = [r.Ts, r.RequestId, r.Tenant, r.TenantKey, r.Protocol, r.Model, r.Route, r.Provider, r.UpstreamModel, r.UpstreamKey,
                 r.Status, r.Attempts, r.LatencyMs, r.TtfbMs, r.InputTokens, r.OutputTokens, r.Trail, r.Error,
-                r.EndUser, r.CachedTokens, r.CacheWriteTokens, r.ReasoningTokens, r.CostNanos, r.PriceVersion];
+                r.EndUser, r.CachedTokens, r.CacheWriteTokens, r.ReasoningTokens, r.CostNanos, r.PriceVersion, r.Body];
             for (var i = 0; i < values.Length; i++)
             {
                 parameters[i].Value = values[i] ?? DBNull.Value;
@@ -238,6 +240,7 @@ internal sealed partial class StoredRequestLog : IRequestLogSink, IHostedService
             await copy.WriteAsync(r.ReasoningTokens, NpgsqlDbType.Integer).ConfigureAwait(false);
             await WriteNullableAsync(copy, r.CostNanos, NpgsqlDbType.Bigint).ConfigureAwait(false);
             await WriteNullableAsync(copy, r.PriceVersion).ConfigureAwait(false);
+            await WriteNullableAsync(copy, r.Body).ConfigureAwait(false);
         }
         await copy.CompleteAsync().ConfigureAwait(false);
     }

@@ -37,7 +37,8 @@ internal sealed record UsageLine(string? Tenant, string? Key, string? User, stri
 /// <summary>One row of <c>request_log</c> as the logs API shows it.</summary>
 internal sealed record LoggedRequest(long Id, long Ts, string RequestId, string? Tenant, string? TenantKey, string? EndUser, string Protocol, string Model,
     string? Route, string? Provider, string? UpstreamModel, string? UpstreamKey, int Status, int Attempts, double LatencyMs, double? TtfbMs,
-    int InputTokens, int OutputTokens, int CachedTokens, int CacheWriteTokens, int ReasoningTokens, long? CostNanos, string? PriceVersion, string Trail, string? Error);
+    int InputTokens, int OutputTokens, int CachedTokens, int CacheWriteTokens, int ReasoningTokens, long? CostNanos, string? PriceVersion, string Trail, string? Error,
+    string? Body);
 
 /// <summary>
 /// The queries of <c>/admin/v1/usage</c> and <c>/admin/v1/logs</c>, in SQL both dialects run. Usage reads the rollups,
@@ -151,7 +152,7 @@ internal sealed class UsageQueries(Store store)
         Add(query, "@limit", limit);
         query.CommandText = "SELECT id, ts, request_id, tenant, tenant_key, end_user, protocol, model, route, provider, upstream_model, upstream_key, status, "
             + "attempts, latency_ms, ttfb_ms, input_tokens, output_tokens, cached_tokens, cache_write_tokens, reasoning_tokens, cost_nanousd, price_version, "
-            + $"trail, error FROM request_log WHERE {where} ORDER BY ts DESC, id DESC LIMIT @limit";
+            + $"trail, error, body FROM request_log WHERE {where} ORDER BY ts DESC, id DESC LIMIT @limit";
         var rows = new List<LoggedRequest>(limit);
         await using var reader = await query.ExecuteReaderAsync(ct).ConfigureAwait(false);
         while (await reader.ReadAsync(ct).ConfigureAwait(false))
@@ -160,7 +161,7 @@ internal sealed class UsageQueries(Store store)
             rows.Add(new LoggedRequest(Long(reader, 0), Long(reader, 1), reader.GetString(2), Text(3), Text(4), Text(5), reader.GetString(6), reader.GetString(7),
                 Text(8), Text(9), Text(10), Text(11), (int)Long(reader, 12), (int)Long(reader, 13), reader.GetDouble(14), reader.IsDBNull(15) ? null : reader.GetDouble(15),
                 (int)Long(reader, 16), (int)Long(reader, 17), (int)Long(reader, 18), (int)Long(reader, 19), (int)Long(reader, 20),
-                reader.IsDBNull(21) ? null : Long(reader, 21), Text(22), reader.GetString(23), Text(24)));
+                reader.IsDBNull(21) ? null : Long(reader, 21), Text(22), reader.GetString(23), Text(24), Text(25)));
         }
         return rows;
     }

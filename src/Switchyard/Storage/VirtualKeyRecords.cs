@@ -6,7 +6,7 @@ namespace Switchyard.Storage;
 internal sealed record VirtualKeyRecord(string Id, string Tenant, string? Name, string Prefix, string Hash, string Limits, long CreatedAt, long? ExpiresAt, long? RevokedAt);
 
 /// <summary>A tenant created at runtime (file tenants live in the config). <c>Models</c> and <c>Limits</c> are JSON.</summary>
-internal sealed record TenantRecord(string Name, string Models, string Limits, string UserLimits, long CreatedAt, long UpdatedAt);
+internal sealed record TenantRecord(string Name, string Models, string Limits, string UserLimits, long CaptureBodies, long CreatedAt, long UpdatedAt);
 
 /// <summary>The tenant and virtual-key tables, in SQL both dialects run as written.</summary>
 internal sealed class TenancyRecords(Store store)
@@ -66,7 +66,7 @@ internal sealed class TenancyRecords(Store store)
         await using var c = await store.OpenConnectionAsync(ct).ConfigureAwait(false);
         // Portable "insert unless present": both dialects take ON CONFLICT DO NOTHING.
         return await c.ExecuteAsync(new CommandDefinition(
-            "INSERT INTO tenants (name, models, limits, user_limits, created_at, updated_at) VALUES (@Name, @Models, @Limits, @UserLimits, @CreatedAt, @UpdatedAt) ON CONFLICT (name) DO NOTHING",
+            "INSERT INTO tenants (name, models, limits, user_limits, capture_bodies, created_at, updated_at) VALUES (@Name, @Models, @Limits, @UserLimits, @CaptureBodies, @CreatedAt, @UpdatedAt) ON CONFLICT (name) DO NOTHING",
             tenant, cancellationToken: ct)).ConfigureAwait(false) == 1;
     }
 
@@ -74,7 +74,7 @@ internal sealed class TenancyRecords(Store store)
     {
         await using var c = await store.OpenConnectionAsync(ct).ConfigureAwait(false);
         var rows = await c.QueryAsync<TenantRecord>(new CommandDefinition(
-            "SELECT name AS Name, models AS Models, limits AS Limits, user_limits AS UserLimits, created_at AS CreatedAt, updated_at AS UpdatedAt FROM tenants ORDER BY name",
+            "SELECT name AS Name, models AS Models, limits AS Limits, user_limits AS UserLimits, capture_bodies AS CaptureBodies, created_at AS CreatedAt, updated_at AS UpdatedAt FROM tenants ORDER BY name",
             cancellationToken: ct)).ConfigureAwait(false);
         return [.. rows];
     }
@@ -84,7 +84,7 @@ internal sealed class TenancyRecords(Store store)
     {
         await using var c = await store.OpenConnectionAsync(ct).ConfigureAwait(false);
         return await c.ExecuteAsync(new CommandDefinition(
-            "UPDATE tenants SET models = @Models, limits = @Limits, user_limits = @UserLimits, updated_at = @UpdatedAt WHERE name = @Name",
+            "UPDATE tenants SET models = @Models, limits = @Limits, user_limits = @UserLimits, capture_bodies = @CaptureBodies, updated_at = @UpdatedAt WHERE name = @Name",
             tenant, cancellationToken: ct)).ConfigureAwait(false) == 1;
     }
 

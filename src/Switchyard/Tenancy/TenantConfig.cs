@@ -11,6 +11,9 @@ internal sealed partial record TenantConfig(string Name, ImmutableArray<string> 
 
     public UsageLimits Limits { get; init; } = UsageLimits.None;
 
+    /// <summary>Store the tenant's request bodies in the request log (<c>capture_bodies</c>), secrets redacted.</summary>
+    public bool CaptureBodies { get; init; }
+
     /// <summary>Limits each end user of the tenant has (<c>user_limits</c>), counted per user.</summary>
     public UsageLimits UserLimits { get; init; } = UsageLimits.None;
 

@@ -102,14 +102,13 @@ internal sealed class VirtualKeys(TenancyRecords records, TimeProvider time)
         {
             return null;
         }
-        var record = new TenantRecord(changed.Name, JsonSerializer.Serialize(changed.Models.ToArray(), TenancyJson.Default.StringArray),
-            LimitsDocument.Serialize(changed.Limits), LimitsDocument.Serialize(changed.UserLimits), 0, Now);
+        var record = Record(changed, 0, Now);
         if (!await records.UpdateTenantAsync(record, ct).ConfigureAwait(false))
         {
             _tenants.TryRemove(changed.Name, out _);
             return null;
         }
-        return _tenants[changed.Name] = current with { Models = changed.Models, Limits = changed.Limits, UserLimits = changed.UserLimits };
+        return _tenants[changed.Name] = current with { Models = changed.Models, Limits = changed.Limits, UserLimits = changed.UserLimits, CaptureBodies = changed.CaptureBodies };
     }
 
     /// <summary>Deletes a store tenant; its keys are revoked with it (refused from the next request on).</summary>
@@ -142,25 +141,29 @@ internal sealed class VirtualKeys(TenancyRecords records, TimeProvider time)
     public Task<VirtualKeyRecord?> FindAsync(string id, CancellationToken ct) => records.FindKeyAsync(id, ct);
 
     /// <summary>A tenant in the store; null when one of that name is already there.</summary>
-    public async Task<TenantConfig?> CreateTenantAsync(string name, ImmutableArray<string> models, UsageLimits limits, UsageLimits userLimits, CancellationToken ct)
+    public async Task<TenantConfig?> CreateTenantAsync(TenantConfig tenant, CancellationToken ct)
     {
         var now = Now;
-        var record = new TenantRecord(name, JsonSerializer.Serialize(models.ToArray(), TenancyJson.Default.StringArray),
-            LimitsDocument.Serialize(limits), LimitsDocument.Serialize(userLimits), now, now);
+        var record = Record(tenant, now, now);
         if (!await records.InsertTenantAsync(record, ct).ConfigureAwait(false))
         {
             return null;
         }
-        return _tenants[name] = ToConfig(record);
+        return _tenants[tenant.Name] = ToConfig(record);
     }
 
     private long Now => time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private static TenantRecord Record(TenantConfig t, long createdAt, long updatedAt) =>
+        new(t.Name, JsonSerializer.Serialize(t.Models.ToArray(), TenancyJson.Default.StringArray), LimitsDocument.Serialize(t.Limits),
+            LimitsDocument.Serialize(t.UserLimits), t.CaptureBodies ? 1 : 0, createdAt, updatedAt);
 
     private static TenantConfig ToConfig(TenantRecord t) =>
         new(t.Name, [], [.. JsonSerializer.Deserialize(t.Models, TenancyJson.Default.StringArray) ?? []], "store")
         {
             Limits = LimitsDocument.Parse(t.Limits),
             UserLimits = LimitsDocument.Parse(t.UserLimits),
+            CaptureBodies = t.CaptureBodies != 0,
         };
 }
 

@@ -15,11 +15,11 @@ public sealed class StoreTests
     public async Task Migrations_apply_in_order_once_and_a_restart_applies_none(string dialect)
     {
         await using var db = await TestStore.CreateAsync(dialect, migrate: false);
-        Assert.Equal(["0001_tenants_and_virtual_keys.sql", "0002_request_log.sql", "0003_usage_and_cost.sql", "0004_usage_rollups.sql"], db.Store.Migrate());
+        Assert.Equal(["0001_tenants_and_virtual_keys.sql", "0002_request_log.sql", "0003_usage_and_cost.sql", "0004_usage_rollups.sql", "0005_body_capture.sql"], db.Store.Migrate());
         await using var again = db.Reopen();
         Assert.Empty(again.Migrate());
         await using var c = await again.OpenConnectionAsync(default);
-        Assert.Equal(4, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM schemaversions"));
+        Assert.Equal(5, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM schemaversions"));
     }
 
     [Theory]
@@ -55,7 +55,7 @@ public sealed class StoreTests
     {
         await using var db = await TestStore.CreateAsync(dialect);
         var records = new TenancyRecords(db.Store);
-        var tenant = new TenantRecord("team-b", """["gpt-*"]""", """{"rpm":60}""", """{"tpm":1000}""", 1, 1);
+        var tenant = new TenantRecord("team-b", """["gpt-*"]""", """{"rpm":60}""", """{"tpm":1000}""", 1, 1, 1);
         Assert.True(await records.InsertTenantAsync(tenant, default));
         Assert.False(await records.InsertTenantAsync(tenant with { Models = "[]" }, default));
         Assert.Equal([tenant], await records.ListTenantsAsync(default));
