@@ -28,9 +28,8 @@ internal sealed partial class InboundPrologue(ConfigHolder config, VirtualKeys v
         var snapshot = config.Current;
         var requestId = RequestIds.Next();
         http.Response.Headers["x-request-id"] = requestId;
-        if (await GatewayAuth.AuthenticateAsync(http, snapshot, virtualKeys, jwt) is not { } caller)
+        if (await CallerOrRefuseAsync(http, client, snapshot, requestId) is not { } caller)
         {
-            await RefuseAsync(http, client, snapshot, requestId, Unauthenticated);
             return null;
         }
         byte[] body;
@@ -171,15 +170,25 @@ internal sealed partial class InboundPrologue(ConfigHolder config, VirtualKeys v
     }
 
     /// <summary>Endpoints without a body (model lists) only authenticate; false when refused (answered already).</summary>
-    public async Task<bool> AuthenticateAsync(HttpContext http, ClientProtocol client)
+    public async Task<bool> AuthenticateAsync(HttpContext http, ClientProtocol client) =>
+        await CallerOrRefuseAsync(http, client, config.Current, RequestIds.Next()) is not null;
+
+    /// <summary>The caller, or null once the refusal is answered: a 401, or a 503 when a key cannot be checked because the store is down.</summary>
+    private async Task<Caller?> CallerOrRefuseAsync(HttpContext http, ClientProtocol client, GatewaySnapshot snapshot, string requestId)
     {
-        var snapshot = config.Current;
-        if (await GatewayAuth.AuthenticateAsync(http, snapshot, virtualKeys, jwt) is not null)
+        try
         {
-            return true;
+            if (await GatewayAuth.AuthenticateAsync(http, snapshot, virtualKeys, jwt) is { } caller)
+            {
+                return caller;
+            }
+            await RefuseAsync(http, client, snapshot, requestId, Unauthenticated);
         }
-        await RefuseAsync(http, client, snapshot, RequestIds.Next(), Unauthenticated);
-        return false;
+        catch (Storage.StoreException unavailable)
+        {
+            await RefuseAsync(http, client, snapshot, requestId, new GatewayError(ErrorKind.Unavailable, unavailable.Message) { RetryAfter = TimeSpan.FromSeconds(2) });
+        }
+        return null;
     }
 
     /// <summary>Answers a request the endpoint itself refuses, in the client's protocol.</summary>

@@ -42,13 +42,29 @@ internal sealed class VirtualKeys(TenancyRecords records, TimeProvider time)
     }
 
     /// <summary>The key's record and its own limits when it exists, is not revoked and has not expired.</summary>
+    /// <exception cref="StoreException">The store cannot be asked and this instance has never seen the key.</exception>
     public async ValueTask<(VirtualKeyRecord Record, UsageLimits Limits)?> FindUsableAsync(string presented, CancellationToken ct)
     {
         var hash = KeyHash.Of(presented);
         var now = time.GetUtcNow();
-        if (!_byHash.TryGetValue(hash, out var cached) || cached.FreshUntil <= now)
+        var known = _byHash.TryGetValue(hash, out var cached);
+        if (!known || cached.FreshUntil <= now)
         {
-            var found = await records.FindKeyByHashAsync(hash, ct).ConfigureAwait(false);
+            VirtualKeyRecord? found;
+            try
+            {
+                found = await records.FindKeyByHashAsync(hash, ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is System.Data.Common.DbException or IOException or TimeoutException or InvalidOperationException && !ct.IsCancellationRequested)
+            {
+                if (!known)
+                {
+                    throw new StoreException("The gateway cannot check this key right now: its store is unavailable. Retry shortly.", ex);
+                }
+                // The store is down: what this instance knew of the key stands (checked again in a few seconds).
+                _byHash[hash] = cached with { FreshUntil = now + MissedFor };
+                return cached.Record is { } stale && IsUsable(stale, now.ToUnixTimeMilliseconds()) ? (stale, cached.Limits) : null;
+            }
             if (_byHash.Count >= MaxCached)
             {
                 _byHash.Clear(); // a flood of made-up keys must not grow memory
