@@ -61,6 +61,21 @@ await File.WriteAllTextAsync(config, $"""
 var switchyardDll = Path.Combine(repo, "src", "Switchyard", "bin", "Release", "net10.0", "switchyard.dll");
 using var switchyard = Child.Start("dotnet", [switchyardDll, "serve", "--config", config, "--urls", $"http://127.0.0.1:{switchyardPort}"], Path.Combine(work, "switchyard.log"));
 
+// The same gateway with tenancy on: a tenant key with every kind of limit (high enough never to refuse), so each
+// request authenticates, reserves tokens and spend, is priced and settles; the stored request log as in the other.
+var tenancyPort = Net.FreePort();
+var tenancyConfig = Path.Combine(work, "switchyard-tenancy.yaml");
+await File.WriteAllTextAsync(tenancyConfig, File.ReadAllText(config).Replace(Path.Combine(work, "data"), Path.Combine(work, "data-tenancy"), StringComparison.Ordinal) + """
+
+    tenants:
+      - name: bench
+        keys: [sk-bench-tenant]
+        limits: {requests_per_day: 1000000000, tokens_per_day: 1000000000000, rpm: 100000000, tpm: 100000000000, concurrent: 100000, budget_usd_per_day: 100000000, budget_usd_per_month: 1000000000}
+    pricing: [{model: "*", input: 2.5, output: 10, cache_read: 1.25}]
+    """);
+using var tenancy = Child.Start("dotnet", [switchyardDll, "serve", "--config", tenancyConfig, "--urls", $"http://127.0.0.1:{tenancyPort}"], Path.Combine(work, "switchyard-tenancy.log"));
+var tenantAuth = new Dictionary<string, string> { ["Authorization"] = "Bearer sk-bench-tenant" };
+
 Child? portkey = null;
 var portkeyPort = Net.FreePort();
 var portkeyEntry = Path.Combine(repo, "bench", "peer", "node_modules", "@portkey-ai", "gateway", "build", "start-server.js");
@@ -71,6 +86,7 @@ if (File.Exists(portkeyEntry))
 }
 await Net.WaitForPortAsync(floorPort, TimeSpan.FromSeconds(60), floor);
 await Net.WaitForPortAsync(switchyardPort, TimeSpan.FromSeconds(60), switchyard);
+await Net.WaitForPortAsync(tenancyPort, TimeSpan.FromSeconds(60), tenancy);
 if (portkey is not null)
 {
     try
@@ -100,6 +116,7 @@ var scenarios = new (string Name, Func<string, (string Url, string Body, Diction
     {
         "floor" => ($"http://127.0.0.1:{floorPort}/v1/chat/completions", Wire.OpenAIRequest("gpt-4o-mini"), auth),
         "switchyard" => ($"http://127.0.0.1:{switchyardPort}/v1/chat/completions", Wire.OpenAIRequest("bench-oa"), auth),
+        "tenancy" => ($"http://127.0.0.1:{tenancyPort}/v1/chat/completions", Wire.OpenAIRequest("bench-oa"), tenantAuth),
         "portkey" => ($"http://127.0.0.1:{portkeyPort}/v1/chat/completions", Wire.OpenAIRequest("gpt-4o-mini"), Portkey("openai")),
         _ => ($"{upstreamUrl}/v1/chat/completions", Wire.OpenAIRequest("gpt-4o-mini"), auth),
     }),
@@ -107,6 +124,7 @@ var scenarios = new (string Name, Func<string, (string Url, string Body, Diction
     {
         "floor" => ($"http://127.0.0.1:{floorPort}/v1/chat/completions", Wire.OpenAIRequest("gpt-4o-mini"), auth),
         "switchyard" => ($"http://127.0.0.1:{switchyardPort}/v1/chat/completions", Wire.OpenAIRequest("bench-an"), auth),
+        "tenancy" => ($"http://127.0.0.1:{tenancyPort}/v1/chat/completions", Wire.OpenAIRequest("bench-an"), tenantAuth),
         "portkey" => ($"http://127.0.0.1:{portkeyPort}/v1/chat/completions", Wire.OpenAIRequest("claude-sonnet-4-5"), Portkey("anthropic")),
         _ => null,
     }),
@@ -114,6 +132,7 @@ var scenarios = new (string Name, Func<string, (string Url, string Body, Diction
     {
         "floor" => ($"http://127.0.0.1:{floorPort}/v1/messages", Wire.AnthropicRequest("claude-sonnet-4-5"), auth),
         "switchyard" => ($"http://127.0.0.1:{switchyardPort}/v1/messages", Wire.AnthropicRequest("bench-oa"), auth),
+        "tenancy" => ($"http://127.0.0.1:{tenancyPort}/v1/messages", Wire.AnthropicRequest("bench-oa"), tenantAuth),
         "portkey" => ($"http://127.0.0.1:{portkeyPort}/v1/messages", Wire.AnthropicRequest("gpt-4o-mini"), Portkey("openai")),
         _ => null,
     }),
@@ -145,7 +164,7 @@ else if (!requestsOnly)
     scenarios = [.. scenarios, .. streamScenarios];
 }
 
-var targets = new List<(string Name, Child? Process)> { ("floor", floor), ("switchyard", switchyard) };
+var targets = new List<(string Name, Child? Process)> { ("floor", floor), ("switchyard", switchyard), ("tenancy", tenancy) };
 if (portkey is not null)
 {
     targets.Add(("portkey", portkey));
@@ -169,7 +188,7 @@ if (streamsOnly || requestsOnly)
 {
     foreach (var s in scenarios)
     {
-        var rps = new Dictionary<string, List<double>> { ["floor"] = [], ["switchyard"] = [] };
+        var rps = new Dictionary<string, List<double>> { ["floor"] = [], ["switchyard"] = [], ["tenancy"] = [] };
         for (var round = 0; round < rounds; round++)
         {
             foreach (var (name, _) in round % 2 == 0 ? targets : Enumerable.Reverse(targets).ToList())
@@ -180,9 +199,22 @@ if (streamsOnly || requestsOnly)
                 }
             }
         }
-        Console.WriteLine($"{s.Name}: floor {rps["floor"].Average():0}/s, switchyard {rps["switchyard"].Average():0}/s, ratio {rps["switchyard"].Average() / rps["floor"].Average():0.000}");
+        var tenancyNote = rps["tenancy"].Count > 0 ? $", tenancy {rps["tenancy"].Average():0}/s ({rps["tenancy"].Average() / rps["switchyard"].Average():0.000} of open)" : "";
+        Console.WriteLine($"{s.Name}: floor {rps["floor"].Average():0}/s, switchyard {rps["switchyard"].Average():0}/s, ratio {rps["switchyard"].Average() / rps["floor"].Average():0.000}{tenancyNote}");
     }
+    Console.WriteLine($"stored request log of the tenancy gateway: {await StoredLogAsync(tenancyPort)}");
     return 0;
+}
+
+// The stored request log's counters, from the gateway's /metrics: rows written and spilled, and the queue right now.
+static async Task<string> StoredLogAsync(int port)
+{
+    using var http = new HttpClient();
+    var metrics = await http.GetStringAsync($"http://127.0.0.1:{port}/metrics");
+    string Value(string prefix, string? outcome = null) => metrics.Split('\n')
+        .FirstOrDefault(l => l.StartsWith(prefix, StringComparison.Ordinal) && (outcome is null || l.Contains($"outcome=\"{outcome}\"", StringComparison.Ordinal)))?.Split(' ')[^1] ?? "?";
+    return $"{Value("switchyard_request_log_rows_total{", "written")} rows written, {Value("switchyard_request_log_rows_total{", "spilled")} spilled, "
+        + $"{Value("switchyard_request_log_queue")} queued at the end";
 }
 
 // The upstream must never be the bottleneck.
@@ -233,6 +265,7 @@ foreach (var s in scenarios)
 }
 results["throughput"] = throughput;
 Say("");
+Say($"Stored request log of the tenancy gateway after the throughput runs: {await StoredLogAsync(tenancyPort)}.");
 Say($"Fake upstream alone: {upstreamCapacity.Rps:0} RPS at 16 connections.");
 Say("");
 
@@ -307,6 +340,10 @@ var ratios = new JsonObject
     ["upstream_vs_best_gateway"] = Math.Round(upstreamCapacity.Rps / targets.Max(t => Rps(scenarios[0].Name, t.Name)), 2),
     ["stream_passthrough_vs_floor"] = Math.Round(Rps(streamScenarios[0].Name, "switchyard") / Rps(streamScenarios[0].Name, "floor"), 3),
     ["stream_translation_vs_floor"] = Math.Round(Rps(streamScenarios[1].Name, "switchyard") / Rps(streamScenarios[1].Name, "floor"), 3),
+    // Tenancy on vs off in the same run (the target: within 5%).
+    ["tenancy_passthrough_vs_open"] = Math.Round(Rps(scenarios[0].Name, "tenancy") / Rps(scenarios[0].Name, "switchyard"), 3),
+    ["tenancy_oa_to_an_vs_open"] = Math.Round(Rps(scenarios[1].Name, "tenancy") / Rps(scenarios[1].Name, "switchyard"), 3),
+    ["tenancy_an_to_oa_vs_open"] = Math.Round(Rps(scenarios[2].Name, "tenancy") / Rps(scenarios[2].Name, "switchyard"), 3),
 };
 if (portkey is not null)
 {
@@ -322,6 +359,7 @@ Say("## Ratios (targets in parentheses)");
 Say("");
 Say($"- passthrough throughput / floor: {ratios["passthrough_vs_floor"]} (≥ 0.80)");
 Say($"- translation throughput / floor: OpenAI→Anthropic {ratios["oa_to_an_vs_floor"]}, Anthropic→OpenAI {ratios["an_to_oa_vs_floor"]} (≥ 0.68)");
+Say($"- tenancy on (key, limits, reservations, pricing) / open gateway: passthrough {ratios["tenancy_passthrough_vs_open"]}, OpenAI→Anthropic {ratios["tenancy_oa_to_an_vs_open"]}, Anthropic→OpenAI {ratios["tenancy_an_to_oa_vs_open"]} (≥ 0.95)");
 Say($"- added p50 latency at 1 connection: Switchyard {latency["switchyard"]} ms, floor {latency["floor"]} ms, ratio {ratios["added_latency_vs_floor"]} (≤ 1.5)");
 foreach (var (k, v) in ratios.Where(r => r.Key.StartsWith("vs_portkey", StringComparison.Ordinal)))
 {

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Diagnostics.Metrics;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using System.Threading.Channels;
@@ -49,9 +50,18 @@ internal sealed partial class StoredRequestLog : IRequestLogSink, IHostedService
 
     private readonly Config.ConfigHolder _config;
 
-    public StoredRequestLog(Store store, Config.ConfigHolder config, TimeProvider time, ILogger<StoredRequestLog> logger)
+    public StoredRequestLog(Store store, Config.ConfigHolder config, TimeProvider time, ILogger<StoredRequestLog> logger,
+        IMeterFactory meters, TelemetryNames names)
     {
         _config = config;
+        var meter = meters.Create(names.Meter);
+        meter.CreateObservableCounter("switchyard_request_log_rows_total", () => new[]
+        {
+            new Measurement<long>(Written, new KeyValuePair<string, object?>("outcome", "written")),
+            new Measurement<long>(Spilled, new KeyValuePair<string, object?>("outcome", "spilled")),
+            new Measurement<long>(Replayed, new KeyValuePair<string, object?>("outcome", "replayed")),
+        }, description: "Request-log rows written to the store, spilled to the spill file while it could not take them, and loaded from that file later.");
+        meter.CreateObservableGauge("switchyard_request_log_queue", () => (long)_queue.Reader.Count, description: "Request-log rows accepted and not yet written.");
         _store = store;
         _time = time;
         _logger = logger;

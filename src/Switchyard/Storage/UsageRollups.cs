@@ -45,7 +45,17 @@ internal static class UsageRollups
     public static async Task AddAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<RequestLogRow> rows, TimeZoneInfo dayZone)
     {
         await UpsertAsync(connection, transaction, "usage_minute", Sum(rows, r => MinuteOf(r.Ts))).ConfigureAwait(false);
-        await UpsertAsync(connection, transaction, "usage_day", Sum(rows, r => DayOf(r.Ts, dayZone))).ConfigureAwait(false);
+        // A batch spans a moment: the day is converted once per day seen, not once per row.
+        long dayStart = long.MaxValue, nextDay = long.MinValue;
+        await UpsertAsync(connection, transaction, "usage_day", Sum(rows, r =>
+        {
+            if (r.Ts < dayStart || r.Ts >= nextDay)
+            {
+                dayStart = DayOf(r.Ts, dayZone);
+                nextDay = DayOf(dayStart + 36 * 3_600_000L, dayZone); // the next midnight, whatever the day's length
+            }
+            return dayStart;
+        })).ConfigureAwait(false);
     }
 
     private static Dictionary<Group, Sums> Sum(IReadOnlyList<RequestLogRow> rows, Func<RequestLogRow, long> bucket)

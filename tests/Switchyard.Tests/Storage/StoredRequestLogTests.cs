@@ -120,6 +120,13 @@ public sealed class StoredRequestLogTests
         }
         await WaitUntilAsync(() => log.Written >= 51);
         Assert.Equal(51, await CountAsync(db.Store));
+
+        // The detour is counted where operators look.
+        var metrics = await gw.Client.GetStringAsync("/metrics");
+        double Rows(string outcome) => double.Parse(metrics.Split('\n').Single(l => l.StartsWith("switchyard_request_log_rows_total{", StringComparison.Ordinal)
+            && l.Contains($"outcome=\"{outcome}\"", StringComparison.Ordinal)).Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.True(Rows("spilled") >= 50 && Rows("replayed") >= 50 && Rows("written") >= 51, metrics);
+        Assert.Contains("switchyard_request_log_queue", metrics, StringComparison.Ordinal);
     }
 
     [Fact]
