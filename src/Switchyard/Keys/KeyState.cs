@@ -143,6 +143,25 @@ internal sealed class KeyState
     }
 
     private static DateTimeOffset Max(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+
+    /// <summary>At start, the counters a previous run left in the store (before this run has counted anything).</summary>
+    public void Seed(long requests, long successes, long failures, IReadOnlyDictionary<int, long> statusCounts, DateTimeOffset? lastUsed,
+        DateTimeOffset? lastFailureAt, int? lastFailureStatus)
+    {
+        lock (_lock)
+        {
+            _requests += requests;
+            _successes += successes;
+            _failures += failures;
+            foreach (var (status, count) in statusCounts)
+            {
+                _statusCounts[status] = _statusCounts.GetValueOrDefault(status) + count;
+            }
+            _lastUsed ??= lastUsed;
+            _lastFailureAt ??= lastFailureAt;
+            _lastFailureStatus ??= lastFailureStatus;
+        }
+    }
 }
 
 /// <summary>A consistent copy of one key's state, for <c>GET /providers</c> and the CLI.</summary>

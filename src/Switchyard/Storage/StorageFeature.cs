@@ -11,6 +11,8 @@ internal static class StorageFeature
         services.AddSingleton<StoredRequestLog>();
         services.AddSingleton<Observability.IRequestLogSink>(sp => sp.GetRequiredService<StoredRequestLog>());
         services.AddHostedService(sp => sp.GetRequiredService<StoredRequestLog>());
+        services.AddSingleton<KeyStatsPersistence>();
+        services.AddHostedService(sp => sp.GetRequiredService<KeyStatsPersistence>());
         return services;
     }
 
@@ -21,6 +23,7 @@ internal static class StorageFeature
         try
         {
             store.Migrate();
+            app.Services.GetRequiredService<KeyStatsPersistence>().Load();
         }
         catch (Exception ex) when (ex is not StoreException)
         {
