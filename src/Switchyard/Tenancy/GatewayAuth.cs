@@ -32,9 +32,9 @@ internal static class GatewayAuth
     {
         if (PresentedKey(http.Request) is { } presented)
         {
-            if (snapshot.Tenants.ByKey(presented) is { } tenant)
+            if (snapshot.Tenants.ByKey(presented) is { } caller)
             {
-                return ValueTask.FromResult<Caller?>(new Caller(tenant, UpstreamKey.Mask(presented), null));
+                return ValueTask.FromResult<Caller?>(caller);
             }
             if (presented.StartsWith(VirtualKeys.Prefix, StringComparison.Ordinal))
             {

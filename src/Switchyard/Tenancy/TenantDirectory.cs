@@ -8,12 +8,14 @@ namespace Switchyard.Tenancy;
 /// <summary>The file's tenants of one config snapshot, found by name or by one of their static keys (by hash).</summary>
 internal sealed class TenantDirectory
 {
-    private readonly FrozenDictionary<string, TenantConfig> _byKeyHash;
+    private readonly FrozenDictionary<string, Caller> _byKeyHash;
 
     public TenantDirectory(ImmutableArray<TenantConfig> tenants)
     {
         ByName = tenants.ToFrozenDictionary(t => t.Name, StringComparer.Ordinal);
-        _byKeyHash = tenants.SelectMany(t => t.Keys.Select(k => (Hash: KeyHash.Of(k), Tenant: t))).ToFrozenDictionary(x => x.Hash, x => x.Tenant, StringComparer.Ordinal);
+        // The caller a static key stands for is made once per snapshot, not once per request.
+        _byKeyHash = tenants.SelectMany(t => t.Keys.Select(k => (Hash: KeyHash.Of(k), Caller: new Caller(t, Config.UpstreamKey.Mask(k), null))))
+            .ToFrozenDictionary(x => x.Hash, x => x.Caller, StringComparer.Ordinal);
     }
 
     public FrozenDictionary<string, TenantConfig> ByName { get; }
@@ -21,7 +23,8 @@ internal sealed class TenantDirectory
     /// <summary>Whether the file gives any tenant a key (then the gateway is never open).</summary>
     public bool HasStaticKeys => _byKeyHash.Count > 0;
 
-    public TenantConfig? ByKey(string presented) => _byKeyHash.GetValueOrDefault(KeyHash.Of(presented));
+    /// <summary>The caller a static key authenticates, or null.</summary>
+    public Caller? ByKey(string presented) => _byKeyHash.GetValueOrDefault(KeyHash.Of(presented));
 }
 
 /// <summary>
