@@ -66,14 +66,26 @@ internal sealed class LimitCounters(TimeProvider time)
         }
     }
 
-    internal readonly record struct Windows(DateTimeOffset Now, DateTimeOffset Minute, DateTimeOffset Day, DateTimeOffset Month, TimeZoneInfo Zone);
+    internal readonly record struct Windows(DateTimeOffset Now, DateTimeOffset Minute, DateTimeOffset Day, DateTimeOffset Month, TimeZoneInfo Zone)
+    {
+        public DateTimeOffset NextDay { get; init; }
+    }
+
+    /// <summary>The day (and its month) of the last request: time zones are converted once a day, not twice a request.</summary>
+    private sealed record CalendarDay(TimeZoneInfo Zone, DateTimeOffset Start, DateTimeOffset End, DateTimeOffset Month);
+
+    private CalendarDay? _day;
 
     private Windows WindowsAt(TimeZoneInfo zone)
     {
         var now = time.GetUtcNow();
-        var local = TimeZoneInfo.ConvertTime(now, zone);
-        return new Windows(now, new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerMinute, TimeSpan.Zero),
-            Midnight(local.Date, zone), Midnight(new DateTime(local.Year, local.Month, 1), zone), zone);
+        var day = _day;
+        if (day is null || day.Zone != zone || now < day.Start || now >= day.End)
+        {
+            var local = TimeZoneInfo.ConvertTime(now, zone);
+            _day = day = new CalendarDay(zone, Midnight(local.Date, zone), Midnight(local.Date.AddDays(1), zone), Midnight(new DateTime(local.Year, local.Month, 1), zone));
+        }
+        return new Windows(now, new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerMinute, TimeSpan.Zero), day.Start, day.Month, zone) { NextDay = day.End };
     }
 
     /// <summary>Admits one request of a tenant with no other scope and no reservation (the common case).</summary>
@@ -153,8 +165,9 @@ internal sealed class LimitCounters(TimeProvider time)
     {
         var l = s.Limits;
         var nextMinute = w.Minute.AddMinutes(1);
-        var nextDay = Midnight(TimeZoneInfo.ConvertTime(w.Day, w.Zone).Date.AddDays(1), w.Zone);
-        var day = $"per day ({w.Zone.Id})";
+        var nextDay = w.NextDay;
+        var zone = w.Zone; // the window's words are made only for a refusal
+        string day() => $"per day ({zone.Id})";
         if (l.Concurrent is { } concurrent && c.InFlight >= concurrent)
         {
             return Refuse(s, $"{concurrent} concurrent requests", TimeSpan.FromSeconds(1));
@@ -165,7 +178,7 @@ internal sealed class LimitCounters(TimeProvider time)
         }
         if (l.RequestsPerDay is { } perDay && c.DayRequests >= perDay)
         {
-            return Refuse(s, $"{perDay} requests {day}", nextDay - w.Now);
+            return Refuse(s, $"{perDay} requests {day()}", nextDay - w.Now);
         }
         if (l.Tpm is { } tpm && c.MinuteTokens + reserve.Tokens > tpm)
         {
@@ -173,11 +186,11 @@ internal sealed class LimitCounters(TimeProvider time)
         }
         if (l.TokensPerDay is { } tokensPerDay && c.DayTokens + reserve.Tokens > tokensPerDay)
         {
-            return Refuse(s, $"{tokensPerDay} tokens {day}{Reserving(reserve.Tokens, "tokens")}", nextDay - w.Now);
+            return Refuse(s, $"{tokensPerDay} tokens {day()}{Reserving(reserve.Tokens, "tokens")}", nextDay - w.Now);
         }
         if (l.BudgetUsdPerDay is { } budgetDay && c.DayCostNanos + reserve.CostNanos > PriceCard.ToNanos(budgetDay))
         {
-            return Refuse(s, $"a budget of ${budgetDay} {day}{Reserving(reserve.CostNanos, "USD")}", nextDay - w.Now, "budget_exceeded");
+            return Refuse(s, $"a budget of ${budgetDay} {day()}{Reserving(reserve.CostNanos, "USD")}", nextDay - w.Now, "budget_exceeded");
         }
         if (l.BudgetUsdPerMonth is { } budgetMonth && c.MonthCostNanos + reserve.CostNanos > PriceCard.ToNanos(budgetMonth))
         {
