@@ -48,8 +48,9 @@ using var floor = Child.Start("dotnet", [typeof(Servers).Assembly.Location, "flo
 
 var switchyardPort = Net.FreePort();
 var config = Path.Combine(work, "switchyard.yaml");
-// A fresh store per run (its request log starts empty), beside the run's other files.
+// A fresh store and file log per run, beside the run's other files (never in the repository).
 await File.WriteAllTextAsync(config, $"""
+    server: {"{"}request_log: "{Path.Combine(work, "logs", "switchyard.jsonl")}"{"}"}
     storage: {"{"}path: "{Path.Combine(work, "data", "switchyard.db")}"{"}"}
     providers:
       - {"{"}name: up-openai, type: openai, base_url: "{upstreamUrl}/v1", keys: [sk-bench-1, sk-bench-2]{"}"}
@@ -65,7 +66,9 @@ using var switchyard = Child.Start("dotnet", [switchyardDll, "serve", "--config"
 // request authenticates, reserves tokens and spend, is priced and settles; the stored request log as in the other.
 var tenancyPort = Net.FreePort();
 var tenancyConfig = Path.Combine(work, "switchyard-tenancy.yaml");
-await File.WriteAllTextAsync(tenancyConfig, File.ReadAllText(config).Replace(Path.Combine(work, "data"), Path.Combine(work, "data-tenancy"), StringComparison.Ordinal) + """
+await File.WriteAllTextAsync(tenancyConfig, File.ReadAllText(config)
+    .Replace(Path.Combine(work, "data"), Path.Combine(work, "data-tenancy"), StringComparison.Ordinal)
+    .Replace(Path.Combine(work, "logs"), Path.Combine(work, "logs-tenancy"), StringComparison.Ordinal) + """
 
     tenants:
       - name: bench
