@@ -17,6 +17,10 @@ internal sealed record AdminScope(string? Tenant)
     /// <summary>The scope the guard found for this request.</summary>
     public static AdminScope Of(HttpContext http) => http.Items[typeof(AdminScope)] as AdminScope ?? Full;
 
+    /// <summary>The 403 when this request's scope does not cover <paramref name="tenant"/>, else null.</summary>
+    public static AdminError? RefusesTenant(HttpContext http, string tenant) =>
+        Of(http) is var scope && !scope.Covers(tenant) ? scope.Outside($"the tenant '{tenant}'") : null;
+
     /// <summary>The 403 for a tenant admin reaching outside its tenant.</summary>
     public AdminError Outside(string what) =>
         new(new GatewayError(ErrorKind.Permission, $"This token manages the tenant '{Tenant}' only, not {what}."));

@@ -39,7 +39,7 @@ internal static class TenantsEndpoints
     }
 
     private static Results<JsonHttpResult<TenantView>, AdminError> Get(string name, HttpContext http, ConfigHolder config, VirtualKeys keys) =>
-        !AdminScope.Of(http).Covers(name) ? AdminScope.Of(http).Outside($"the tenant '{name}'")
+        AdminScope.RefusesTenant(http, name) is { } outside ? outside
         : Find(name, config, keys) is { } tenant ? TypedResults.Json(View(tenant), AdminJson.Default.TenantView)
         : NoTenant(name);
 
@@ -129,9 +129,9 @@ internal static class TenantsEndpoints
 
     private static async Task<Results<JsonHttpResult<VirtualKeysView>, AdminError>> ListKeysAsync(string name, HttpContext http, ConfigHolder config, VirtualKeys keys, TimeProvider time, CancellationToken ct)
     {
-        if (!AdminScope.Of(http).Covers(name))
+        if (AdminScope.RefusesTenant(http, name) is { } outside)
         {
-            return AdminScope.Of(http).Outside($"the tenant '{name}'");
+            return outside;
         }
         if (Find(name, config, keys) is null)
         {
@@ -144,9 +144,9 @@ internal static class TenantsEndpoints
 
     private static async Task<Results<JsonHttpResult<CreatedKeyView>, AdminError>> CreateKeyAsync(string name, HttpRequest request, ConfigHolder config, VirtualKeys keys, TimeProvider time)
     {
-        if (!AdminScope.Of(request.HttpContext).Covers(name))
+        if (AdminScope.RefusesTenant(request.HttpContext, name) is { } outside)
         {
-            return AdminScope.Of(request.HttpContext).Outside($"the tenant '{name}'");
+            return outside;
         }
         if (Find(name, config, keys) is null)
         {
@@ -216,7 +216,7 @@ internal static class TenantsEndpoints
         }
         var (key, record, oldExpiresAt) = rotated;
         var created = new CreatedKeyView(record.Id, key, record.Tenant, record.Name, record.Prefix, DateTimeOffset.FromUnixTimeMilliseconds(record.CreatedAt),
-            Time(record.ExpiresAt), LimitsDocument.Of(LimitsDocument.Parse(record.Limits)));
+            Time(record.ExpiresAt), LimitsDocument.Read(record.Limits));
         return TypedResults.Json(new RotatedKeyView(created, id, oldExpiresAt), AdminJson.Default.RotatedKeyView, statusCode: StatusCodes.Status201Created);
     }
 
@@ -227,7 +227,7 @@ internal static class TenantsEndpoints
 
     private static VirtualKeyView View(VirtualKeyRecord k, long now) => new(k.Id, k.Tenant, k.Name, k.Prefix,
         k.RevokedAt is not null ? "revoked" : VirtualKeys.IsUsable(k, now) ? "active" : "expired",
-        DateTimeOffset.FromUnixTimeMilliseconds(k.CreatedAt), Time(k.ExpiresAt), Time(k.RevokedAt), LimitsDocument.Of(LimitsDocument.Parse(k.Limits)));
+        DateTimeOffset.FromUnixTimeMilliseconds(k.CreatedAt), Time(k.ExpiresAt), Time(k.RevokedAt), LimitsDocument.Read(k.Limits));
 
     private static DateTimeOffset? Time(long? ms) => ms is { } v ? DateTimeOffset.FromUnixTimeMilliseconds(v) : null;
 

@@ -734,18 +734,12 @@ internal static partial class ConfigLoader
             });
         }
 
-        private int Int(YamlNode node, string path, int min)
-        {
-            var s = Scalar(node, path);
-            return int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= min
-                ? v
-                : throw Error(node, path, $"'{s}' is not a whole number ≥ {min}.");
-        }
+        private int Int(YamlNode node, string path, int min) => (int)Long(node, path, min, int.MaxValue);
 
-        private long Long(YamlNode node, string path, long min)
+        private long Long(YamlNode node, string path, long min, long max = long.MaxValue)
         {
             var s = Scalar(node, path);
-            return long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= min
+            return long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= min && v <= max
                 ? v
                 : throw Error(node, path, $"'{s}' is not a whole number ≥ {min}.");
         }

@@ -130,6 +130,9 @@ internal sealed partial class ChatHandler(InboundPrologue prologue, Dispatcher d
             ctx.Trail.Add($"billed as estimated: {estimate.Usage.InputTokens} input + {estimate.Usage.OutputTokens} output tokens (no usage report)");
         }
         var counted = billed?.Usage;
+        // One masked copy of the body serves both logs that may want it (the file log's log_bodies, the tenant's capture).
+        var capture = ctx.Caller?.Tenant.CaptureBodies == true;
+        var body = capture || requestLog.LogsBodies ? Tenancy.BodyCapture.Of(ctx.Body, ctx.Snapshot.Secrets) : null;
         var elapsed = time.GetElapsedTime(started).TotalMilliseconds;
         var routeName = route.Route.Model.Length > 0 ? route.Route.Model : route.MatchedBy;
         var status = http.Response.StatusCode;
@@ -153,8 +156,8 @@ internal sealed partial class ChatHandler(InboundPrologue prologue, Dispatcher d
             Error = result is { Status: not (AttemptStatus.Served or AttemptStatus.ClientGone), Error: { } failed } ? ClientWriter.Redact(failed.Message, ctx.Snapshot.Secrets) : null,
             TenantKey = ctx.Caller?.Key,
             TtfbMs = ctx.LastTtfb?.TotalMilliseconds,
-            CapturedBody = ctx.Caller?.Tenant.CaptureBodies == true ? Tenancy.BodyCapture.Of(ctx.Body, ctx.Snapshot.Secrets) : null,
-            Body = requestLog.LogsBodies ? ClientWriter.Redact(System.Text.Encoding.UTF8.GetString(ctx.Body, 0, Math.Min(ctx.Body.Length, 64 * 1024)), ctx.Snapshot.Secrets) : null,
+            CapturedBody = capture ? body : null,
+            Body = requestLog.LogsBodies ? body : null,
         });
         if (logger.IsEnabled(LogLevel.Debug))
         {

@@ -71,7 +71,7 @@ internal sealed partial class InboundPrologue(ConfigHolder config, VirtualKeys v
         var lease = LimitCounters.LimitLease.Unlimited;
         if (!counting && LimitScopes(caller, user) is { Length: > 0 } scopes)
         {
-            var (admitted, refusal) = limits.Admit(scopes, Reserve(snapshot, route, body.Length, sniff, scopes), snapshot.Config.LimitsTimeZone);
+            var (admitted, refusal) = limits.Admit(scopes, Reserve(snapshot, route, body.Length, sniff, scopes, time.GetUtcNow()), snapshot.Config.LimitsTimeZone);
             if (refusal is not null)
             {
                 await RefuseAsync(http, client, snapshot, requestId, refusal, caller, sniff.Model, user);
@@ -124,7 +124,7 @@ internal sealed partial class InboundPrologue(ConfigHolder config, VirtualKeys v
     /// (about 4 bytes a token), plus the output the request allows (else the provider's default output limit); priced
     /// at the dearest of the route's targets.
     /// </summary>
-    internal static Reservation Reserve(GatewaySnapshot snapshot, ResolvedRoute route, int bodyBytes, in RequestSniff sniff, ReadOnlySpan<LimitScope> scopes)
+    internal static Reservation Reserve(GatewaySnapshot snapshot, ResolvedRoute route, int bodyBytes, in RequestSniff sniff, ReadOnlySpan<LimitScope> scopes, DateTimeOffset now)
     {
         bool tokens = false, spend = false;
         foreach (var s in scopes)
@@ -138,7 +138,6 @@ internal sealed partial class InboundPrologue(ConfigHolder config, VirtualKeys v
         }
         long input = Tenancy.Pricing.Billing.EstimateInput(bodyBytes), output = 0;
         decimal cost = 0;
-        var now = DateTimeOffset.UtcNow;
         foreach (var target in route.Route.Targets)
         {
             if (!snapshot.Config.Providers.TryGetValue(target.Provider, out var provider))

@@ -1,4 +1,3 @@
-using System.Data.Common;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
@@ -107,7 +106,7 @@ internal sealed partial class KeyStatsPersistence(Store store, ConfigHolder conf
                 _written[(r.Provider, r.KeyFingerprint)] = r.Requests;
             }
         }
-        catch (Exception ex) when (ex is DbException or IOException or InvalidOperationException or TimeoutException)
+        catch (Exception ex) when (Store.IsUnavailable(ex))
         {
             LogFlushFailed(logger, store.Options.Describe(), ex.Message);
         }

@@ -70,6 +70,9 @@ internal sealed class Store : IAsyncDisposable
     }
 
     public ValueTask DisposeAsync() => Source.DisposeAsync();
+
+    /// <summary>How a store that is down, locked or missing a table fails (what callers fall back on, never a bug).</summary>
+    public static bool IsUnavailable(Exception ex) => ex is System.Data.Common.DbException or IOException or InvalidOperationException or TimeoutException;
 }
 
 /// <summary>The store cannot be used: the message says which store and why (never a password).</summary>

@@ -100,6 +100,9 @@ internal sealed partial class StoredRequestLog : IRequestLogSink, IHostedService
         Body = e.CapturedBody,
     };
 
+    private static readonly string[] ColumnNames = Columns.Split(", ");
+    private static readonly string InsertRow = $"INSERT INTO request_log ({Columns}) VALUES ({string.Join(", ", ColumnNames.Select(n => "@" + n))})";
+
     private const string Columns = "ts, request_id, tenant, tenant_key, protocol, model, route, provider, upstream_model, upstream_key, status, attempts, "
         + "latency_ms, ttfb_ms, input_tokens, output_tokens, trail, error, end_user, cached_tokens, cache_write_tokens, reasoning_tokens, cost_nanousd, price_version, body";
 
@@ -173,7 +176,7 @@ internal sealed partial class StoredRequestLog : IRequestLogSink, IHostedService
             Interlocked.Add(ref _written, rows.Count);
             return true;
         }
-        catch (Exception ex) when (ex is DbException or IOException or InvalidOperationException or TimeoutException)
+        catch (Exception ex) when (Store.IsUnavailable(ex))
         {
             LogStoreFailed(_logger, _store.Options.Describe(), rows.Count, ex.Message);
             return false;
@@ -202,9 +205,8 @@ internal sealed partial class StoredRequestLog : IRequestLogSink, IHostedService
         await using var tx = await connection.BeginTransactionAsync().ConfigureAwait(false);
         await using var insert = connection.CreateCommand();
         insert.Transaction = tx;
-        var names = Columns.Split(", ");
-        insert.CommandText = $"INSERT INTO request_log ({Columns}) VALUES ({string.Join(", ", names.Select(n => "@" + n))})";
-        var parameters = insert.AddParameters(names);
+        insert.CommandText = InsertRow;
+        var parameters = insert.AddParameters(ColumnNames);
         foreach (var r in rows)
         {
             object?[] values = [r.Ts, r.RequestId, r.Tenant, r.TenantKey, r.Protocol, r.Model, r.Route, r.Provider, r.UpstreamModel, r.UpstreamKey,

@@ -58,12 +58,12 @@ internal sealed class UsageQueries(Store store)
     {
         long from = filter.From.ToUnixTimeMilliseconds(), to = filter.To.ToUnixTimeMilliseconds();
         // Whole days inside [from, to) come from the day rollups; the minutes before and after them from the minute rollups.
-        var firstDay = UsageRollups.DayOf(from, dayZone);
+        var firstDay = Config.ZonedCalendar.DayStart(from, dayZone);
         if (firstDay < from)
         {
-            firstDay = NextDay(firstDay, dayZone);
+            firstDay = Config.ZonedCalendar.NextDayStart(from, dayZone);
         }
-        var lastDay = UsageRollups.DayOf(to, dayZone);
+        var lastDay = Config.ZonedCalendar.DayStart(to, dayZone);
         var parts = new List<(string Table, long From, long To)>();
         if (firstDay < lastDay)
         {
@@ -80,14 +80,7 @@ internal sealed class UsageQueries(Store store)
         foreach (var (table, partFrom, partTo) in parts.Where(p => p.From < p.To))
         {
             await using var query = connection.CreateCommand();
-            var where = new StringBuilder("bucket >= @from AND bucket < @to");
-            Add(query, "@from", partFrom);
-            Add(query, "@to", partTo);
-            Filter(query, where, "tenant", filter.Tenant);
-            Filter(query, where, "tenant_key", filter.Key);
-            Filter(query, where, "end_user", filter.User);
-            Filter(query, where, "model", filter.Model);
-            Filter(query, where, "provider", filter.Provider);
+            var where = Where(query, filter, "bucket", partFrom, partTo);
             var groups = groupBy.Select(d => Columns[d]).ToList();
             var select = groups.Count == 0 ? "" : string.Join(", ", groups) + ", ";
             query.CommandText = $"SELECT {select}SUM(requests), SUM(errors), SUM(input_tokens), SUM(output_tokens), SUM(cached_tokens), SUM(cache_write_tokens), "
@@ -129,14 +122,7 @@ internal sealed class UsageQueries(Store store)
     {
         await using var connection = await store.OpenConnectionAsync(ct).ConfigureAwait(false);
         await using var query = connection.CreateCommand();
-        var where = new StringBuilder("ts >= @from AND ts < @to");
-        Add(query, "@from", filter.From.ToUnixTimeMilliseconds());
-        Add(query, "@to", filter.To.ToUnixTimeMilliseconds());
-        Filter(query, where, "tenant", filter.Tenant);
-        Filter(query, where, "tenant_key", filter.Key);
-        Filter(query, where, "end_user", filter.User);
-        Filter(query, where, "model", filter.Model);
-        Filter(query, where, "provider", filter.Provider);
+        var where = Where(query, filter, "ts", filter.From.ToUnixTimeMilliseconds(), filter.To.ToUnixTimeMilliseconds());
         if (filter.Status is var (statusFrom, statusTo))
         {
             where.Append(" AND status >= @status_from AND status <= @status_to");
@@ -166,22 +152,25 @@ internal sealed class UsageQueries(Store store)
         return rows;
     }
 
-    private static long NextDay(long dayStart, TimeZoneInfo zone)
-    {
-        var next = TimeZoneInfo.ConvertTime(DateTimeOffset.FromUnixTimeMilliseconds(dayStart), zone).Date.AddDays(1);
-        return new DateTimeOffset(next, zone.GetUtcOffset(next)).ToUnixTimeMilliseconds();
-    }
-
     /// <summary>A whole number whatever the dialect made of it (PostgreSQL sums bigints as numeric).</summary>
     private static long Long(DbDataReader reader, int i) => Convert.ToInt64(reader.GetValue(i), CultureInfo.InvariantCulture);
 
-    private static void Filter(DbCommand query, StringBuilder where, string column, string? value)
+    /// <summary>The time range on <paramref name="timeColumn"/> and the filter's dimensions, as parameters of <paramref name="query"/>.</summary>
+    private static StringBuilder Where(DbCommand query, RequestFilter filter, string timeColumn, long from, long to)
     {
-        if (value is not null)
+        var where = new StringBuilder(timeColumn).Append(" >= @from AND ").Append(timeColumn).Append(" < @to");
+        Add(query, "@from", from);
+        Add(query, "@to", to);
+        foreach (var (column, value) in (ReadOnlySpan<(string, string?)>)[("tenant", filter.Tenant), ("tenant_key", filter.Key), ("end_user", filter.User),
+            ("model", filter.Model), ("provider", filter.Provider)])
         {
-            where.Append(CultureInfo.InvariantCulture, $" AND {column} = @{column}");
-            Add(query, "@" + column, value);
+            if (value is not null)
+            {
+                where.Append(CultureInfo.InvariantCulture, $" AND {column} = @{column}");
+                Add(query, "@" + column, value);
+            }
         }
+        return where;
     }
 
     private static void Add(DbCommand query, string name, object value) => query.AddParameter(name, value);

@@ -35,13 +35,6 @@ internal static class UsageRollups
 
     public static long MinuteOf(long ts) => ts - ts % 60_000;
 
-    /// <summary>The start of <paramref name="ts"/>'s day in <paramref name="zone"/>, Unix milliseconds.</summary>
-    public static long DayOf(long ts, TimeZoneInfo zone)
-    {
-        var local = TimeZoneInfo.ConvertTime(DateTimeOffset.FromUnixTimeMilliseconds(ts), zone).Date;
-        return new DateTimeOffset(local, zone.GetUtcOffset(local)).ToUnixTimeMilliseconds();
-    }
-
     public static async Task AddAsync(DbConnection connection, DbTransaction transaction, IReadOnlyList<RequestLogRow> rows, TimeZoneInfo dayZone)
     {
         await UpsertAsync(connection, transaction, "usage_minute", Sum(rows, r => MinuteOf(r.Ts))).ConfigureAwait(false);
@@ -51,8 +44,8 @@ internal static class UsageRollups
         {
             if (r.Ts < dayStart || r.Ts >= nextDay)
             {
-                dayStart = DayOf(r.Ts, dayZone);
-                nextDay = DayOf(dayStart + 36 * 3_600_000L, dayZone); // the next midnight, whatever the day's length
+                dayStart = Config.ZonedCalendar.DayStart(r.Ts, dayZone);
+                nextDay = Config.ZonedCalendar.NextDayStart(r.Ts, dayZone);
             }
             return dayStart;
         })).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using Switchyard.Config;
 using Switchyard.Protocols.Canonical;
 using Switchyard.Tenancy.Pricing;
 
@@ -82,15 +83,10 @@ internal sealed class LimitCounters(TimeProvider time)
         var day = _day;
         if (day is null || day.Zone != zone || now < day.Start || now >= day.End)
         {
-            var local = TimeZoneInfo.ConvertTime(now, zone);
-            _day = day = new CalendarDay(zone, Midnight(local.Date, zone), Midnight(local.Date.AddDays(1), zone), Midnight(new DateTime(local.Year, local.Month, 1), zone));
+            _day = day = new CalendarDay(zone, ZonedCalendar.DayStart(now, zone), ZonedCalendar.NextDayStart(now, zone), ZonedCalendar.MonthStart(now, zone));
         }
         return new Windows(now, new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerMinute, TimeSpan.Zero), day.Start, day.Month, zone) { NextDay = day.End };
     }
-
-    /// <summary>Admits one request of a tenant with no other scope and no reservation (the common case).</summary>
-    public (LimitLease? Lease, GatewayError? Refusal) Admit(string tenant, UsageLimits limits, TimeZoneInfo zone) =>
-        Admit([new LimitScope(ScopeKind.Tenant, tenant, "", limits)], Reservation.None, zone);
 
     /// <summary>Admits one request against all its scopes, reserving <paramref name="reserve"/>; or says which limit refuses it and for how long.</summary>
     /// <returns>A lease to settle (or dispose) when the request ends, or the refusal.</returns>
@@ -194,7 +190,7 @@ internal sealed class LimitCounters(TimeProvider time)
         }
         if (l.BudgetUsdPerMonth is { } budgetMonth && c.MonthCostNanos + reserve.CostNanos > PriceCard.ToNanos(budgetMonth))
         {
-            var nextMonth = Midnight(TimeZoneInfo.ConvertTime(w.Month, w.Zone).Date.AddMonths(1), w.Zone);
+            var nextMonth = ZonedCalendar.NextMonthStart(w.Now, w.Zone);
             return Refuse(s, $"a budget of ${budgetMonth} per month ({w.Zone.Id}){Reserving(reserve.CostNanos, "USD")}", nextMonth - w.Now, "budget_exceeded");
         }
         return null;
@@ -249,9 +245,6 @@ internal sealed class LimitCounters(TimeProvider time)
             }
         }
     }
-
-    /// <summary>Midnight of <paramref name="date"/> in <paramref name="zone"/>, as an instant.</summary>
-    private static DateTimeOffset Midnight(DateTime date, TimeZoneInfo zone) => new(date, zone.GetUtcOffset(date));
 
     /// <summary>
     /// A request's place under its limits: its concurrency slot and its reservation. <see cref="Settle"/> replaces the

@@ -25,12 +25,11 @@ internal sealed record LimitsDocument(int? RequestsPerDay, long? TokensPerDay, i
         RequestsPerDay < 1 ? "requests_per_day" : TokensPerDay < 1 ? "tokens_per_day" : Rpm < 1 ? "rpm" : Tpm < 1 ? "tpm"
         : Concurrent < 1 ? "concurrent" : BudgetUsdPerDay < 0 ? "budget_usd_per_day" : BudgetUsdPerMonth < 0 ? "budget_usd_per_month" : null;
 
+    /// <summary>A store column as the document (<c>{}</c>: no limits).</summary>
+    public static LimitsDocument Read(string json) => JsonSerializer.Deserialize(json, LimitsJson.Default.LimitsDocument) ?? new(null, null, null, null, null, null, null);
+
     /// <summary>The limits a store column holds (<c>{}</c>: none).</summary>
-    public static UsageLimits Parse(string json)
-    {
-        var limits = JsonSerializer.Deserialize(json, LimitsJson.Default.LimitsDocument)?.ToLimits() ?? UsageLimits.None;
-        return limits.IsNone ? UsageLimits.None : limits;
-    }
+    public static UsageLimits Parse(string json) => Read(json).ToLimits();
 
     public static string Serialize(UsageLimits limits) => JsonSerializer.Serialize(Of(limits), LimitsJson.Default.LimitsDocument);
 }

@@ -55,7 +55,7 @@ internal sealed class VirtualKeys(TenancyRecords records, TimeProvider time)
             {
                 found = await records.FindKeyByHashAsync(hash, ct).ConfigureAwait(false);
             }
-            catch (Exception ex) when (ex is System.Data.Common.DbException or IOException or TimeoutException or InvalidOperationException && !ct.IsCancellationRequested)
+            catch (Exception ex) when (Store.IsUnavailable(ex) && !ct.IsCancellationRequested)
             {
                 if (!known)
                 {
