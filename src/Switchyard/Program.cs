@@ -1,3 +1,6 @@
-return args.Length > 0 && Switchyard.Cli.AdminCommands.Names.Contains(args[0])
-    ? await Switchyard.Cli.AdminCommands.RunAsync(args, Spectre.Console.AnsiConsole.Console).ConfigureAwait(false)
-    : await Switchyard.Cli.ServeCommand.RunAsync(args).ConfigureAwait(false);
+return args switch
+{
+    [Switchyard.Cli.MasterKeyCommand.Name, ..] => await Switchyard.Cli.MasterKeyCommand.RunAsync(args, Spectre.Console.AnsiConsole.Console).ConfigureAwait(false),
+    [var verb, ..] when Switchyard.Cli.AdminCommands.Names.Contains(verb) => await Switchyard.Cli.AdminCommands.RunAsync(args, Spectre.Console.AnsiConsole.Console).ConfigureAwait(false),
+    _ => await Switchyard.Cli.ServeCommand.RunAsync(args).ConfigureAwait(false),
+};

@@ -17,6 +17,7 @@ public static class AnthropicErrors
         ErrorKind.MethodNotAllowed => 405,
         ErrorKind.RequestTimeout => 408,
         ErrorKind.Conflict => 409,
+        ErrorKind.PreconditionFailed => 412,
         ErrorKind.RequestTooLarge => 413,
         ErrorKind.RateLimit => 429,
         ErrorKind.Internal => 500,
@@ -29,7 +30,7 @@ public static class AnthropicErrors
 
     public static string TypeOf(ErrorKind kind) => kind switch
     {
-        ErrorKind.InvalidRequest or ErrorKind.MethodNotAllowed or ErrorKind.RequestTimeout or ErrorKind.Conflict => "invalid_request_error",
+        ErrorKind.InvalidRequest or ErrorKind.MethodNotAllowed or ErrorKind.RequestTimeout or ErrorKind.Conflict or ErrorKind.PreconditionFailed => "invalid_request_error",
         ErrorKind.Authentication => "authentication_error",
         ErrorKind.QuotaExceeded => "billing_error",
         ErrorKind.Permission => "permission_error",

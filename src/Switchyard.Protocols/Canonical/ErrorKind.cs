@@ -22,4 +22,6 @@ public enum ErrorKind
     RequestTimeout,
     /// <summary>The object exists already, or belongs to the config file (409).</summary>
     Conflict,
+    /// <summary>The object changed since the caller read it: its <c>If-Match</c> names an older version (412).</summary>
+    PreconditionFailed,
 }

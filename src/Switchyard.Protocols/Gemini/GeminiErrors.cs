@@ -17,6 +17,7 @@ public static class GeminiErrors
         ErrorKind.MethodNotAllowed => (405, "UNIMPLEMENTED"),
         ErrorKind.RequestTimeout => (408, "DEADLINE_EXCEEDED"),
         ErrorKind.Conflict => (409, "ALREADY_EXISTS"),
+        ErrorKind.PreconditionFailed => (412, "FAILED_PRECONDITION"),
         ErrorKind.RateLimit or ErrorKind.QuotaExceeded => (429, "RESOURCE_EXHAUSTED"),
         ErrorKind.Internal => (500, "INTERNAL"),
         ErrorKind.BadGateway => (502, "UNAVAILABLE"), // gRPC's HTTP mapping: 502 is UNAVAILABLE

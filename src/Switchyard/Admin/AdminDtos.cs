@@ -91,6 +91,39 @@ internal sealed record LogEntryView(long Id, DateTimeOffset Time, string Request
 /// <summary>A page of the log, newest first; <c>next_cursor</c> fetches the next (older) page, null at the end.</summary>
 internal sealed record LogsView(IReadOnlyList<LogEntryView> Data, string? NextCursor);
 
+/// <summary>A provider as <c>/admin/v1/providers</c> shows it: the YAML shape, header values and keys masked, where it comes from.</summary>
+internal sealed record ProviderSpecView(string Name, string Origin, string Type, string? BaseUrl, string? Auth, string? AuthHeader, string AuthFormat,
+    IReadOnlyDictionary<string, string> Headers, string ConnectTimeout, string FirstByteTimeout, string IdleTimeout, string MaxTokensField,
+    int? MaxOutputTokens, int DefaultMaxTokens, bool ReasoningEffort, string AnthropicVersion, string ApiVersion, IReadOnlyDictionary<string, string> Deployments,
+    string KeyStrategy, int MaxFailures, string FailureCooldown, bool KeyAffinity, string? BigModel, string? SmallModel, string Health,
+    IReadOnlyList<ProviderKeyView> Keys,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Version);
+
+/// <summary>One key of a pool: its id (a fingerprint), masked, where it comes from, its settings and its state now.</summary>
+/// <param name="State">available, cooling_down or disabled.</param>
+internal sealed record ProviderKeyView(string Id, string Key, string Origin, int Weight, int MaxFailures, string Cooldown, bool Enabled, string State,
+    string? DisabledReason, DateTimeOffset? CooldownUntil);
+
+/// <summary><c>GET /admin/v1/providers</c>; <c>problems</c>: what of the store is shadowed by the file or inactive.</summary>
+internal sealed record ProviderSpecsView(IReadOnlyList<ProviderSpecView> Data, IReadOnlyList<string> Problems);
+
+internal sealed record ProviderKeysView(IReadOnlyList<ProviderKeyView> Data);
+
+/// <summary>A route as <c>/admin/v1/routes</c> shows it: the YAML shape and where it comes from.</summary>
+internal sealed record RouteSpecView(string Model, string Origin, IReadOnlyList<string> Aliases, IReadOnlyList<string> Keywords, bool Default, string Strategy,
+    string Mode, IReadOnlyList<RouteTargetSpecView> Targets, string? BigModel, string? SmallModel, RetrySpecView Retry,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Version);
+
+internal sealed record RouteTargetSpecView(string Provider, string? Model, int Weight, int Priority,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] PatchSpecView? Patch);
+
+internal sealed record PatchSpecView(int? MaxTokens, string? ReasoningEffort, IReadOnlyList<string> Drop);
+
+internal sealed record RetrySpecView(int MaxRetries, IReadOnlyList<int> Statuses, string Backoff, string MaxBackoff, string? Deadline);
+
+/// <summary><c>GET /admin/v1/routes</c>, in the order they are matched within each kind (exact, alias, glob, keyword, default).</summary>
+internal sealed record RouteSpecsView(IReadOnlyList<RouteSpecView> Data, IReadOnlyList<string> Problems);
+
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(ProvidersView))]
 [JsonSerializable(typeof(KeyEnabledView))]
@@ -110,4 +143,10 @@ internal sealed record LogsView(IReadOnlyList<LogEntryView> Data, string? NextCu
 [JsonSerializable(typeof(UsageView))]
 [JsonSerializable(typeof(LogsView))]
 [JsonSerializable(typeof(List<string>))]
+[JsonSerializable(typeof(ProviderSpecView))]
+[JsonSerializable(typeof(ProviderSpecsView))]
+[JsonSerializable(typeof(ProviderKeyView))]
+[JsonSerializable(typeof(ProviderKeysView))]
+[JsonSerializable(typeof(RouteSpecView))]
+[JsonSerializable(typeof(RouteSpecsView))]
 internal sealed partial class AdminJson : JsonSerializerContext;

@@ -8,6 +8,7 @@ internal static class AdminFeature
         var admin = app.MapGroup("").AddEndpointFilter<AdminGuard>();
         admin.MapProvidersApi();
         admin.MapRoutesApi();
+        admin.MapConfigApi();
         admin.MapTenantsApi();
         admin.MapUsageApi();
         return app;

@@ -11,6 +11,7 @@ internal static class RoutesEndpoints
     {
         admin.MapGet("/admin/routes", List);
         admin.MapGet("/admin/routes/resolve", Resolve);
+        admin.MapGet("/admin/v1/routes/resolve", Resolve);
         return admin;
     }
 

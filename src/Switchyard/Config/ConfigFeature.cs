@@ -8,6 +8,7 @@ internal static class ConfigFeature
         services.AddSingleton(new ConfigHolder(config));
         services.AddSingleton(new ConfigSource(configPath));
         services.AddSingleton<ConfigReloader>();
+        services.AddSingleton<ConfigChanges>();
         services.AddHostedService(sp => sp.GetRequiredService<ConfigReloader>());
         return services;
     }

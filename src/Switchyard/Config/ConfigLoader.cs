@@ -5,6 +5,7 @@ using Switchyard.Tenancy.Pricing;
 using System.Collections.Frozen;
 using System.Collections.Immutable;
 using System.Globalization;
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -62,6 +63,32 @@ internal static partial class ConfigLoader
         return reader.ReadRoot(root);
     }
 
+    /// <summary>
+    /// A provider given as JSON in the YAML shape (the admin API), checked exactly as the file's providers are; values are
+    /// taken literally (no <c>${ENV}</c>). Errors name the field (<c>base_url: …</c>). <paramref name="keysRequired"/>:
+    /// whether it must list keys itself (a stored provider's keys are kept apart).
+    /// </summary>
+    public static ProviderConfig ParseProvider(JsonObject spec, bool keysRequired = true) =>
+        new Reader("request", literal: true).ReadProvider(ToYaml(spec), "", keysRequired);
+
+    /// <summary>A route given as JSON in the YAML shape, its targets checked against <paramref name="providers"/>.</summary>
+    public static RouteConfig ParseRoute(JsonObject spec, IReadOnlyDictionary<string, ProviderConfig> providers) =>
+        new Reader("request", literal: true).ReadRoute(ToYaml(spec), "", providers);
+
+    /// <summary>One upstream key given as JSON in the YAML shape (<c>{key, weight?, max_failures?, cooldown?, enabled?}</c>).</summary>
+    public static UpstreamKey ParseKey(JsonObject key) =>
+        new Reader("request", literal: true).ReadKey(ToYaml(key), "");
+
+    /// <summary>JSON as the YAML reader's nodes (nulls are absent fields).</summary>
+    private static YamlNode ToYaml(JsonNode? node) => node switch
+    {
+        JsonObject o => new YamlMappingNode(o.Where(kv => kv.Value is not null)
+            .Select(kv => new KeyValuePair<YamlNode, YamlNode>(new YamlScalarNode(kv.Key), ToYaml(kv.Value)))),
+        JsonArray a => new YamlSequenceNode(a.Select(ToYaml)),
+        JsonValue v => new YamlScalarNode(v.GetValueKind() == System.Text.Json.JsonValueKind.String ? v.GetValue<string>() : v.ToJsonString()),
+        _ => new YamlScalarNode(""),
+    };
+
     /// <summary>Remembers how far the parser got, for errors that carry no position of their own.</summary>
     private sealed class TrackingParser(IParser inner) : IParser
     {
@@ -79,7 +106,8 @@ internal static partial class ConfigLoader
         }
     }
 
-    private sealed partial class Reader(string source, Func<string, string?> env)
+    /// <param name="literal">Values from the admin API: no <c>${ENV}</c> interpolation, and errors name the field without a file position.</param>
+    private sealed partial class Reader(string source, Func<string, string?>? env = null, bool literal = false)
     {
         public GatewayConfig ReadRoot(YamlMappingNode root)
         {
@@ -455,7 +483,7 @@ internal static partial class ConfigLoader
             }
         }
 
-        private ProviderConfig ReadProvider(YamlNode node, string path)
+        public ProviderConfig ReadProvider(YamlNode node, string path, bool keysRequired = true)
         {
             var map = Map(node, path, "name", "type", "base_url", "keys", "auth", "auth_header", "auth_format", "headers",
                 "connect_timeout", "first_byte_timeout", "idle_timeout", "max_tokens_field", "max_output_tokens",
@@ -507,7 +535,7 @@ internal static partial class ConfigLoader
             {
                 keys = [new UpstreamKey("", 1, 3, TimeSpan.FromSeconds(60), true)]; // local servers need no key: no auth header is sent
             }
-            if (keys.Length == 0 && kind != ProviderKind.Mock)
+            if (keys.Length == 0 && kind != ProviderKind.Mock && keysRequired)
             {
                 throw Error(node, path + ".keys", $"provider '{name}' needs at least one API key in 'keys'.");
             }
@@ -578,30 +606,34 @@ internal static partial class ConfigLoader
                 : throw Error(node, path, $"unknown key strategy '{name}'; expected one of {string.Join(", ", Keys.KeySelectionStrategies.Names)}.");
         }
 
-        private ImmutableArray<UpstreamKey> ReadKeys(YamlNode node, string path)
+        public ImmutableArray<UpstreamKey> ReadKeys(YamlNode node, string path)
         {
             var list = ImmutableArray.CreateBuilder<UpstreamKey>();
             var i = 0;
             foreach (var item in Seq(node, path))
             {
-                var p = $"{path}[{i++}]";
-                if (item is YamlScalarNode)
-                {
-                    list.Add(new UpstreamKey(NonEmpty(item, p), 1, 3, TimeSpan.FromSeconds(60), true));
-                    continue;
-                }
-                var map = Map(item, p, "key", "weight", "max_failures", "cooldown", "enabled");
-                list.Add(new UpstreamKey(
-                    NonEmpty(map.GetValueOrDefault("key") ?? throw Error(item, p, "'key' is required."), p + ".key"),
-                    map.TryGetValue("weight", out var w) ? Int(w, p + ".weight", 0) : 1,
-                    map.TryGetValue("max_failures", out var mf) ? Int(mf, p + ".max_failures", 1) : 3,
-                    map.TryGetValue("cooldown", out var c) ? Duration(c, p + ".cooldown") : TimeSpan.FromSeconds(60),
-                    !map.TryGetValue("enabled", out var e) || Bool(e, p + ".enabled")));
+                list.Add(ReadKey(item, $"{path}[{i++}]"));
             }
             return list.ToImmutable();
         }
 
-        private RouteConfig ReadRoute(YamlNode node, string path, Dictionary<string, ProviderConfig> providers)
+        /// <summary>A key: its secret alone, or {key, weight?, max_failures?, cooldown?, enabled?}.</summary>
+        public UpstreamKey ReadKey(YamlNode item, string p)
+        {
+            if (item is YamlScalarNode)
+            {
+                return new UpstreamKey(NonEmpty(item, p), 1, 3, TimeSpan.FromSeconds(60), true);
+            }
+            var map = Map(item, p, "key", "weight", "max_failures", "cooldown", "enabled");
+            return new UpstreamKey(
+                NonEmpty(map.GetValueOrDefault("key") ?? throw Error(item, p + ".key", "'key' is required."), p + ".key"),
+                map.TryGetValue("weight", out var w) ? Int(w, p + ".weight", 0) : 1,
+                map.TryGetValue("max_failures", out var mf) ? Int(mf, p + ".max_failures", 1) : 3,
+                map.TryGetValue("cooldown", out var c) ? Duration(c, p + ".cooldown") : TimeSpan.FromSeconds(60),
+                !map.TryGetValue("enabled", out var e) || Bool(e, p + ".enabled"));
+        }
+
+        public RouteConfig ReadRoute(YamlNode node, string path, IReadOnlyDictionary<string, ProviderConfig> providers)
         {
             var map = Map(node, path, "model", "targets", "strategy", "keywords", "aliases", "default", "mode", "retry", "big_model", "small_model");
             var isDefault = map.TryGetValue("default", out var dn) && Bool(dn, path + ".default");
@@ -722,6 +754,10 @@ internal static partial class ConfigLoader
                 throw Error(node, path, "must be a single value.");
             }
             var raw = scalar.Value ?? "";
+            if (literal || env is null)
+            {
+                return raw;
+            }
             return EnvPattern().Replace(raw, m =>
             {
                 var name = m.Groups["name"].Value;
@@ -792,8 +828,11 @@ internal static partial class ConfigLoader
 
         private ConfigException Error(YamlNode node, string path, string problem)
         {
+            path = path.TrimStart('.'); // an object read at the top of a request body: "base_url", not ".base_url"
             var where = path.Length > 0 ? $" {path}:" : "";
-            return new ConfigException($"{source}:{node.Start.Line}:{node.Start.Column}:{where} {problem}");
+            return literal
+                ? new ConfigException(path.Length > 0 ? $"{path}: {problem}" : problem, path)
+                : new ConfigException($"{source}:{node.Start.Line}:{node.Start.Column}:{where} {problem}", path);
         }
 
         [GeneratedRegex(@"\$\{(?<name>[A-Za-z_][A-Za-z0-9_]*)(:-(?<default>[^}]*))?\}")]

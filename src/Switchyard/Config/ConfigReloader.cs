@@ -39,8 +39,8 @@ internal sealed partial class ConfigReloader(ConfigHolder holder, ConfigSource s
                 requestLog.Event("reload_rejected", $"{trigger}: {ex.Message}");
                 return new ReloadResult(false, ex.Message);
             }
-            var summary = Describe(holder.Current.Config, next);
-            holder.Swap(next);
+            var before = holder.Current.Config;
+            var summary = Describe(before, holder.Swap(next).Config);
             LogReloaded(logger, trigger, summary);
             requestLog.Event("reload", $"{trigger}: {summary}");
             return new ReloadResult(true, summary);

@@ -69,6 +69,8 @@ internal enum UpstreamAuthScheme { Default, Bearer, ApiKeyHeader, CustomHeader }
 internal sealed record ProviderConfig
 {
     public required string Name { get; init; }
+    /// <summary>Where it is defined: <c>file</c> (changed in the file) or <c>store</c> (created through the admin API).</summary>
+    public string Origin { get; init; } = ConfigOrigin.File;
     public required ProviderKind Kind { get; init; }
     public required Uri BaseUrl { get; init; }
     public ImmutableArray<UpstreamKey> Keys { get; init; } = [];
@@ -106,6 +108,16 @@ internal sealed record UpstreamKey(string Secret, int Weight, int MaxFailures, T
 {
     public string Masked { get; } = Mask(Secret);
 
+    /// <summary>The key's stable name (statistics, the admin API): a fingerprint of the secret, never the secret.</summary>
+    public string Id { get; } = Fingerprint(Secret);
+
+    /// <summary><c>file</c>, or <c>store</c> for a key added through the admin API.</summary>
+    public string Origin { get; init; } = ConfigOrigin.File;
+
+    /// <summary>The first 16 hex digits of the secret's SHA-256.</summary>
+    public static string Fingerprint(string secret) =>
+        Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(secret)))[..16];
+
     public override string ToString() => Masked;
 
     public static string Mask(string secret) =>
@@ -133,6 +145,8 @@ internal sealed record RetryPolicy(int MaxRetries, FrozenSet<int> Statuses, Time
 
 internal sealed record RouteConfig(string Model, ImmutableArray<RouteTarget> Targets)
 {
+    /// <summary><c>file</c>, or <c>store</c> for a route created through the admin API.</summary>
+    public string Origin { get; init; } = ConfigOrigin.File;
     public bool IsGlob => Model.Contains('*', StringComparison.Ordinal) || Model.Contains('?', StringComparison.Ordinal);
     public string Strategy { get; init; } = "failover";
     /// <summary>Matches when the requested name contains any of these (case-insensitive), after exact names, aliases and globs.</summary>
@@ -145,4 +159,10 @@ internal sealed record RouteConfig(string Model, ImmutableArray<RouteTarget> Tar
     public RetryPolicy Retry { get; init; } = RetryPolicy.Default;
     public string? BigModel { get; init; }
     public string? SmallModel { get; init; }
+}
+
+/// <summary>Where a provider, key or route is defined.</summary>
+internal static class ConfigOrigin
+{
+    public const string File = "file", Store = "store";
 }

@@ -119,6 +119,15 @@ internal sealed class KeyState
         }
     }
 
+    /// <summary>Out of rotation until <see cref="Enable"/> (an operator's decision; not a failure).</summary>
+    public void Disable(string reason)
+    {
+        lock (_lock)
+        {
+            _disabledReason = reason;
+        }
+    }
+
     public void Enable()
     {
         lock (_lock)

@@ -22,9 +22,6 @@ internal sealed partial class KeyStatsPersistence(Store store, ConfigHolder conf
     private static readonly TimeSpan FlushEvery = TimeSpan.FromSeconds(5);
     private readonly Dictionary<(string, string), long> _written = [];
 
-    /// <summary>The stable name of a key in the store: a fingerprint of its secret.</summary>
-    public static string Fingerprint(UpstreamKey key) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key.Secret)))[..16];
-
     /// <summary>Before the gateway listens: each configured key starts from the counts it had.</summary>
     public void Load()
     {
@@ -36,7 +33,7 @@ internal sealed partial class KeyStatsPersistence(Store store, ConfigHolder conf
             .ToDictionary(r => (r.Provider, r.KeyFingerprint));
         foreach (var (provider, key) in Keys())
         {
-            if (rows.TryGetValue((provider.Name, Fingerprint(key)), out var r))
+            if (rows.TryGetValue((provider.Name, key.Id), out var r))
             {
                 var counts = JsonSerializer.Deserialize(r.StatusCounts, KeyStatsJson.Default.DictionaryStringInt64) ?? [];
                 states.Get(provider.Name, key).Seed(r.Requests, r.Successes, r.Failures, counts.ToDictionary(c => int.Parse(c.Key, System.Globalization.CultureInfo.InvariantCulture), c => c.Value),
@@ -75,7 +72,7 @@ internal sealed partial class KeyStatsPersistence(Store store, ConfigHolder conf
         var changed = new List<UpstreamKeyStatsRecord>();
         foreach (var (provider, key) in Keys())
         {
-            var fingerprint = Fingerprint(key);
+            var fingerprint = key.Id;
             var s = states.Get(provider.Name, key).Snapshot(key, now);
             if (_written.TryGetValue((provider.Name, fingerprint), out var written) && written == s.Requests)
             {

@@ -7,6 +7,8 @@ internal static class StorageFeature
     {
         services.AddSingleton(_ => Store.Open(options));
         services.AddSingleton<TenancyRecords>();
+        services.AddSingleton<ConfigRecords>();
+        services.AddSingleton(_ => CredentialVault.FromEnvironment());
         services.AddSingleton<UsageQueries>();
         services.AddSingleton<StoredRequestLog>();
         services.AddSingleton<Observability.IRequestLogSink>(sp => sp.GetRequiredService<StoredRequestLog>());
@@ -16,13 +18,18 @@ internal static class StorageFeature
         return services;
     }
 
-    /// <summary>Brings the schema up to date before the gateway listens: a store it cannot use stops the start, saying why.</summary>
+    /// <summary>
+    /// Before the gateway listens: brings the schema up to date and applies the store's config overlay. A store it cannot
+    /// use (or credentials it cannot open: no or another master key) stops the start, saying why.
+    /// </summary>
     public static WebApplication MigrateStore(this WebApplication app)
     {
         var store = app.Services.GetRequiredService<Store>();
         try
         {
             store.Migrate();
+            // The overlay first: the key statistics belong to the keys in force, the store's among them.
+            app.Services.GetRequiredService<Config.ConfigChanges>().LoadAsync(CancellationToken.None).GetAwaiter().GetResult();
             app.Services.GetRequiredService<KeyStatsPersistence>().Load();
         }
         catch (Exception ex) when (ex is not StoreException)

@@ -36,7 +36,8 @@ public sealed class Gateway : IAsyncDisposable
     /// <summary>A gateway started from a config file, which it watches and reloads.</summary>
     public static Task<Gateway> StartFromFileAsync(string path) => StartAsync(ConfigLoader.LoadFile(path), null, path);
 
-    internal static async Task<Gateway> StartAsync(GatewayConfig config, TimeProvider? time = null, string? configPath = null)
+    /// <param name="masterKey">SWITCHYARD_MASTER_KEY for this gateway (tests never read the process's environment for it).</param>
+    internal static async Task<Gateway> StartAsync(GatewayConfig config, TimeProvider? time = null, string? configPath = null, string? masterKey = null)
     {
         // Each test gateway has its own throwaway SQLite store unless the test names one.
         string? dataDir = null;
@@ -51,6 +52,7 @@ public sealed class Gateway : IAsyncDisposable
             {
                 services.AddSingleton(time);
             }
+            services.AddSingleton(new Switchyard.Storage.CredentialVault(masterKey));
             // Parallel test gateways would share one log file: only tests that read it name their own.
             if (config.Server.RequestLog == Switchyard.Observability.RequestLogOptions.DefaultPath)
             {

@@ -24,6 +24,10 @@ public sealed class SecretsScanTests
     private const string AdminKey = "sk-admin-SECRET-0123456789abcdef";
     private const string JwtSecret = "jwt-SECRET-signing-key-0123456789abcdef";
     private const string PromptKey = "sk-proj-PROMPTSECRET0123456789abcdefXYZ";
+    private const string RuntimeKey = "sk-runtime-SECRET-0123456789abcdef";
+    private const string RuntimeProviderKey = "sk-runtime2-SECRET-0123456789abcdef";
+    private const string HeaderToken = "hdr-SECRET-token-0123456789abcdef";
+    private static readonly string MasterKey = Switchyard.Storage.CredentialVault.NewKey();
 
     [Theory]
     [MemberData(nameof(TestStore.Dialects), MemberType = typeof(TestStore))]
@@ -55,9 +59,9 @@ public sealed class SecretsScanTests
             Expires = DateTime.UtcNow.AddMinutes(10),
             SigningCredentials = new SigningCredentials(new SymmetricSecurityKey(Encoding.UTF8.GetBytes(JwtSecret)), SecurityAlgorithms.HmacSha256),
         });
-        var secrets = new List<string> { UpstreamKey, TenantKey, AdminKey, JwtSecret, PromptKey, jwt };
+        var secrets = new List<string> { UpstreamKey, TenantKey, AdminKey, JwtSecret, PromptKey, jwt, RuntimeKey, RuntimeProviderKey, HeaderToken, MasterKey };
         var answers = new StringBuilder();
-        await using (var gw = await Gateway.StartAsync(config))
+        await using (var gw = await Gateway.StartAsync(config, masterKey: MasterKey))
         {
             async Task<string> SendAsync(HttpMethod method, string path, string? bearer, string? json = null)
             {
@@ -75,6 +79,13 @@ public sealed class SecretsScanTests
             var virtualKey = created["key"]!.GetValue<string>();
             answers.Replace(virtualKey, ""); // the one answer that must show it: the key's creation
             secrets.Add(virtualKey);
+            // Credentials added at runtime: a key in the file provider's pool, a provider with its key and a header token.
+            await SendAsync(HttpMethod.Post, "/admin/v1/providers/up/keys", AdminKey, $$"""{"key": "{{RuntimeKey}}"}""");
+            await SendAsync(HttpMethod.Post, "/admin/v1/providers", AdminKey,
+                $$"""{"name": "up2", "type": "openai", "base_url": "{{fake.Url}}/v1", "keys": ["{{RuntimeProviderKey}}"], "headers": {"X-Token": "{{HeaderToken}}"}, "max_failures": 100}""");
+            await SendAsync(HttpMethod.Post, "/admin/v1/routes", AdminKey, """{"model": "runtime-model", "targets": [{"provider": "up2"}]}""");
+            await SendAsync(HttpMethod.Post, "/v1/chat/completions", TenantKey, """{"model":"runtime-model","messages":[{"role":"user","content":"hi"}]}""");
+            await SendAsync(HttpMethod.Post, "/v1/chat/completions", TenantKey, """{"model":"runtime-model","messages":[{"role":"user","content":"please fail"}]}""");
             foreach (var key in new[] { TenantKey, virtualKey, jwt })
             {
                 await SendAsync(HttpMethod.Post, "/v1/chat/completions", key, $$"""{"model":"gpt-4o","messages":[{"role":"user","content":"my key is {{PromptKey}}, also {{UpstreamKey}}"}]}""");
@@ -83,13 +94,16 @@ public sealed class SecretsScanTests
             await SendAsync(HttpMethod.Post, "/v1/chat/completions", TenantKey + "x", """{"model":"gpt-4o","messages":[]}"""); // a wrong key
             await Task.Delay(300); // the log writers gather for 20 ms
             foreach (var path in new[] { "/admin/v1/tenants", "/admin/v1/tenants/team-a", "/admin/v1/tenants/team-a/keys", "/admin/v1/usage?group_by=key,user",
-                "/admin/v1/logs?limit=1000", "/providers", "/admin/routes", "/metrics" })
+                "/admin/v1/logs?limit=1000", "/providers", "/admin/routes", "/metrics", "/admin/v1/providers", "/admin/v1/providers/up", "/admin/v1/providers/up2",
+                "/admin/v1/providers/up/keys", "/admin/v1/providers/up2/keys", "/admin/v1/routes" })
             {
                 await SendAsync(HttpMethod.Get, path, AdminKey);
             }
             var logs = JsonNode.Parse(await SendAsync(HttpMethod.Get, "/admin/v1/logs?limit=1000", AdminKey))!["data"]!.AsArray();
             Assert.Contains(logs, l => l!["body"]?.GetValue<string>().Contains("my key is sk-p***", StringComparison.Ordinal) == true); // captured, masked
             Assert.Contains(logs, l => l!["status"]!.GetValue<int>() == 401 && l["error"] is not null);
+            Assert.Contains(logs, l => l!["model"]!.GetValue<string>() == "runtime-model" && l["status"]!.GetValue<int>() == 200);
+            Assert.Equal(2, fake.Requests.Count(r => r.Header("authorization") == "Bearer " + RuntimeProviderKey && r.Header("x-token") == HeaderToken));
         }
 
         var places = new Dictionary<string, string> { ["admin and client answers"] = answers.ToString(), ["file log"] = await File.ReadAllTextAsync(logFile) };

@@ -1,0 +1,295 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Switchyard.Config;
+using Switchyard.Keys;
+using Switchyard.Protocols.Canonical;
+using Switchyard.Routing;
+
+namespace Switchyard.Admin;
+
+/// <summary>
+/// Providers, their keys and routes under <c>/admin/v1</c>, in the YAML shapes: every object says where it comes from
+/// (<c>origin: file | store</c>); store objects carry a <c>version</c>, sent as the <c>ETag</c> and checked against
+/// <c>If-Match</c> on changes. Changes go through <see cref="ConfigChanges"/> and take effect at once.
+/// </summary>
+internal static class ConfigEndpoints
+{
+    public static RouteGroupBuilder MapConfigApi(this RouteGroupBuilder admin)
+    {
+        admin.MapGet("/admin/v1/providers", ListProviders);
+        admin.MapPost("/admin/v1/providers", CreateProviderAsync);
+        admin.MapGet("/admin/v1/providers/{name}", GetProvider);
+        admin.MapPatch("/admin/v1/providers/{name}", UpdateProviderAsync);
+        admin.MapDelete("/admin/v1/providers/{name}", DeleteProviderAsync);
+        admin.MapGet("/admin/v1/providers/{name}/keys", ListKeys);
+        admin.MapPost("/admin/v1/providers/{name}/keys", AddKeyAsync);
+        admin.MapPost("/admin/v1/providers/{name}/keys/{id}/enable", (string name, string id, HttpContext http, ConfigChanges changes) => SetEnabledAsync(name, id, true, http, changes));
+        admin.MapPost("/admin/v1/providers/{name}/keys/{id}/disable", (string name, string id, HttpContext http, ConfigChanges changes) => SetEnabledAsync(name, id, false, http, changes));
+        admin.MapDelete("/admin/v1/providers/{name}/keys/{id}", DeleteKeyAsync);
+        admin.MapGet("/admin/v1/routes", ListRoutes);
+        admin.MapPost("/admin/v1/routes", CreateRouteAsync);
+        admin.MapGet("/admin/v1/routes/{**model}", GetRoute);
+        admin.MapPatch("/admin/v1/routes/{**model}", UpdateRouteAsync);
+        admin.MapDelete("/admin/v1/routes/{**model}", DeleteRouteAsync);
+        return admin;
+    }
+
+    // ---- providers -------------------------------------------------------------------------------------------------
+
+    private static JsonHttpResult<ProviderSpecsView> ListProviders(ConfigHolder config, IKeyStateStore keys, IProviderHealthStore health, TimeProvider time)
+    {
+        var snapshot = config.Current;
+        var list = snapshot.Config.Providers.Values.OrderBy(p => p.Name, StringComparer.Ordinal)
+            .Select(p => View(p, snapshot, keys, health, time.GetUtcNow())).ToList();
+        return TypedResults.Json(new ProviderSpecsView(list, snapshot.OverlayProblems), AdminJson.Default.ProviderSpecsView);
+    }
+
+    private static Results<JsonHttpResult<ProviderSpecView>, AdminError> GetProvider(string name, HttpContext http, ConfigHolder config, IKeyStateStore keys,
+        IProviderHealthStore health, TimeProvider time)
+    {
+        var snapshot = config.Current;
+        if (!snapshot.Config.Providers.TryGetValue(name, out var provider))
+        {
+            return NotFound($"No provider '{name}'.");
+        }
+        return Json(http, View(provider, snapshot, keys, health, time.GetUtcNow()));
+    }
+
+    private static async Task<Results<JsonHttpResult<ProviderSpecView>, AdminError>> CreateProviderAsync(HttpRequest request, ConfigChanges changes, ConfigHolder config,
+        IKeyStateStore keys, IProviderHealthStore health, TimeProvider time)
+    {
+        var (body, badBody) = await ReadObjectAsync(request, "{\"name\": …, \"type\": …, \"base_url\"?: …, \"keys\": [\"sk-…\" | {\"key\": …}], …} (a provider as the YAML file writes it)");
+        if (badBody is not null)
+        {
+            return badBody;
+        }
+        var change = await changes.CreateProviderAsync(body!, request.HttpContext.RequestAborted);
+        return change.Error is { } error ? new AdminError(error) : Json(request.HttpContext, View(change.Value!, config.Current, keys, health, time.GetUtcNow()), StatusCodes.Status201Created);
+    }
+
+    private static async Task<Results<JsonHttpResult<ProviderSpecView>, AdminError>> UpdateProviderAsync(string name, HttpRequest request, ConfigChanges changes, ConfigHolder config,
+        IKeyStateStore keys, IProviderHealthStore health, TimeProvider time)
+    {
+        var tag = IfMatch(request);
+        if (tag.Error is { } badTag)
+        {
+            return badTag;
+        }
+        var (body, badBody) = await ReadObjectAsync(request, "a JSON merge patch of the provider ({\"field\": new value, \"field\": null to remove it})");
+        if (badBody is not null)
+        {
+            return badBody;
+        }
+        var change = await changes.UpdateProviderAsync(name, body!, tag.Version, request.HttpContext.RequestAborted);
+        return change.Error is { } error ? new AdminError(error) : Json(request.HttpContext, View(change.Value!, config.Current, keys, health, time.GetUtcNow()));
+    }
+
+    private static async Task<Results<NoContent, AdminError>> DeleteProviderAsync(string name, HttpRequest request, ConfigChanges changes)
+    {
+        var tag = IfMatch(request);
+        if (tag.Error is { } badTag)
+        {
+            return badTag;
+        }
+        var change = await changes.DeleteProviderAsync(name, tag.Version, request.HttpContext.RequestAborted);
+        return change.Error is { } error ? new AdminError(error) : TypedResults.NoContent();
+    }
+
+    // ---- keys ------------------------------------------------------------------------------------------------------
+
+    private static Results<JsonHttpResult<ProviderKeysView>, AdminError> ListKeys(string name, ConfigHolder config, IKeyStateStore keys, TimeProvider time)
+    {
+        if (!config.Current.Config.Providers.TryGetValue(name, out var provider))
+        {
+            return NotFound($"No provider '{name}'.");
+        }
+        var now = time.GetUtcNow();
+        return TypedResults.Json(new ProviderKeysView([.. Pool(provider).Select(k => View(name, k, keys, now))]), AdminJson.Default.ProviderKeysView);
+    }
+
+    private static async Task<Results<JsonHttpResult<ProviderKeyView>, AdminError>> AddKeyAsync(string name, HttpRequest request, ConfigChanges changes, IKeyStateStore keys, TimeProvider time)
+    {
+        var (body, badBody) = await ReadObjectAsync(request, "{\"key\": \"sk-…\", \"weight\"?: 1, \"max_failures\"?: 3, \"cooldown\"?: \"60s\", \"enabled\"?: true}");
+        if (badBody is not null)
+        {
+            return badBody;
+        }
+        var change = await changes.AddKeyAsync(name, body!, request.HttpContext.RequestAborted);
+        return change.Error is { } error
+            ? new AdminError(error)
+            : TypedResults.Json(View(name, change.Value!, keys, time.GetUtcNow()), AdminJson.Default.ProviderKeyView, statusCode: StatusCodes.Status201Created);
+    }
+
+    private static async Task<Results<JsonHttpResult<ProviderKeyView>, AdminError>> SetEnabledAsync(string name, string id, bool enabled, HttpContext http, ConfigChanges changes)
+    {
+        var change = await changes.SetKeyEnabledAsync(name, id, enabled, http.RequestAborted);
+        var services = http.RequestServices;
+        return change.Error is { } error
+            ? new AdminError(error)
+            : TypedResults.Json(View(name, change.Value!, services.GetRequiredService<IKeyStateStore>(), services.GetRequiredService<TimeProvider>().GetUtcNow()), AdminJson.Default.ProviderKeyView);
+    }
+
+    private static async Task<Results<NoContent, AdminError>> DeleteKeyAsync(string name, string id, ConfigChanges changes, CancellationToken ct)
+    {
+        var change = await changes.DeleteKeyAsync(name, id, ct);
+        return change.Error is { } error ? new AdminError(error) : TypedResults.NoContent();
+    }
+
+    // ---- routes ----------------------------------------------------------------------------------------------------
+
+    private static JsonHttpResult<RouteSpecsView> ListRoutes(ConfigHolder config)
+    {
+        var snapshot = config.Current;
+        return TypedResults.Json(new RouteSpecsView([.. snapshot.Config.Routes.Select(r => View(r, snapshot))], snapshot.OverlayProblems), AdminJson.Default.RouteSpecsView);
+    }
+
+    private static Results<JsonHttpResult<RouteSpecView>, AdminError> GetRoute(string model, HttpContext http, ConfigHolder config)
+    {
+        model = Uri.UnescapeDataString(model);
+        var snapshot = config.Current;
+        return snapshot.Config.Routes.FirstOrDefault(r => r.Model == model) is { } route ? Json(http, View(route, snapshot)) : NotFound($"No route '{model}'.");
+    }
+
+    private static async Task<Results<JsonHttpResult<RouteSpecView>, AdminError>> CreateRouteAsync(HttpRequest request, ConfigChanges changes, ConfigHolder config)
+    {
+        var (body, badBody) = await ReadObjectAsync(request, "{\"model\": …, \"targets\": [{\"provider\": …, \"model\"?: …}], \"aliases\"?: […], \"strategy\"?: …} (a route as the YAML file writes it)");
+        if (badBody is not null)
+        {
+            return badBody;
+        }
+        var change = await changes.CreateRouteAsync(body!, request.HttpContext.RequestAborted);
+        return change.Error is { } error ? new AdminError(error) : Json(request.HttpContext, View(change.Value!, config.Current), StatusCodes.Status201Created);
+    }
+
+    private static async Task<Results<JsonHttpResult<RouteSpecView>, AdminError>> UpdateRouteAsync(string model, HttpRequest request, ConfigChanges changes, ConfigHolder config)
+    {
+        model = Uri.UnescapeDataString(model);
+        var tag = IfMatch(request);
+        if (tag.Error is { } badTag)
+        {
+            return badTag;
+        }
+        var (body, badBody) = await ReadObjectAsync(request, "a JSON merge patch of the route ({\"field\": new value, \"field\": null to remove it})");
+        if (badBody is not null)
+        {
+            return badBody;
+        }
+        var change = await changes.UpdateRouteAsync(model, body!, tag.Version, request.HttpContext.RequestAborted);
+        return change.Error is { } error ? new AdminError(error) : Json(request.HttpContext, View(change.Value!, config.Current));
+    }
+
+    private static async Task<Results<NoContent, AdminError>> DeleteRouteAsync(string model, HttpRequest request, ConfigChanges changes)
+    {
+        model = Uri.UnescapeDataString(model);
+        var tag = IfMatch(request);
+        if (tag.Error is { } badTag)
+        {
+            return badTag;
+        }
+        var change = await changes.DeleteRouteAsync(model, tag.Version, request.HttpContext.RequestAborted);
+        return change.Error is { } error ? new AdminError(error) : TypedResults.NoContent();
+    }
+
+    // ---- views -----------------------------------------------------------------------------------------------------
+
+    private static ProviderSpecView View(ProviderConfig p, GatewaySnapshot snapshot, IKeyStateStore keys, IProviderHealthStore health, DateTimeOffset now) => new(
+        p.Name, p.Origin, TypeName(p.Kind), p.Kind == ProviderKind.Mock ? null : p.BaseUrl.ToString(),
+        p.Auth switch { UpstreamAuthScheme.Bearer => "bearer", UpstreamAuthScheme.ApiKeyHeader => "x-api-key", UpstreamAuthScheme.CustomHeader => "header", _ => null },
+        p.AuthHeader, p.AuthFormat,
+        p.Headers.OrderBy(h => h.Key, StringComparer.OrdinalIgnoreCase).ToDictionary(h => h.Key, h => UpstreamKey.Mask(h.Value)), // values may be tokens
+        Duration(p.ConnectTimeout), Duration(p.FirstByteTimeout), Duration(p.IdleTimeout), p.MaxTokensField, p.MaxOutputTokens, p.DefaultMaxTokens,
+        p.SendReasoningEffort, p.AnthropicVersion, p.ApiVersion, p.Deployments.OrderBy(d => d.Key, StringComparer.Ordinal).ToDictionary(),
+        p.KeyStrategy, p.MaxFailures, Duration(p.FailureCooldown), p.KeyAffinity, p.BigModel, p.SmallModel, health.Get(p.Name).Snapshot(now).State,
+        [.. Pool(p).Select(k => View(p.Name, k, keys, now))],
+        p.Origin == ConfigOrigin.Store ? snapshot.Overlay.Provider(p.Name)?.Record.Version : null);
+
+    /// <summary>The keys a pool really has (a key-optional local server's empty placeholder is none).</summary>
+    private static IEnumerable<UpstreamKey> Pool(ProviderConfig p) => p.Keys.Where(k => k.Secret.Length > 0);
+
+    private static ProviderKeyView View(string provider, UpstreamKey key, IKeyStateStore keys, DateTimeOffset now)
+    {
+        var state = keys.Get(provider, key).Snapshot(key, now);
+        var name = !state.Enabled ? "disabled" : state.CooldownUntil is not null ? "cooling_down" : "available";
+        return new ProviderKeyView(key.Id, key.Masked, key.Origin, key.Weight, key.MaxFailures, Duration(key.Cooldown), key.Enabled, name,
+            key.Enabled ? state.DisabledReason : "enabled: false", state.CooldownUntil);
+    }
+
+    private static RouteSpecView View(RouteConfig r, GatewaySnapshot snapshot) => new(
+        r.Model, r.Origin, r.Aliases, r.Keywords, r.IsDefault, r.Strategy, r.Mode.ToString().ToLowerInvariant(),
+        [.. r.Targets.Select(t => new RouteTargetSpecView(t.Provider, t.Model, t.Weight, t.Priority,
+            t.Patch is { } patch ? new PatchSpecView(patch.MaxTokens, patch.ReasoningEffort, patch.Drop) : null))],
+        r.BigModel, r.SmallModel,
+        new RetrySpecView(r.Retry.MaxRetries, [.. r.Retry.Statuses.Order()], Duration(r.Retry.Backoff), Duration(r.Retry.MaxBackoff), r.Retry.Deadline is { } d ? Duration(d) : null),
+        r.Origin == ConfigOrigin.Store ? snapshot.Overlay.Route(r.Model)?.Record.Version : null);
+
+    private static string TypeName(ProviderKind kind) => kind switch
+    {
+        ProviderKind.AzureOpenAI => "azure-openai",
+        _ => kind.ToString().ToLowerInvariant(),
+    };
+
+    /// <summary>A duration as the config file writes it: <c>30s</c>, <c>500ms</c>.</summary>
+    internal static string Duration(TimeSpan t) => t.TotalMilliseconds % 1000 == 0
+        ? ((long)t.TotalSeconds).ToString(CultureInfo.InvariantCulture) + "s"
+        : ((long)t.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) + "ms";
+
+    // ---- HTTP ------------------------------------------------------------------------------------------------------
+
+    /// <summary>The view, with its version as the <c>ETag</c> when it is a store object.</summary>
+    private static JsonHttpResult<ProviderSpecView> Json(HttpContext http, ProviderSpecView view, int status = StatusCodes.Status200OK)
+    {
+        SetTag(http, view.Version);
+        return TypedResults.Json(view, AdminJson.Default.ProviderSpecView, statusCode: status);
+    }
+
+    private static JsonHttpResult<RouteSpecView> Json(HttpContext http, RouteSpecView view, int status = StatusCodes.Status200OK)
+    {
+        SetTag(http, view.Version);
+        return TypedResults.Json(view, AdminJson.Default.RouteSpecView, statusCode: status);
+    }
+
+    private static void SetTag(HttpContext http, long? version)
+    {
+        if (version is { } v)
+        {
+            http.Response.Headers.ETag = $"\"{v.ToString(CultureInfo.InvariantCulture)}\"";
+        }
+    }
+
+    /// <summary>The version <c>If-Match</c> asks for: none (absent or <c>*</c>), a number, or a 400 for anything else.</summary>
+    private static (long? Version, AdminError? Error) IfMatch(HttpRequest request)
+    {
+        var value = request.Headers.IfMatch.ToString().Trim();
+        if (value.Length == 0 || value == "*")
+        {
+            return (null, null);
+        }
+        var tag = value.StartsWith("W/", StringComparison.Ordinal) ? value[2..] : value;
+        return long.TryParse(tag.Trim('"'), NumberStyles.None, CultureInfo.InvariantCulture, out var v)
+            ? (v, null)
+            : (null, new AdminError(GatewayError.Invalid($"If-Match must be the ETag a read returned (e.g. \"3\"), not {value}.", "If-Match")));
+    }
+
+    /// <summary>The body as a JSON object, or the 400 that says what was expected (and where the JSON went wrong).</summary>
+    private static async Task<(JsonObject? Body, AdminError? Error)> ReadObjectAsync(HttpRequest request, string expected)
+    {
+        string problem;
+        try
+        {
+            if (await JsonNode.ParseAsync(request.Body, cancellationToken: request.HttpContext.RequestAborted) is JsonObject body)
+            {
+                return (body, null);
+            }
+            problem = "";
+        }
+        catch (JsonException ex)
+        {
+            problem = $" ({ex.Message.Split(" Path:")[0]})";
+        }
+        return (null, new AdminError(GatewayError.Invalid($"The body must be a JSON object: {expected}{problem}.", null)));
+    }
+
+    private static AdminError NotFound(string message) => new(new GatewayError(ErrorKind.NotFound, message));
+}
