@@ -124,6 +124,16 @@ internal sealed record RetrySpecView(int MaxRetries, IReadOnlyList<int> Statuses
 /// <summary><c>GET /admin/v1/routes</c>, in the order they are matched within each kind (exact, alias, glob, keyword, default).</summary>
 internal sealed record RouteSpecsView(IReadOnlyList<RouteSpecView> Data, IReadOnlyList<string> Problems);
 
+/// <summary>One change of <c>GET /admin/v1/audit</c>: who, what, the object before and after (as the API shows it, masked), when.</summary>
+internal sealed record AuditEntryView(long Id, DateTimeOffset Time, string Actor, string Action, string Target, string? Tenant,
+    System.Text.Json.Nodes.JsonNode? Before, System.Text.Json.Nodes.JsonNode? After);
+
+/// <summary>A page of the audit log, newest first; <c>next_cursor</c> fetches older entries, null at the end.</summary>
+internal sealed record AuditView(IReadOnlyList<AuditEntryView> Data, string? NextCursor);
+
+/// <summary>What a reload changed, as the audit log records it.</summary>
+internal sealed record ReloadAuditView(string Trigger, string Summary);
+
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(ProvidersView))]
 [JsonSerializable(typeof(KeyEnabledView))]
@@ -149,4 +159,6 @@ internal sealed record RouteSpecsView(IReadOnlyList<RouteSpecView> Data, IReadOn
 [JsonSerializable(typeof(ProviderKeysView))]
 [JsonSerializable(typeof(RouteSpecView))]
 [JsonSerializable(typeof(RouteSpecsView))]
+[JsonSerializable(typeof(AuditView))]
+[JsonSerializable(typeof(ReloadAuditView))]
 internal sealed partial class AdminJson : JsonSerializerContext;

@@ -9,6 +9,7 @@ internal static class AdminFeature
         admin.MapProvidersApi();
         admin.MapRoutesApi();
         admin.MapConfigApi();
+        admin.MapAuditApi();
         admin.MapTenantsApi();
         admin.MapUsageApi();
         return app;

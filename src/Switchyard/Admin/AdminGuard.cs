@@ -5,8 +5,9 @@ using Switchyard.Tenancy;
 
 namespace Switchyard.Admin;
 
-/// <summary>What an admin caller may manage: everything, or one tenant (a tenant-admin JWT).</summary>
-internal sealed record AdminScope(string? Tenant)
+/// <summary>What an admin caller may manage: everything, or one tenant (a tenant-admin JWT); and who it is, for the audit log.</summary>
+/// <param name="Actor">"admin key", "loopback" (no admin key configured) or "jwt:SUBJECT".</param>
+internal sealed record AdminScope(string? Tenant, string Actor = "admin key")
 {
     public static readonly AdminScope Full = new((string?)null);
 
@@ -65,12 +66,14 @@ internal sealed class AdminGuard(ConfigHolder config, JwtValidator jwt, VirtualK
         await (refused is not null ? refused.ExecuteAsync(http) : next());
     }
 
+    private static readonly AdminScope Loopback = new(null, "loopback");
+
     private static async ValueTask<(AdminScope? Scope, AdminError? Refusal)> ResolveAsync(HttpContext http, GatewaySnapshot snapshot, JwtValidator jwt, VirtualKeys keys)
     {
         var auth = snapshot.Config.Auth;
         if (GatewayAuth.IsAdmin(http, auth))
         {
-            return (AdminScope.Full, null);
+            return (auth.AdminKey is null ? Loopback : AdminScope.Full, null);
         }
         if (auth.Jwt is { } options && GatewayAuth.PresentedKey(http.Request) is { } presented && JwtValidator.LooksLikeJwt(presented))
         {
@@ -81,12 +84,12 @@ internal sealed class AdminGuard(ConfigHolder config, JwtValidator jwt, VirtualK
             }
             if (identity.Role == JwtOptions.AdminRole)
             {
-                return (AdminScope.Full, null);
+                return (new AdminScope(null, "jwt:" + identity.Subject), null);
             }
             if (identity.Role == JwtOptions.TenantAdminRole && identity.Tenant is { } tenant
                 && (snapshot.Tenants.ByName.ContainsKey(tenant) || keys.StoreTenant(tenant) is not null))
             {
-                return (new AdminScope(tenant), null);
+                return (new AdminScope(tenant, "jwt:" + identity.Subject), null);
             }
             return (null, new AdminError(new GatewayError(ErrorKind.Permission,
                 $"The token's {options.RoleClaim} claim must be '{JwtOptions.AdminRole}', or '{JwtOptions.TenantAdminRole}' with a {options.TenantClaim} claim naming a tenant.")));

@@ -25,8 +25,10 @@ internal static class ConfigEndpoints
         admin.MapDelete("/admin/v1/providers/{name}", DeleteProviderAsync);
         admin.MapGet("/admin/v1/providers/{name}/keys", ListKeys);
         admin.MapPost("/admin/v1/providers/{name}/keys", AddKeyAsync);
-        admin.MapPost("/admin/v1/providers/{name}/keys/{id}/enable", (string name, string id, HttpContext http, ConfigChanges changes) => SetEnabledAsync(name, id, true, http, changes));
-        admin.MapPost("/admin/v1/providers/{name}/keys/{id}/disable", (string name, string id, HttpContext http, ConfigChanges changes) => SetEnabledAsync(name, id, false, http, changes));
+        admin.MapPost("/admin/v1/providers/{name}/keys/{id}/enable", (string name, string id, HttpContext http, ConfigChanges changes, ConfigHolder config, IKeyStateStore keys, TimeProvider time) =>
+            SetEnabledAsync(name, id, true, http, changes, config, keys, time));
+        admin.MapPost("/admin/v1/providers/{name}/keys/{id}/disable", (string name, string id, HttpContext http, ConfigChanges changes, ConfigHolder config, IKeyStateStore keys, TimeProvider time) =>
+            SetEnabledAsync(name, id, false, http, changes, config, keys, time));
         admin.MapDelete("/admin/v1/providers/{name}/keys/{id}", DeleteKeyAsync);
         admin.MapGet("/admin/v1/routes", ListRoutes);
         admin.MapPost("/admin/v1/routes", CreateRouteAsync);
@@ -66,7 +68,13 @@ internal static class ConfigEndpoints
             return badBody;
         }
         var change = await changes.CreateProviderAsync(body!, request.HttpContext.RequestAborted);
-        return change.Error is { } error ? new AdminError(error) : Json(request.HttpContext, View(change.Value!, config.Current, keys, health, time.GetUtcNow()), StatusCodes.Status201Created);
+        if (change.Error is { } error)
+        {
+            return new AdminError(error);
+        }
+        var after = View(change.Value!, config.Current, keys, health, time.GetUtcNow());
+        await AuditEndpoints.RecordAsync(request.HttpContext, "provider.create", "provider/" + after.Name, null, null, after, AdminJson.Default.ProviderSpecView);
+        return Json(request.HttpContext, after, StatusCodes.Status201Created);
     }
 
     private static async Task<Results<JsonHttpResult<ProviderSpecView>, AdminError>> UpdateProviderAsync(string name, HttpRequest request, ConfigChanges changes, ConfigHolder config,
@@ -82,19 +90,33 @@ internal static class ConfigEndpoints
         {
             return badBody;
         }
+        var before = config.Current.Config.Providers.GetValueOrDefault(name) is { } was ? View(was, config.Current, keys, health, time.GetUtcNow()) : null;
         var change = await changes.UpdateProviderAsync(name, body!, tag.Version, request.HttpContext.RequestAborted);
-        return change.Error is { } error ? new AdminError(error) : Json(request.HttpContext, View(change.Value!, config.Current, keys, health, time.GetUtcNow()));
+        if (change.Error is { } error)
+        {
+            return new AdminError(error);
+        }
+        var after = View(change.Value!, config.Current, keys, health, time.GetUtcNow());
+        await AuditEndpoints.RecordAsync(request.HttpContext, "provider.update", "provider/" + name, null, before, after, AdminJson.Default.ProviderSpecView);
+        return Json(request.HttpContext, after);
     }
 
-    private static async Task<Results<NoContent, AdminError>> DeleteProviderAsync(string name, HttpRequest request, ConfigChanges changes)
+    private static async Task<Results<NoContent, AdminError>> DeleteProviderAsync(string name, HttpRequest request, ConfigChanges changes, ConfigHolder config,
+        IKeyStateStore keys, IProviderHealthStore health, TimeProvider time)
     {
         var tag = IfMatch(request);
         if (tag.Error is { } badTag)
         {
             return badTag;
         }
+        var before = config.Current.Config.Providers.GetValueOrDefault(name) is { } was ? View(was, config.Current, keys, health, time.GetUtcNow()) : null;
         var change = await changes.DeleteProviderAsync(name, tag.Version, request.HttpContext.RequestAborted);
-        return change.Error is { } error ? new AdminError(error) : TypedResults.NoContent();
+        if (change.Error is { } error)
+        {
+            return new AdminError(error);
+        }
+        await AuditEndpoints.RecordAsync(request.HttpContext, "provider.delete", "provider/" + name, null, before, null, AdminJson.Default.ProviderSpecView);
+        return TypedResults.NoContent();
     }
 
     // ---- keys ------------------------------------------------------------------------------------------------------
@@ -117,24 +139,43 @@ internal static class ConfigEndpoints
             return badBody;
         }
         var change = await changes.AddKeyAsync(name, body!, request.HttpContext.RequestAborted);
-        return change.Error is { } error
-            ? new AdminError(error)
-            : TypedResults.Json(View(name, change.Value!, keys, time.GetUtcNow()), AdminJson.Default.ProviderKeyView, statusCode: StatusCodes.Status201Created);
+        if (change.Error is { } error)
+        {
+            return new AdminError(error);
+        }
+        var after = View(name, change.Value!, keys, time.GetUtcNow());
+        await AuditEndpoints.RecordAsync(request.HttpContext, "key.add", $"provider/{name}/key/{after.Id}", null, null, after, AdminJson.Default.ProviderKeyView);
+        return TypedResults.Json(after, AdminJson.Default.ProviderKeyView, statusCode: StatusCodes.Status201Created);
     }
 
-    private static async Task<Results<JsonHttpResult<ProviderKeyView>, AdminError>> SetEnabledAsync(string name, string id, bool enabled, HttpContext http, ConfigChanges changes)
+    private static async Task<Results<JsonHttpResult<ProviderKeyView>, AdminError>> SetEnabledAsync(string name, string id, bool enabled, HttpContext http, ConfigChanges changes,
+        ConfigHolder config, IKeyStateStore keys, TimeProvider time)
     {
+        var before = KeyView(name, id, config, keys, time);
         var change = await changes.SetKeyEnabledAsync(name, id, enabled, http.RequestAborted);
-        var services = http.RequestServices;
-        return change.Error is { } error
-            ? new AdminError(error)
-            : TypedResults.Json(View(name, change.Value!, services.GetRequiredService<IKeyStateStore>(), services.GetRequiredService<TimeProvider>().GetUtcNow()), AdminJson.Default.ProviderKeyView);
+        if (change.Error is { } error)
+        {
+            return new AdminError(error);
+        }
+        var after = View(name, change.Value!, keys, time.GetUtcNow());
+        await AuditEndpoints.RecordAsync(http, enabled ? "key.enable" : "key.disable", $"provider/{name}/key/{id}", null, before, after, AdminJson.Default.ProviderKeyView);
+        return TypedResults.Json(after, AdminJson.Default.ProviderKeyView);
     }
 
-    private static async Task<Results<NoContent, AdminError>> DeleteKeyAsync(string name, string id, ConfigChanges changes, CancellationToken ct)
+    private static ProviderKeyView? KeyView(string provider, string id, ConfigHolder config, IKeyStateStore keys, TimeProvider time) =>
+        config.Current.Config.Providers.TryGetValue(provider, out var p) && Pool(p).FirstOrDefault(k => k.Id == id) is { } key ? View(provider, key, keys, time.GetUtcNow()) : null;
+
+    private static async Task<Results<NoContent, AdminError>> DeleteKeyAsync(string name, string id, HttpContext http, ConfigChanges changes, ConfigHolder config,
+        IKeyStateStore keys, TimeProvider time)
     {
-        var change = await changes.DeleteKeyAsync(name, id, ct);
-        return change.Error is { } error ? new AdminError(error) : TypedResults.NoContent();
+        var before = KeyView(name, id, config, keys, time);
+        var change = await changes.DeleteKeyAsync(name, id, http.RequestAborted);
+        if (change.Error is { } error)
+        {
+            return new AdminError(error);
+        }
+        await AuditEndpoints.RecordAsync(http, "key.delete", $"provider/{name}/key/{id}", null, before, null, AdminJson.Default.ProviderKeyView);
+        return TypedResults.NoContent();
     }
 
     // ---- routes ----------------------------------------------------------------------------------------------------
@@ -160,7 +201,13 @@ internal static class ConfigEndpoints
             return badBody;
         }
         var change = await changes.CreateRouteAsync(body!, request.HttpContext.RequestAborted);
-        return change.Error is { } error ? new AdminError(error) : Json(request.HttpContext, View(change.Value!, config.Current), StatusCodes.Status201Created);
+        if (change.Error is { } error)
+        {
+            return new AdminError(error);
+        }
+        var after = View(change.Value!, config.Current);
+        await AuditEndpoints.RecordAsync(request.HttpContext, "route.create", "route/" + after.Model, null, null, after, AdminJson.Default.RouteSpecView);
+        return Json(request.HttpContext, after, StatusCodes.Status201Created);
     }
 
     private static async Task<Results<JsonHttpResult<RouteSpecView>, AdminError>> UpdateRouteAsync(string model, HttpRequest request, ConfigChanges changes, ConfigHolder config)
@@ -176,11 +223,18 @@ internal static class ConfigEndpoints
         {
             return badBody;
         }
+        var before = RouteView(model, config);
         var change = await changes.UpdateRouteAsync(model, body!, tag.Version, request.HttpContext.RequestAborted);
-        return change.Error is { } error ? new AdminError(error) : Json(request.HttpContext, View(change.Value!, config.Current));
+        if (change.Error is { } error)
+        {
+            return new AdminError(error);
+        }
+        var after = View(change.Value!, config.Current);
+        await AuditEndpoints.RecordAsync(request.HttpContext, "route.update", "route/" + model, null, before, after, AdminJson.Default.RouteSpecView);
+        return Json(request.HttpContext, after);
     }
 
-    private static async Task<Results<NoContent, AdminError>> DeleteRouteAsync(string model, HttpRequest request, ConfigChanges changes)
+    private static async Task<Results<NoContent, AdminError>> DeleteRouteAsync(string model, HttpRequest request, ConfigChanges changes, ConfigHolder config)
     {
         model = Uri.UnescapeDataString(model);
         var tag = IfMatch(request);
@@ -188,9 +242,18 @@ internal static class ConfigEndpoints
         {
             return badTag;
         }
+        var before = RouteView(model, config);
         var change = await changes.DeleteRouteAsync(model, tag.Version, request.HttpContext.RequestAborted);
-        return change.Error is { } error ? new AdminError(error) : TypedResults.NoContent();
+        if (change.Error is { } error)
+        {
+            return new AdminError(error);
+        }
+        await AuditEndpoints.RecordAsync(request.HttpContext, "route.delete", "route/" + model, null, before, null, AdminJson.Default.RouteSpecView);
+        return TypedResults.NoContent();
     }
+
+    private static RouteSpecView? RouteView(string model, ConfigHolder config) =>
+        config.Current.Config.Routes.FirstOrDefault(r => r.Model == model && r.Origin == ConfigOrigin.Store) is { } route ? View(route, config.Current) : null;
 
     // ---- views -----------------------------------------------------------------------------------------------------
 

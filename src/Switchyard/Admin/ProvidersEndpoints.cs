@@ -40,7 +40,7 @@ internal static class ProvidersEndpoints
         k.ConsecutiveFailures, k.LastFailureAt, k.LastFailureStatus, k.LastUsed, k.Requests, k.Successes, k.Failures, k.InFlight,
         k.StatusCounts.ToDictionary(c => c.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), c => c.Value));
 
-    private static Results<JsonHttpResult<KeyEnabledView>, AdminError> Enable(string name, int index, ConfigHolder config, IKeyStateStore keys)
+    private static async Task<Results<JsonHttpResult<KeyEnabledView>, AdminError>> Enable(string name, int index, HttpContext http, ConfigHolder config, IKeyStateStore keys)
     {
         var snapshot = config.Current;
         if (!snapshot.Config.Providers.TryGetValue(name, out var provider) || index < 0 || index >= provider.Keys.Length)
@@ -49,12 +49,18 @@ internal static class ProvidersEndpoints
         }
         var key = provider.Keys[index];
         keys.Get(name, key).Enable();
-        return TypedResults.Json(new KeyEnabledView(name, key.Masked, true), AdminJson.Default.KeyEnabledView);
+        var view = new KeyEnabledView(name, key.Masked, true);
+        await AuditEndpoints.RecordAsync(http, "key.enable", $"provider/{name}/key/{key.Id}", null, null, view, AdminJson.Default.KeyEnabledView);
+        return TypedResults.Json(view, AdminJson.Default.KeyEnabledView);
     }
 
-    private static async Task<JsonHttpResult<ReloadView>> ReloadAsync(ConfigReloader reloader)
+    private static async Task<JsonHttpResult<ReloadView>> ReloadAsync(HttpContext http, ConfigReloader reloader)
     {
         var result = await reloader.ReloadAsync("POST /providers/reload");
+        if (result.Ok)
+        {
+            await AuditEndpoints.RecordAsync(http, "config.reload", "config", null, null, new ReloadAuditView("POST /providers/reload", result.Message), AdminJson.Default.ReloadAuditView);
+        }
         return result.Ok
             ? TypedResults.Json(new ReloadView("reloaded", result.Message, null), AdminJson.Default.ReloadView)
             : TypedResults.Json(new ReloadView("rejected", null, result.Message), AdminJson.Default.ReloadView, statusCode: 400);

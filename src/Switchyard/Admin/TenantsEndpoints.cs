@@ -77,6 +77,7 @@ internal static class TenantsEndpoints
         {
             return new AdminError(new GatewayError(ErrorKind.Conflict, $"The tenant '{body.Name}' exists already."));
         }
+        await AuditEndpoints.RecordAsync(request.HttpContext, "tenant.create", "tenant/" + created.Name, created.Name, null, View(created), AdminJson.Default.TenantView);
         return TypedResults.Json(View(created), AdminJson.Default.TenantView, statusCode: StatusCodes.Status201Created);
     }
 
@@ -110,18 +111,27 @@ internal static class TenantsEndpoints
             UserLimits = body.UserLimits?.ToLimits() ?? tenant.UserLimits,
             CaptureBodies = body.CaptureBodies ?? tenant.CaptureBodies,
         };
-        return await keys.UpdateTenantAsync(changed, request.HttpContext.RequestAborted) is { } updated
-            ? TypedResults.Json(View(updated), AdminJson.Default.TenantView)
-            : NoTenant(name);
+        if (await keys.UpdateTenantAsync(changed, request.HttpContext.RequestAborted) is not { } updated)
+        {
+            return NoTenant(name);
+        }
+        await AuditEndpoints.RecordAsync(request.HttpContext, "tenant.update", "tenant/" + name, name, View(tenant), View(updated), AdminJson.Default.TenantView);
+        return TypedResults.Json(View(updated), AdminJson.Default.TenantView);
     }
 
-    private static async Task<Results<NoContent, AdminError>> DeleteAsync(string name, ConfigHolder config, VirtualKeys keys, CancellationToken ct)
+    private static async Task<Results<NoContent, AdminError>> DeleteAsync(string name, HttpContext http, ConfigHolder config, VirtualKeys keys)
     {
         if (config.Current.Tenants.ByName.ContainsKey(name))
         {
             return FileTenant(name);
         }
-        return await keys.DeleteTenantAsync(name, ct) ? TypedResults.NoContent() : NoTenant(name);
+        var before = keys.StoreTenant(name);
+        if (before is null || !await keys.DeleteTenantAsync(name, http.RequestAborted))
+        {
+            return NoTenant(name);
+        }
+        await AuditEndpoints.RecordAsync(http, "tenant.delete", "tenant/" + name, name, View(before), null, AdminJson.Default.TenantView);
+        return TypedResults.NoContent();
     }
 
     private static AdminError FileTenant(string name) =>
@@ -167,6 +177,8 @@ internal static class TenantsEndpoints
         }
         var limits = body.Limits?.ToLimits() ?? UsageLimits.None;
         var (key, record) = await keys.CreateAsync(name, body.Name, body.ExpiresAt, limits, request.HttpContext.RequestAborted);
+        await AuditEndpoints.RecordAsync(request.HttpContext, "vkey.create", $"tenant/{name}/vkey/{record.Id}", name, null,
+            View(record, time.GetUtcNow().ToUnixTimeMilliseconds()), AdminJson.Default.VirtualKeyView);
         return TypedResults.Json(new CreatedKeyView(record.Id, key, record.Tenant, record.Name, record.Prefix,
             DateTimeOffset.FromUnixTimeMilliseconds(record.CreatedAt), body.ExpiresAt, LimitsDocument.Of(limits)), AdminJson.Default.CreatedKeyView, statusCode: StatusCodes.Status201Created);
     }
@@ -177,9 +189,13 @@ internal static class TenantsEndpoints
         {
             return outside;
         }
-        return await keys.RevokeAsync(id, ct) is { } record
-            ? TypedResults.Json(View(record, time.GetUtcNow().ToUnixTimeMilliseconds()), AdminJson.Default.VirtualKeyView)
-            : new AdminError(new GatewayError(ErrorKind.NotFound, $"No virtual key '{id}'."));
+        if (await keys.RevokeAsync(id, ct) is not { } record)
+        {
+            return new AdminError(new GatewayError(ErrorKind.NotFound, $"No virtual key '{id}'."));
+        }
+        var after = View(record, time.GetUtcNow().ToUnixTimeMilliseconds());
+        await AuditEndpoints.RecordAsync(http, "vkey.revoke", $"tenant/{record.Tenant}/vkey/{id}", record.Tenant, null, after, AdminJson.Default.VirtualKeyView);
+        return TypedResults.Json(after, AdminJson.Default.VirtualKeyView);
     }
 
     /// <summary>A tenant admin may touch its own tenant's keys only (another tenant's key is refused as if it did not exist).</summary>
@@ -215,6 +231,8 @@ internal static class TenantsEndpoints
             return new AdminError(new GatewayError(ErrorKind.NotFound, $"No working virtual key '{id}' (it does not exist, or it was revoked or has expired)."));
         }
         var (key, record, oldExpiresAt) = rotated;
+        await AuditEndpoints.RecordAsync(request.HttpContext, "vkey.rotate", $"tenant/{record.Tenant}/vkey/{id}", record.Tenant, null,
+            View(record, record.CreatedAt), AdminJson.Default.VirtualKeyView);
         var created = new CreatedKeyView(record.Id, key, record.Tenant, record.Name, record.Prefix, DateTimeOffset.FromUnixTimeMilliseconds(record.CreatedAt),
             Time(record.ExpiresAt), LimitsDocument.Read(record.Limits));
         return TypedResults.Json(new RotatedKeyView(created, id, oldExpiresAt), AdminJson.Default.RotatedKeyView, statusCode: StatusCodes.Status201Created);

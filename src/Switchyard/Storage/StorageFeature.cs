@@ -8,6 +8,7 @@ internal static class StorageFeature
         services.AddSingleton(_ => Store.Open(options));
         services.AddSingleton<TenancyRecords>();
         services.AddSingleton<ConfigRecords>();
+        services.AddSingleton<AuditLog>();
         services.AddSingleton(_ => CredentialVault.FromEnvironment());
         services.AddSingleton<UsageQueries>();
         services.AddSingleton<StoredRequestLog>();

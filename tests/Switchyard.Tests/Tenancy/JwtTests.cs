@@ -150,7 +150,7 @@ public sealed class JwtTests
     private static readonly string[] TenantScoped =
     [
         "GET /admin/v1/tenants", "GET /admin/v1/tenants/{name}", "GET /admin/v1/tenants/{name}/keys", "POST /admin/v1/tenants/{name}/keys",
-        "POST /admin/v1/keys/{id}/revoke", "POST /admin/v1/keys/{id}/rotate", "GET /admin/v1/usage", "GET /admin/v1/logs",
+        "POST /admin/v1/keys/{id}/revoke", "POST /admin/v1/keys/{id}/rotate", "GET /admin/v1/usage", "GET /admin/v1/logs", "GET /admin/v1/audit",
     ];
 
     [Fact]
@@ -194,7 +194,7 @@ public sealed class JwtTests
         {
             (HttpMethod.Get, "/admin/v1/tenants/team-b"), (HttpMethod.Get, "/admin/v1/tenants/team-b/keys"), (HttpMethod.Post, "/admin/v1/tenants/team-b/keys"),
             (HttpMethod.Post, $"/admin/v1/keys/{keyB}/revoke"), (HttpMethod.Post, $"/admin/v1/keys/{keyB}/rotate"),
-            (HttpMethod.Get, "/admin/v1/usage?tenant=team-b"), (HttpMethod.Get, "/admin/v1/logs?tenant=team-b"),
+            (HttpMethod.Get, "/admin/v1/usage?tenant=team-b"), (HttpMethod.Get, "/admin/v1/logs?tenant=team-b"), (HttpMethod.Get, "/admin/v1/audit?tenant=team-b"),
         })
         {
             var (status, body) = await CallAsync(method, path, tenantAdmin, method == HttpMethod.Post ? "{}" : null);
