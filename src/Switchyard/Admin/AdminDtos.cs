@@ -131,6 +131,13 @@ internal sealed record AuditEntryView(long Id, DateTimeOffset Time, string Actor
 /// <summary>A page of the audit log, newest first; <c>next_cursor</c> fetches older entries, null at the end.</summary>
 internal sealed record AuditView(IReadOnlyList<AuditEntryView> Data, string? NextCursor);
 
+/// <summary><c>POST /admin/v1/providers/{name}/test</c>: which key (an id of the pool, or a key to try before adding it) and model; both optional.</summary>
+internal sealed record ProviderTestRequest(string? Key, string? Model);
+
+/// <summary>The connection test's answer: status, latency, the upstream's answer or error, its rate-limit headers.</summary>
+internal sealed record ProviderTestView(string Provider, bool Ok, int? Status, double LatencyMs, string Model, string Key, string? Answer, string? Error,
+    IReadOnlyDictionary<string, string> RateLimits);
+
 /// <summary>What a reload changed, as the audit log records it.</summary>
 internal sealed record ReloadAuditView(string Trigger, string Summary);
 
@@ -160,5 +167,7 @@ internal sealed record ReloadAuditView(string Trigger, string Summary);
 [JsonSerializable(typeof(RouteSpecView))]
 [JsonSerializable(typeof(RouteSpecsView))]
 [JsonSerializable(typeof(AuditView))]
+[JsonSerializable(typeof(ProviderTestRequest))]
+[JsonSerializable(typeof(ProviderTestView))]
 [JsonSerializable(typeof(ReloadAuditView))]
 internal sealed partial class AdminJson : JsonSerializerContext;

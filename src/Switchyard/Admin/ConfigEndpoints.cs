@@ -14,7 +14,7 @@ namespace Switchyard.Admin;
 /// (<c>origin: file | store</c>); store objects carry a <c>version</c>, sent as the <c>ETag</c> and checked against
 /// <c>If-Match</c> on changes. Changes go through <see cref="ConfigChanges"/> and take effect at once.
 /// </summary>
-internal static class ConfigEndpoints
+internal static partial class ConfigEndpoints
 {
     public static RouteGroupBuilder MapConfigApi(this RouteGroupBuilder admin)
     {
@@ -23,6 +23,7 @@ internal static class ConfigEndpoints
         admin.MapGet("/admin/v1/providers/{name}", GetProvider);
         admin.MapPatch("/admin/v1/providers/{name}", UpdateProviderAsync);
         admin.MapDelete("/admin/v1/providers/{name}", DeleteProviderAsync);
+        admin.MapPost("/admin/v1/providers/{name}/test", TestAsync);
         admin.MapGet("/admin/v1/providers/{name}/keys", ListKeys);
         admin.MapPost("/admin/v1/providers/{name}/keys", AddKeyAsync);
         admin.MapPost("/admin/v1/providers/{name}/keys/{id}/enable", (string name, string id, HttpContext http, ConfigChanges changes, ConfigHolder config, IKeyStateStore keys, TimeProvider time) =>
@@ -117,6 +118,74 @@ internal static class ConfigEndpoints
         }
         await AuditEndpoints.RecordAsync(request.HttpContext, "provider.delete", "provider/" + name, null, before, null, AdminJson.Default.ProviderSpecView);
         return TypedResults.NoContent();
+    }
+
+    /// <summary>One minimal real call with a key of the pool (the first usable one unless named) or a key to try before adding it.</summary>
+    private static async Task<Results<JsonHttpResult<ProviderTestView>, AdminError>> TestAsync(string name, HttpRequest request, ConfigHolder config,
+        Providers.ConnectionTest test, IKeyStateStore keys, TimeProvider time)
+    {
+        var snapshot = config.Current;
+        if (!snapshot.Config.Providers.TryGetValue(name, out var provider))
+        {
+            return NotFound($"No provider '{name}'.");
+        }
+        var (body, problem) = request.ContentLength is 0 ? (new ProviderTestRequest(null, null), null) : await ReadAsync(request, AdminJson.Default.ProviderTestRequest);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        UpstreamKey? key;
+        if (body!.Key is { Length: > 0 } given)
+        {
+            key = Pool(provider).FirstOrDefault(k => k.Id == given)
+                ?? (KeyIdPattern().IsMatch(given)
+                    ? null
+                    : new UpstreamKey(given, 1, 1, TimeSpan.Zero, true));
+            if (key is null)
+            {
+                return NotFound($"No key '{given}' on the provider '{name}' (give a key id of GET /admin/v1/providers/{name}/keys, or the key itself to try it).");
+            }
+        }
+        else
+        {
+            var now = time.GetUtcNow();
+            key = Pool(provider).FirstOrDefault(k => keys.Get(name, k).IsAvailable(k, now)) ?? Pool(provider).FirstOrDefault() ?? provider.Keys.FirstOrDefault();
+        }
+        var model = body.Model is { Length: > 0 } m ? m : TestModel(provider, snapshot.Config);
+        if (model is null)
+        {
+            return new AdminError(GatewayError.Invalid($"No route names a model for '{name}': say which one to try ({{\"model\": …}}).", "model"));
+        }
+        var result = await test.RunAsync(provider, key, model, snapshot.Secrets, request.HttpContext.RequestAborted);
+        return TypedResults.Json(new ProviderTestView(name, result.Ok, result.Status, result.LatencyMs, result.Model, result.Key, result.Answer, result.Error, result.RateLimits),
+            AdminJson.Default.ProviderTestView);
+    }
+
+    /// <summary>A model this provider serves: a route target's model, a route's exact name, or the provider's big/small model.</summary>
+    private static string? TestModel(ProviderConfig provider, GatewayConfig config)
+    {
+        var targets = config.Routes.SelectMany(r => r.Targets.Where(t => t.Provider == provider.Name).Select(t => (Route: r, Target: t))).ToList();
+        return targets.Select(x => x.Target.Model).FirstOrDefault(m => m is { Length: > 0 } && m != "passthrough")
+            ?? targets.Where(x => !x.Route.IsGlob && x.Route.Model.Length > 0).Select(x => x.Route.Model).FirstOrDefault()
+            ?? new[] { provider.BigModel, provider.SmallModel }.FirstOrDefault(m => m is { Length: > 0 } && m != "passthrough");
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[0-9a-f]{16}$")]
+    private static partial System.Text.RegularExpressions.Regex KeyIdPattern();
+
+    /// <summary>A typed body, or the 400 that says where the JSON went wrong.</summary>
+    private static async Task<(T? Body, AdminError? Error)> ReadAsync<T>(HttpRequest request, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) where T : class
+    {
+        try
+        {
+            return await JsonSerializer.DeserializeAsync(request.Body, type, request.HttpContext.RequestAborted) is { } body
+                ? (body, null)
+                : (null, new AdminError(GatewayError.Invalid("The body must be a JSON object.", null)));
+        }
+        catch (JsonException ex)
+        {
+            return (null, new AdminError(GatewayError.Invalid($"The body must be a JSON object {{\"key\"?: …, \"model\"?: …}} ({ex.Message.Split(" Path:")[0]}).", null)));
+        }
     }
 
     // ---- keys ------------------------------------------------------------------------------------------------------
