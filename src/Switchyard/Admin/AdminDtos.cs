@@ -138,6 +138,10 @@ internal sealed record ProviderTestRequest(string? Key, string? Model);
 internal sealed record ProviderTestView(string Provider, bool Ok, int? Status, double LatencyMs, string Model, string Key, string? Answer, string? Error,
     IReadOnlyDictionary<string, string> RateLimits);
 
+/// <summary>One key in <c>GET /v1/api-keys/stats</c> (the shape the seed's users read: provider → masked key → this).</summary>
+internal sealed record KeyStatsSeedView(long TotalRequests, long SuccessfulRequests, long FailedRequests, double SuccessRate, DateTimeOffset? LastUsed,
+    IReadOnlyDictionary<string, long> StatusCodes);
+
 /// <summary>What a reload changed, as the audit log records it.</summary>
 internal sealed record ReloadAuditView(string Trigger, string Summary);
 
@@ -167,6 +171,7 @@ internal sealed record ReloadAuditView(string Trigger, string Summary);
 [JsonSerializable(typeof(RouteSpecView))]
 [JsonSerializable(typeof(RouteSpecsView))]
 [JsonSerializable(typeof(AuditView))]
+[JsonSerializable(typeof(Dictionary<string, Dictionary<string, KeyStatsSeedView>>))]
 [JsonSerializable(typeof(ProviderTestRequest))]
 [JsonSerializable(typeof(ProviderTestView))]
 [JsonSerializable(typeof(ReloadAuditView))]

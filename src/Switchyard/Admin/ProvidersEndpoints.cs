@@ -16,6 +16,7 @@ internal static class ProvidersEndpoints
     public static RouteGroupBuilder MapProvidersApi(this RouteGroupBuilder admin)
     {
         admin.MapGet("/providers", List);
+        admin.MapGet("/v1/api-keys/stats", KeyStats);
         admin.MapPost("/providers/reload", ReloadAsync);
         admin.MapPost("/providers/{name}/keys/{index:int}/enable", Enable);
         return admin;
@@ -34,6 +35,31 @@ internal static class ProvidersEndpoints
             return new ProviderView(p.Name, p.Kind.ToString().ToLowerInvariant(), p.Kind == ProviderKind.Mock ? null : p.BaseUrl.ToString(), p.KeyStrategy, view, pool);
         }).ToList();
         return TypedResults.Json(new ProvidersView(providers), AdminJson.Default.ProvidersView);
+    }
+
+    /// <summary>Per-key statistics in the seed's shape: <c>{provider: {masked key: {total_requests, successful_requests, …}}}</c>.</summary>
+    private static JsonHttpResult<Dictionary<string, Dictionary<string, KeyStatsSeedView>>> KeyStats(ConfigHolder config, IKeyStateStore keys, TimeProvider time)
+    {
+        var now = time.GetUtcNow();
+        var stats = new Dictionary<string, Dictionary<string, KeyStatsSeedView>>(StringComparer.Ordinal);
+        foreach (var provider in config.Current.Config.Providers.Values.OrderBy(p => p.Name, StringComparer.Ordinal))
+        {
+            var pool = provider.Keys.Where(k => k.Secret.Length > 0).ToList();
+            if (pool.Count == 0)
+            {
+                continue;
+            }
+            var byKey = stats[provider.Name] = [];
+            foreach (var key in pool)
+            {
+                var s = keys.Get(provider.Name, key).Snapshot(key, now);
+                // Keyed by the masked key, as the seed keys by the key; two keys that mask alike are told apart by their ids.
+                var name = pool.Count(k => k.Masked == key.Masked) == 1 ? key.Masked : $"{key.Masked} ({key.Id})";
+                byKey[name] = new KeyStatsSeedView(s.Requests, s.Successes, s.Failures, s.Requests == 0 ? 0 : Math.Round((double)s.Successes / s.Requests, 3), s.LastUsed,
+                    s.StatusCounts.ToDictionary(c => c.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), c => c.Value));
+            }
+        }
+        return TypedResults.Json(stats, AdminJson.Default.DictionaryStringDictionaryStringKeyStatsSeedView);
     }
 
     private static KeyView KeyViewOf(int index, KeySnapshot k) => new(index, k.Key, k.Enabled, k.DisabledReason, k.CooldownUntil, k.HalfOpen,

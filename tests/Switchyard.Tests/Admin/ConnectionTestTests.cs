@@ -80,4 +80,35 @@ public sealed class ConnectionTestTests
         Assert.Equal(("/v1/messages", "claude-haiku-4-5", "sk-bare-0123456789"), (fake.Requests.Last().Path, fake.Requests.Last().Json["model"]!.GetValue<string>(), fake.Requests.Last().Header("x-api-key")));
         await TestAsync("nope", "{}", HttpStatusCode.NotFound);
     }
+
+    [Fact]
+    public async Task Per_key_statistics_are_served_in_the_seeds_shape_keys_masked()
+    {
+        await using var fake = await FakeUpstream.StartAsync((ctx, req) => req.Header("authorization") == "Bearer " + BadKey
+            ? FakeUpstream.Json(Wire.OpenAI.RateLimitError, 429)(ctx, req)
+            : FakeUpstream.Json(Wire.OpenAI.TextResponse)(ctx, req));
+        await using var gw = await Gateway.StartAsync($$"""
+            providers:
+              - {name: up, type: openai, base_url: "{{fake.Url}}/v1", keys: ["{{BadKey}}", "{{GoodKey}}"]}
+              - {name: mock, type: mock}
+            routes: [{model: "*", targets: [{provider: up}]}]
+            """);
+        for (var i = 0; i < 2; i++)
+        {
+            using var response = await gw.PostJsonAsync("/v1/chat/completions", """{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}""");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+        var text = await gw.Client.GetStringAsync("/v1/api-keys/stats");
+        var stats = JsonNode.Parse(text)!;
+        Assert.Equal(["up"], stats.AsObject().Select(p => p.Key)); // the mock has no keys
+        var bad = stats["up"]!["sk-b…cdef"]!;
+        Assert.Equal(1, bad["total_requests"]!.GetValue<long>());
+        Assert.Equal(0, bad["success_rate"]!.GetValue<double>());
+        Assert.Equal(1, bad["status_codes"]!["429"]!.GetValue<long>());
+        var good = stats["up"]!["sk-g…cdef"]!;
+        Assert.Equal((2L, 2L, 0L, 1.0), (good["total_requests"]!.GetValue<long>(), good["successful_requests"]!.GetValue<long>(), good["failed_requests"]!.GetValue<long>(),
+            good["success_rate"]!.GetValue<double>()));
+        Assert.NotNull(good["last_used"]);
+        Assert.DoesNotContain(GoodKey, text, StringComparison.Ordinal);
+    }
 }
