@@ -58,6 +58,7 @@ internal static class GatewayHost
         services.AddProviders();
         services.AddStorage(config.Storage);
         services.AddTenancy();
+        services.AddAdminApi();
 
         overrides?.Invoke(services);
         var app = builder.Build();

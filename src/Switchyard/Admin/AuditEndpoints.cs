@@ -16,7 +16,8 @@ internal static class AuditEndpoints
 {
     public static RouteGroupBuilder MapAuditApi(this RouteGroupBuilder admin)
     {
-        admin.MapGet("/admin/v1/audit", QueryAsync).WithMetadata(TenantAdminAllowed.Instance);
+        var api = admin.MapGroup("").WithTags("Audit");
+        api.MapGet("/admin/v1/audit", QueryAsync).WithMetadata(TenantAdminAllowed.Instance).Produces<AuditView>(200);
         return admin;
     }
 

@@ -15,10 +15,11 @@ internal static class ProvidersEndpoints
 {
     public static RouteGroupBuilder MapProvidersApi(this RouteGroupBuilder admin)
     {
-        admin.MapGet("/providers", List);
-        admin.MapGet("/v1/api-keys/stats", KeyStats);
-        admin.MapPost("/providers/reload", ReloadAsync);
-        admin.MapPost("/providers/{name}/keys/{index:int}/enable", Enable);
+        var api = admin.MapGroup("").WithTags("Health, statistics and reload");
+        api.MapGet("/providers", List).Produces<ProvidersView>(200);
+        api.MapGet("/v1/api-keys/stats", KeyStats).Produces<Dictionary<string, Dictionary<string, KeyStatsSeedView>>>(200);
+        api.MapPost("/providers/reload", ReloadAsync).Produces<ReloadView>(200);
+        api.MapPost("/providers/{name}/keys/{index:int}/enable", Enable).Produces<KeyEnabledView>(200);
         return admin;
     }
 

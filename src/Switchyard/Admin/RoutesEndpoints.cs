@@ -9,9 +9,10 @@ internal static class RoutesEndpoints
 {
     public static RouteGroupBuilder MapRoutesApi(this RouteGroupBuilder admin)
     {
-        admin.MapGet("/admin/routes", List);
-        admin.MapGet("/admin/routes/resolve", Resolve);
-        admin.MapGet("/admin/v1/routes/resolve", Resolve);
+        var api = admin.MapGroup("").WithTags("Providers, keys and routes");
+        api.MapGet("/admin/routes", List).Produces<RoutesView>(200);
+        api.MapGet("/admin/routes/resolve", Resolve).Produces<ResolvedRouteView>(200);
+        api.MapGet("/admin/v1/routes/resolve", Resolve).Produces<ResolvedRouteView>(200);
         return admin;
     }
 

@@ -22,8 +22,9 @@ internal static class UsageEndpoints
 
     public static RouteGroupBuilder MapUsageApi(this RouteGroupBuilder admin)
     {
-        admin.MapGet("/admin/v1/usage", UsageAsync).WithMetadata(TenantAdminAllowed.Instance);
-        admin.MapGet("/admin/v1/logs", LogsAsync).WithMetadata(TenantAdminAllowed.Instance);
+        var api = admin.MapGroup("").WithTags("Usage and request log");
+        api.MapGet("/admin/v1/usage", UsageAsync).WithMetadata(TenantAdminAllowed.Instance).Produces<UsageView>(200);
+        api.MapGet("/admin/v1/logs", LogsAsync).WithMetadata(TenantAdminAllowed.Instance).Produces<LogsView>(200);
         return admin;
     }
 
