@@ -114,7 +114,8 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time) : IUpstr
     /// <summary>An OpenAI stream on the byte path is always asked for usage, so that it is accounted (P5).</summary>
     private static bool RequestsUsage(ProxyContext ctx, UpstreamCodec codec) => ctx.Stream && codec.Wire == WireProtocol.OpenAI;
 
-    private static EncodeOptions OptionsFor(ProviderConfig provider, string model) => new(model)
+    /// <summary>How requests for this provider are encoded (also used by the connection test).</summary>
+    internal static EncodeOptions OptionsFor(ProviderConfig provider, string model) => new(model)
     {
         MaxTokensField = provider.MaxTokensField,
         MaxOutputTokens = provider.MaxOutputTokens,

@@ -32,12 +32,7 @@ internal sealed class ConnectionTest(UpstreamHttp http, TimeProvider time)
         request.Messages.Add(ask);
         using var message = new HttpRequestMessage(HttpMethod.Post, codec.ChatUrl(provider, model, stream: false, sse: false))
         {
-            Content = new ByteArrayContent(codec.EncodeRequest(request, new EncodeOptions(model)
-            {
-                MaxTokensField = provider.MaxTokensField,
-                MaxOutputTokens = provider.MaxOutputTokens,
-                DefaultMaxTokens = provider.DefaultMaxTokens,
-            })),
+            Content = new ByteArrayContent(codec.EncodeRequest(request, Dispatch.HttpAttempt.OptionsFor(provider, model))),
         };
         message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         message.Options.Set(UpstreamHttp.ConnectTimeoutKey, provider.ConnectTimeout);
