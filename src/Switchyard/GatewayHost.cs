@@ -8,6 +8,7 @@ using Switchyard.Inbound;
 using Switchyard.Keys;
 using Switchyard.Observability;
 using Switchyard.Providers;
+using Switchyard.Responses;
 using Switchyard.Routing;
 using Switchyard.Storage;
 using Switchyard.Tenancy;
@@ -51,6 +52,7 @@ internal static class GatewayHost
         services.AddGatewayConfig(config, configPath);
         services.AddObservability(config);
         services.AddInbound();
+        services.AddResponses();
         services.AddTokenCounting();
         services.AddTargetRouting();
         services.AddKeyPools();
@@ -65,6 +67,7 @@ internal static class GatewayHost
         app.Services.GetRequiredService<HealthGauges>(); // observable instruments exist once created
         app.MigrateStore().LoadTenancy();
         app.MapInbound();
+        app.MapResponsesApi();
         app.MapAdmin();
         app.MapObservability();
         return app;

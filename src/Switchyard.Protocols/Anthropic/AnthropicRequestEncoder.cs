@@ -17,11 +17,16 @@ public static class AnthropicRequestEncoder
         }
         var sameFamily = req.SourceProtocol == WireProtocol.Anthropic;
         var messages = BuildMessages(req);
+        var tools = new List<ToolDefinition>(req.Tools.Count);
         foreach (var t in req.Tools)
         {
-            if (t.HostedRaw is not null && !(sameFamily && t.HostedFamily == WireProtocol.Anthropic))
+            switch (HostedTools.Plan(t, WireProtocol.Anthropic, sameFamily, hasFunctions: true))
             {
-                throw new ProtocolException($"The hosted tool '{t.Name}' is not available on Anthropic upstreams.", "tools");
+                case HostedToolPlan.Refuse:
+                    throw new ProtocolException($"The hosted tool '{t.Name}' is not available on Anthropic upstreams.", "tools");
+                case not HostedToolPlan.Omit:
+                    tools.Add(t);
+                    break;
             }
         }
         var thinking = PlanThinking(req, messages, options, out var budget);
@@ -54,10 +59,10 @@ public static class AnthropicRequestEncoder
                 w.WriteEndObject();
             }
             w.WriteEndArray();
-            if (req.Tools.Count > 0)
+            if (tools.Count > 0)
             {
                 w.WriteStartArray("tools");
-                foreach (var t in req.Tools)
+                foreach (var t in tools)
                 {
                     WriteTool(w, t, sameFamily);
                 }
@@ -405,6 +410,12 @@ public static class AnthropicRequestEncoder
     {
         if (t.HostedRaw is { } raw)
         {
+            if (HostedTools.Plan(t, WireProtocol.Anthropic, sameFamily, hasFunctions: true) == HostedToolPlan.Equivalent)
+            {
+                // Anthropic's server-side web search (the only hosted kind with an equivalent).
+                w.WriteRawValue("""{"type":"web_search_20250305","name":"web_search"}""", skipInputValidation: true);
+                return;
+            }
             raw.WriteTo(w);
             return;
         }

@@ -28,4 +28,17 @@ public sealed class ChatRequest
     public WireProtocol SourceProtocol { get; set; }
     /// <summary>Top-level fields the decoder does not model; written back only to the same protocol family.</summary>
     public Dictionary<string, JsonElement> Extensions { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>A system / developer message: leading ones are the <see cref="System"/> prompt, later ones stay a system message in place.</summary>
+    public void AddInstructions(IEnumerable<TextPart> parts)
+    {
+        if (Messages.Count == 0)
+        {
+            System.AddRange(parts);
+            return;
+        }
+        var msg = new ChatMessage(ChatRole.System);
+        msg.Content.AddRange(parts);
+        Messages.Add(msg);
+    }
 }

@@ -12,6 +12,10 @@ public sealed class ToolDefinition : VendorExtensible
     /// <summary>A provider-hosted tool (e.g. Anthropic <c>web_search_20250305</c>) kept verbatim; only its own family can take it.</summary>
     public JsonElement? HostedRaw { get; init; }
     public WireProtocol? HostedFamily { get; init; }
+    /// <summary>What a hosted tool does, when other upstreams have an equivalent (<see cref="HostedTools"/>).</summary>
+    public HostedToolKind HostedKind { get; init; }
     /// <summary>Fields of the tool object that the codec does not model (same-family round trip).</summary>
     public Dictionary<string, JsonElement>? Extensions { get; set; }
 }
+
+public enum HostedToolKind { Other, WebSearch }

@@ -1,4 +1,4 @@
 namespace Switchyard.Protocols.Canonical;
 
-/// <summary>The wire protocol a client or upstream speaks.</summary>
-public enum WireProtocol { OpenAI, Anthropic, Gemini }
+/// <summary>The wire protocol a client or upstream speaks (<see cref="Responses"/>: OpenAI's Responses API).</summary>
+public enum WireProtocol { OpenAI, Anthropic, Gemini, Responses }

@@ -55,8 +55,9 @@ public static class GeminiRequestEncoder
         }
 
         var functions = req.Tools.Where(t => t.HostedRaw is null).ToList();
-        var hosted = req.Tools.Where(t => t.HostedRaw is not null).ToList();
-        foreach (var h in hosted.Where(h => !(sameFamily && h.HostedFamily == WireProtocol.Gemini)))
+        var hasFunctions = functions.Count > 0;
+        var hosted = req.Tools.Where(t => t.HostedRaw is not null && HostedTools.Plan(t, WireProtocol.Gemini, sameFamily, hasFunctions) != HostedToolPlan.Omit).ToList();
+        foreach (var h in hosted.Where(h => HostedTools.Plan(h, WireProtocol.Gemini, sameFamily, hasFunctions) == HostedToolPlan.Refuse))
         {
             throw new ProtocolException($"The hosted tool '{h.Name}' is not available on Gemini upstreams.", "tools");
         }
@@ -87,6 +88,11 @@ public static class GeminiRequestEncoder
             }
             foreach (var h in hosted)
             {
+                if (HostedTools.Plan(h, WireProtocol.Gemini, sameFamily, hasFunctions) == HostedToolPlan.Equivalent)
+                {
+                    w.WriteRawValue("""{"googleSearch":{}}""", skipInputValidation: true); // Grounding with Google Search
+                    continue;
+                }
                 h.HostedRaw!.Value.WriteTo(w);
             }
             w.WriteEndArray();

@@ -79,20 +79,8 @@ public static class OpenAIRequestDecoder
         switch (role)
         {
             case "system" or "developer":
-                {
-                    var parts = DecodeTextOnly(m, path);
-                    if (req.Messages.Count == 0)
-                    {
-                        req.System.AddRange(parts);
-                    }
-                    else
-                    {
-                        var msg = new ChatMessage(ChatRole.System);
-                        msg.Content.AddRange(parts);
-                        req.Messages.Add(msg);
-                    }
-                    break;
-                }
+                req.AddInstructions(DecodeTextOnly(m, path));
+                break;
             case "user":
                 {
                     var msg = new ChatMessage(ChatRole.User);
@@ -321,13 +309,7 @@ public static class OpenAIRequestDecoder
         {
             req.ToolChoice = tc.ValueKind switch
             {
-                JsonValueKind.String => tc.GetString() switch
-                {
-                    "auto" => new ToolChoice(ToolChoiceKind.Auto),
-                    "none" => new ToolChoice(ToolChoiceKind.None),
-                    "required" => new ToolChoice(ToolChoiceKind.Required),
-                    var other => throw new ProtocolException($"'tool_choice' has an unknown value '{other}'.", "tool_choice"),
-                },
+                JsonValueKind.String => NamedToolChoice(tc.GetString()),
                 JsonValueKind.Object => DecodeToolChoiceObject(tc),
                 _ => throw new ProtocolException("'tool_choice' must be a string or an object.", "tool_choice"),
             };
@@ -337,6 +319,15 @@ public static class OpenAIRequestDecoder
             req.ToolChoice = (req.ToolChoice ?? new ToolChoice(ToolChoiceKind.Auto)) with { DisableParallel = true };
         }
     }
+
+    /// <summary>OpenAI's string tool choices (Chat Completions and Responses alike).</summary>
+    internal static ToolChoice NamedToolChoice(string? value) => value switch
+    {
+        "auto" => new ToolChoice(ToolChoiceKind.Auto),
+        "none" => new ToolChoice(ToolChoiceKind.None),
+        "required" => new ToolChoice(ToolChoiceKind.Required),
+        var other => throw new ProtocolException($"'tool_choice' has an unknown value '{other}'.", "tool_choice"),
+    };
 
     private static ToolChoice DecodeToolChoiceObject(JsonElement tc)
     {

@@ -58,6 +58,10 @@ internal sealed partial class TokenCountHandler(InboundPrologue prologue, Upstre
         await ModelEndpoints.WriteJsonAsync(ctx, w =>
         {
             w.WriteStartObject();
+            if (client.Wire == WireProtocol.Responses)
+            {
+                w.WriteString("object", "response.input_tokens");
+            }
             w.WriteNumber(client.Wire == WireProtocol.Gemini ? "totalTokens" : "input_tokens", counted.Tokens);
             w.WriteEndObject();
         });

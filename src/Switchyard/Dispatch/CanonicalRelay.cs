@@ -21,7 +21,7 @@ internal static class CanonicalRelay
         {
             response.Created = ctx.Created; // Anthropic answers carry no timestamp; OpenAI clients expect one
         }
-        var body = ctx.Client.EncodeResponse(response);
+        var body = ctx.Client.EncodeResponse(response, ctx.Canonical(), ctx.Http);
         ctx.SetDispatchHeaders(served: true);
         ctx.RelayedUsage = response.Usage;
         var http = ctx.Http.Response;

@@ -23,7 +23,19 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time) : IUpstr
         byte[] payload;
         try
         {
-            payload = passthrough ? ctx.Sniff.ForUpstream(ctx.Body, upstreamModel, requestUsage: RequestsUsage(ctx, codec)) : codec.EncodeRequest(ctx.Patched(patch), OptionsFor(provider, upstreamModel));
+            if (passthrough)
+            {
+                payload = ctx.Sniff.ForUpstream(ctx.Body, upstreamModel, requestUsage: RequestsUsage(ctx, codec));
+            }
+            else
+            {
+                var request = ctx.Patched(patch);
+                payload = codec.EncodeRequest(request, OptionsFor(provider, upstreamModel));
+                foreach (var omitted in HostedTools.Omitted(request, codec.Wire))
+                {
+                    ctx.Trail.Add($"{provider.Name}: hosted tool '{omitted}' left out (no equivalent there)");
+                }
+            }
         }
         catch (ProtocolException pe)
         {

@@ -8,7 +8,8 @@ namespace Switchyard.Inbound;
 /// field, whatever exceeds the <see cref="InputLimits"/>: nesting, messages, parts, tools, one string, one tool
 /// definition. The walk keeps counters only; the path of a refused field is worked out from its offset afterwards.
 /// </summary>
-internal ref struct BodyCensus(ReadOnlySpan<byte> body, InputLimits limits, bool gemini)
+/// <param name="responses">A Responses body: its conversation is <c>input</c>.</param>
+internal ref struct BodyCensus(ReadOnlySpan<byte> body, InputLimits limits, bool gemini, bool responses = false)
 {
     internal enum Role : byte { Other, Messages, Message, Parts, Part, SystemContent, Tools, Tool, GeminiTools, GeminiTool }
 
@@ -29,7 +30,7 @@ internal ref struct BodyCensus(ReadOnlySpan<byte> body, InputLimits limits, bool
                 : reader.ValueTextEquals("systemInstruction"u8) || reader.ValueTextEquals("system_instruction"u8) ? Role.SystemContent
                 : Role.Other;
         }
-        return reader.ValueTextEquals("messages"u8) ? Role.Messages
+        return reader.ValueTextEquals(responses ? "input"u8 : "messages"u8) ? Role.Messages
             : reader.ValueTextEquals("tools"u8) ? Role.Tools
             : reader.ValueTextEquals("system"u8) ? Role.Parts
             : Role.Other;

@@ -15,12 +15,13 @@ internal sealed partial class ChatHandler(InboundPrologue prologue, Dispatcher d
     /// <param name="forceStream">The endpoint always streams (OpenAI's /stream alias): translation, never the byte path.</param>
     /// <param name="pathModel">The model named in the URL (Gemini).</param>
     /// <param name="pathStream">The URL asks for a stream (Gemini's streamGenerateContent).</param>
-    public async Task HandleAsync(HttpContext http, ClientProtocol client, bool forceStream = false, string? pathModel = null, bool pathStream = false)
+    /// <param name="expand">Rewrites the body once the caller is known (<see cref="InboundPrologue.RunAsync"/>).</param>
+    public async Task HandleAsync(HttpContext http, ClientProtocol client, bool forceStream = false, string? pathModel = null, bool pathStream = false, BodyExpansion? expand = null)
     {
         metrics.InFlight.Add(1);
         try
         {
-            await HandleCoreAsync(http, client, forceStream, pathModel, pathStream).ConfigureAwait(false);
+            await HandleCoreAsync(http, client, forceStream, pathModel, pathStream, expand).ConfigureAwait(false);
         }
         catch (Exception ex) when (!http.RequestAborted.IsCancellationRequested)
         {
@@ -42,10 +43,11 @@ internal sealed partial class ChatHandler(InboundPrologue prologue, Dispatcher d
         }
     }
 
-    private async Task HandleCoreAsync(HttpContext http, ClientProtocol client, bool forceStream, string? pathModel, bool pathStream)
+    private async Task HandleCoreAsync(HttpContext http, ClientProtocol client, bool forceStream, string? pathModel, bool pathStream, BodyExpansion? expand)
     {
         var started = time.GetTimestamp();
-        if (await prologue.RunAsync(http, client, pathModel, pathStream).ConfigureAwait(false) is not { } inbound)
+        var arrived = time.GetUtcNow(); // the log row's time: when the request came, not when its accounting ran
+        if (await prologue.RunAsync(http, client, pathModel, pathStream, expand: expand).ConfigureAwait(false) is not { } inbound)
         {
             return;
         }
@@ -65,7 +67,7 @@ internal sealed partial class ChatHandler(InboundPrologue prologue, Dispatcher d
             catch (ProtocolException pe)
             {
                 await ClientWriter.WriteErrorAsync(http, client, pe.Error, requestId, snapshot.Secrets).ConfigureAwait(false);
-                Account(ctx, route, started, null, span, lease);
+                Account(ctx, route, started, arrived, null, span, lease);
                 return;
             }
         }
@@ -95,7 +97,7 @@ internal sealed partial class ChatHandler(InboundPrologue prologue, Dispatcher d
             }
             await ClientWriter.WriteErrorAsync(http, client, result.Error ?? new GatewayError(ErrorKind.Unavailable, "No provider could serve the request."), requestId, snapshot.Secrets).ConfigureAwait(false);
         }
-        Account(ctx, route, started, result, span, lease);
+        Account(ctx, route, started, arrived, result, span, lease);
     }
 
     private static bool MayTranslate(ProxyContext ctx, ResolvedRoute route)
@@ -116,13 +118,13 @@ internal sealed partial class ChatHandler(InboundPrologue prologue, Dispatcher d
     }
 
     /// <summary>The bill (settled against the limits), metrics, the span and the request log line (written by a background writer).</summary>
-    private void Account(ProxyContext ctx, ResolvedRoute route, long started, AttemptResult? result, System.Diagnostics.Activity? span, Tenancy.LimitCounters.LimitLease lease)
+    private void Account(ProxyContext ctx, ResolvedRoute route, long started, DateTimeOffset arrived, AttemptResult? result, System.Diagnostics.Activity? span, Tenancy.LimitCounters.LimitLease lease)
     {
         var http = ctx.Http;
         var usage = result?.Usage;
         var billed = Tenancy.Pricing.Billing.Billable(result, ctx);
         var card = billed is not null && ctx.LastProvider is { } servedBy && ctx.LastModel is { } upstreamModel
-            ? ctx.Snapshot.Prices.For(servedBy, upstreamModel, time.GetUtcNow()) : null;
+            ? ctx.Snapshot.Prices.For(servedBy, upstreamModel, arrived) : null;
         long? cost = card is not null ? Tenancy.Pricing.PriceCard.ToNanos(card.Cost(billed!.Value.Usage)) : null;
         lease.Settle(billed?.Usage.TotalTokens ?? 0, cost ?? 0);
         if (billed is { Estimated: true } estimate)
@@ -139,7 +141,7 @@ internal sealed partial class ChatHandler(InboundPrologue prologue, Dispatcher d
         Record(ctx.Client, routeName, ctx, status, elapsed, usage);
         RequestSpans.EndRequest(span, routeName, ctx.LastProvider, ctx.LastModel, status, ctx.Attempts, usage, result?.FinishReason,
             ctx.LastProvider is { } p && ctx.Snapshot.Config.Providers.TryGetValue(p, out var served) ? served.Kind : null);
-        requestLog.Write(new RequestLogEntry(time.GetUtcNow(), ctx.RequestId, ctx.Client.Wire, ctx.Sniff.Model, status, ctx.Attempts,
+        requestLog.Write(new RequestLogEntry(arrived, ctx.RequestId, ctx.Client.Wire, ctx.Sniff.Model, status, ctx.Attempts,
             ctx.Trail, elapsed, counted?.InputTokens ?? 0, counted?.OutputTokens ?? 0)
         {
             CachedTokens = counted?.CacheReadTokens ?? 0,

@@ -3,6 +3,7 @@ using Switchyard.Protocols.Anthropic;
 using Switchyard.Protocols.Canonical;
 using Switchyard.Protocols.Gemini;
 using Switchyard.Protocols.OpenAI;
+using Switchyard.Protocols.Responses;
 
 namespace Switchyard.Inbound;
 
@@ -35,7 +36,7 @@ internal abstract class ClientProtocol
     /// <summary>A token-count body as the chat body it counts (Gemini's countTokens may wrap a generateContentRequest).</summary>
     public virtual byte[] UnwrapCountBody(byte[] body) => body;
 
-    public abstract byte[] EncodeResponse(ChatResponse response);
+    public abstract byte[] EncodeResponse(ChatResponse response, ChatRequest request, HttpContext http);
     public abstract IStreamEncoder CreateStreamEncoder(ChatRequest request, long created, HttpRequest http);
     public virtual string StreamContentType(HttpRequest http) => "text/event-stream; charset=utf-8";
     public abstract int ErrorStatus(GatewayError error);
@@ -44,12 +45,13 @@ internal abstract class ClientProtocol
     public static readonly ClientProtocol OpenAI = new OpenAIClient();
     public static readonly ClientProtocol Anthropic = new AnthropicClient();
     public static readonly ClientProtocol Gemini = new GeminiClient();
+    public static readonly ClientProtocol Responses = new ResponsesClient();
 
     private sealed class OpenAIClient : ClientProtocol
     {
         public override WireProtocol Wire => WireProtocol.OpenAI;
         protected override ChatRequest DecodeCore(ReadOnlyMemory<byte> body, in RequestSniff sniff) => OpenAIRequestDecoder.Decode(body);
-        public override byte[] EncodeResponse(ChatResponse response) => OpenAIResponseCodec.Encode(response);
+        public override byte[] EncodeResponse(ChatResponse response, ChatRequest request, HttpContext http) => OpenAIResponseCodec.Encode(response);
         public override IStreamEncoder CreateStreamEncoder(ChatRequest request, long created, HttpRequest http) => new OpenAIStreamEncoder(request.StreamIncludeUsage, created);
         public override int ErrorStatus(GatewayError error) => OpenAIErrors.Status(error);
         public override byte[] EncodeError(GatewayError error, string requestId) => OpenAIErrors.Encode(error);
@@ -59,7 +61,7 @@ internal abstract class ClientProtocol
     {
         public override WireProtocol Wire => WireProtocol.Anthropic;
         protected override ChatRequest DecodeCore(ReadOnlyMemory<byte> body, in RequestSniff sniff) => AnthropicRequestDecoder.Decode(body);
-        public override byte[] EncodeResponse(ChatResponse response) => AnthropicResponseCodec.Encode(response);
+        public override byte[] EncodeResponse(ChatResponse response, ChatRequest request, HttpContext http) => AnthropicResponseCodec.Encode(response);
         public override IStreamEncoder CreateStreamEncoder(ChatRequest request, long created, HttpRequest http) => new AnthropicStreamEncoder();
         public override int ErrorStatus(GatewayError error) => AnthropicErrors.Status(error);
         public override byte[] EncodeError(GatewayError error, string requestId) => AnthropicErrors.Encode(error, requestId);
@@ -88,12 +90,41 @@ internal abstract class ClientProtocol
             }
         }
         protected override ChatRequest DecodeCore(ReadOnlyMemory<byte> body, in RequestSniff sniff) => GeminiRequestDecoder.Decode(body, sniff.Model, sniff.Stream);
-        public override byte[] EncodeResponse(ChatResponse response) => GeminiResponseCodec.Encode(response);
+        public override byte[] EncodeResponse(ChatResponse response, ChatRequest request, HttpContext http) => GeminiResponseCodec.Encode(response);
         public override IStreamEncoder CreateStreamEncoder(ChatRequest request, long created, HttpRequest http) => new GeminiStreamEncoder(IsSse(http));
         public override string StreamContentType(HttpRequest http) => IsSse(http) ? "text/event-stream" : "application/json; charset=UTF-8";
         public override int ErrorStatus(GatewayError error) => GeminiErrors.StatusOf(error).Status;
         public override byte[] EncodeError(GatewayError error, string requestId) => GeminiErrors.Encode(error);
 
         public static bool IsSse(HttpRequest http) => http.Query["alt"] == "sse";
+    }
+
+    /// <summary>
+    /// OpenAI's Responses API: bodies carry <c>input</c>; answers are <c>response</c> objects with the id the exchange
+    /// minted (<see cref="Switchyard.Responses.ResponsesExchange"/>), which also keeps what a later
+    /// <c>previous_response_id</c> needs; errors have OpenAI's shape.
+    /// </summary>
+    private sealed class ResponsesClient : ClientProtocol
+    {
+        public override WireProtocol Wire => WireProtocol.Responses;
+        public override RequestSniff Sniff(ReadOnlySpan<byte> body, string? pathModel, bool pathStream, InputLimits limits) => RequestSniff.Sniff(body, limits, responses: true);
+        protected override ChatRequest DecodeCore(ReadOnlyMemory<byte> body, in RequestSniff sniff) => ResponsesRequestDecoder.Decode(body);
+
+        public override byte[] EncodeResponse(ChatResponse response, ChatRequest request, HttpContext http)
+        {
+            var exchange = Switchyard.Responses.ResponsesExchange.Of(http);
+            var body = ResponsesResponseCodec.Encode(response, new ResponsesEcho(exchange.Id, exchange.CreatedAt, request));
+            exchange.Completed(body);
+            return body;
+        }
+
+        public override IStreamEncoder CreateStreamEncoder(ChatRequest request, long created, HttpRequest http)
+        {
+            var exchange = Switchyard.Responses.ResponsesExchange.Of(http.HttpContext);
+            return new ResponsesStreamEncoder(new ResponsesEcho(exchange.Id, exchange.CreatedAt, request)) { OnCompleted = exchange.Completed };
+        }
+
+        public override int ErrorStatus(GatewayError error) => OpenAIErrors.Status(error);
+        public override byte[] EncodeError(GatewayError error, string requestId) => OpenAIErrors.Encode(error);
     }
 }

@@ -6,6 +6,9 @@ using Switchyard.Tenancy;
 
 namespace Switchyard.Inbound;
 
+/// <summary>Rewrites a request body once its caller is known; refusals are <see cref="ProtocolException"/>s.</summary>
+internal delegate ValueTask<byte[]> BodyExpansion(byte[] body, Caller caller, CancellationToken ct);
+
 /// <summary>What every client endpoint knows once its prologue has passed.</summary>
 /// <param name="User">The end user the request names, if any.</param>
 /// <param name="Lease">The request's place under its limits: the handler settles it to the real usage when the request ends.</param>
@@ -23,7 +26,9 @@ internal sealed partial class InboundPrologue(ConfigHolder config, VirtualKeys v
     /// <param name="pathModel">The model named in the URL (Gemini).</param>
     /// <param name="pathStream">The URL asks for a stream (Gemini's streamGenerateContent).</param>
     /// <param name="counting">A token-count body (Gemini's may wrap a whole generateContentRequest).</param>
-    public async Task<InboundRequest?> RunAsync(HttpContext http, ClientProtocol client, string? pathModel = null, bool pathStream = false, bool counting = false)
+    /// <param name="expand">Rewrites the body before it is sniffed (the Responses API's <c>previous_response_id</c> becomes the history it stands for).</param>
+    public async Task<InboundRequest?> RunAsync(HttpContext http, ClientProtocol client, string? pathModel = null, bool pathStream = false, bool counting = false,
+        BodyExpansion? expand = null)
     {
         var snapshot = config.Current;
         var requestId = RequestIds.Next();
@@ -37,6 +42,10 @@ internal sealed partial class InboundPrologue(ConfigHolder config, VirtualKeys v
         try
         {
             var raw = await RequestBody.ReadAsync(http.Request, snapshot.Config.Server.MaxRequestBodyBytes, http.RequestAborted);
+            if (expand is not null)
+            {
+                raw = await expand(RequestBody.RequireText(raw), caller, http.RequestAborted);
+            }
             (body, sniff) = Accept(client, raw, pathModel, pathStream, counting, snapshot.Config.Server.Limits);
         }
         catch (ProtocolException pe)
@@ -167,6 +176,9 @@ internal sealed partial class InboundPrologue(ConfigHolder config, VirtualKeys v
         }
         return (body, client.Sniff(body, pathModel, pathStream, limits));
     }
+
+    /// <summary>The caller of an endpoint without a body that acts on the caller's own objects, or null when refused (answered already).</summary>
+    public Task<Caller?> CallerAsync(HttpContext http, ClientProtocol client) => CallerOrRefuseAsync(http, client, config.Current, RequestIds.Next());
 
     /// <summary>Endpoints without a body (model lists) only authenticate; false when refused (answered already).</summary>
     public async Task<bool> AuthenticateAsync(HttpContext http, ClientProtocol client) =>

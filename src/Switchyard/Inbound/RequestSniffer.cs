@@ -25,10 +25,12 @@ internal readonly record struct RequestSniff(string Model, bool Stream, int Mode
     /// <summary>The end user the body names (OpenAI <c>user</c>, Anthropic <c>metadata.user_id</c>).</summary>
     public string? User { get; init; }
 
-    public static RequestSniff Sniff(ReadOnlySpan<byte> body, InputLimits limits)
+    /// <param name="responses">A Responses body: the conversation is <c>input</c> (a string or items), the output limit <c>max_output_tokens</c>.</param>
+    public static RequestSniff Sniff(ReadOnlySpan<byte> body, InputLimits limits, bool responses = false)
     {
         var reader = new Utf8JsonReader(body, BodyCensus.ReaderOptions(limits));
-        var census = new BodyCensus(body, limits, gemini: false);
+        var census = new BodyCensus(body, limits, gemini: false, responses);
+        var conversation = responses ? "input"u8 : "messages"u8;
         string? model = null;
         var stream = false;
         int modelStart = -1, modelLength = 0, objectStart;
@@ -49,7 +51,7 @@ internal readonly record struct RequestSniff(string Model, bool Stream, int Mode
                 var role = census.TopLevel(ref reader);
                 var isModel = reader.ValueTextEquals("model"u8);
                 var isStream = !isModel && reader.ValueTextEquals("stream"u8);
-                var isMessages = !isModel && !isStream && reader.ValueTextEquals("messages"u8);
+                var isMessages = !isModel && !isStream && reader.ValueTextEquals(conversation);
                 var isOptions = !isModel && !isStream && !isMessages && reader.ValueTextEquals("stream_options"u8);
                 var named = isModel || isStream || isMessages || isOptions ? Named.Other : NameOf(ref reader);
                 reader.Read();
@@ -82,9 +84,11 @@ internal readonly record struct RequestSniff(string Model, bool Stream, int Mode
                 }
                 else if (isMessages)
                 {
-                    if (reader.TokenType != JsonTokenType.StartArray)
+                    if (reader.TokenType != JsonTokenType.StartArray && !(responses && reader.TokenType == JsonTokenType.String))
                     {
-                        throw new ProtocolException("'messages' must be an array.", "messages");
+                        throw responses
+                            ? new ProtocolException("'input' must be a string or an array of items.", "input")
+                            : new ProtocolException("'messages' must be an array.", "messages");
                     }
                     hasMessages = true;
                     census.Value(ref reader, role);
@@ -122,7 +126,7 @@ internal readonly record struct RequestSniff(string Model, bool Stream, int Mode
         RequireShortModel(model);
         if (!hasMessages)
         {
-            throw new ProtocolException("'messages' is required.", "messages");
+            throw responses ? new ProtocolException("'input' is required.", "input") : new ProtocolException("'messages' is required.", "messages");
         }
         return new RequestSniff(model, stream, modelStart, modelLength)
         {
@@ -139,8 +143,8 @@ internal readonly record struct RequestSniff(string Model, bool Stream, int Mode
 
     /// <summary>The top-level fields accounting reads: the output limit and the end user.</summary>
     private static Named NameOf(ref Utf8JsonReader reader) =>
-        reader.ValueTextEquals("max_tokens"u8) || reader.ValueTextEquals("max_completion_tokens"u8) ? Named.MaxOutput
-        : reader.ValueTextEquals("user"u8) ? Named.User
+        reader.ValueTextEquals("max_tokens"u8) || reader.ValueTextEquals("max_completion_tokens"u8) || reader.ValueTextEquals("max_output_tokens"u8) ? Named.MaxOutput
+        : reader.ValueTextEquals("user"u8) || reader.ValueTextEquals("safety_identifier"u8) ? Named.User
         : reader.ValueTextEquals("metadata"u8) ? Named.Metadata
         : Named.Other;
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Switchyard.Tests.Infrastructure;
 using Xunit;
@@ -23,20 +22,9 @@ public sealed class GoogleGenAiSdkTests(ITestOutputHelper output)
 
         var clients = ToolLocator.ClientsDirectory();
         Assert.True(Directory.Exists(Path.Combine(clients, "node_modules", "@google", "genai")), "@google/genai is not installed: run 'bash scripts/test.sh'");
-        var script = Path.Combine(clients, "genai-check.mjs");
-        var psi = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { Path.GetFullPath(script), gw.Url, "sk-sy-test", "sdk-model" })
-        {
-            psi.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(psi)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
-        output.WriteLine(await stderr);
-        Assert.True(process.ExitCode == 0, await stderr);
-        var result = JsonNode.Parse(await stdout)!;
+        var run = await ChildProcess.RunAsync("node", [Path.Combine(clients, "genai-check.mjs"), gw.Url, "sk-sy-test", "sdk-model"], output, timeout: TimeSpan.FromMinutes(2));
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        var result = JsonNode.Parse(run.Stdout)!;
         output.WriteLine(result.ToJsonString());
 
         Assert.Equal(Wire.Text, result["text"]!.GetValue<string>());

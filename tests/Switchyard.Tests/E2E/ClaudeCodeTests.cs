@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -92,36 +91,18 @@ public sealed class ClaudeCodeTests(ITestOutputHelper output)
         var work = Directory.CreateTempSubdirectory("sy-claude-work");
         try
         {
-            var psi = new ProcessStartInfo(claude)
-            {
-                WorkingDirectory = work.FullName,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                RedirectStandardInput = true,
-                UseShellExecute = false,
-            };
-            foreach (var arg in new[] { "-p", $"Run the shell command: echo {Marker}", "--output-format", "json", "--allowedTools", "Bash" })
-            {
-                psi.ArgumentList.Add(arg);
-            }
-            psi.Environment["HOME"] = home.FullName;
-            psi.Environment["ANTHROPIC_BASE_URL"] = gw.Url;
-            psi.Environment["ANTHROPIC_API_KEY"] = "sk-sy-claude";
-            psi.Environment["DISABLE_TELEMETRY"] = "1";
-            psi.Environment["CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"] = "1";
-            psi.Environment["DISABLE_AUTOUPDATER"] = "1";
-            psi.Environment.Remove("ANTHROPIC_AUTH_TOKEN");
-
-            using var process = Process.Start(psi)!;
-            process.StandardInput.Close();
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-            await process.WaitForExitAsync(timeout.Token);
-            var outText = await stdout;
-            output.WriteLine(outText);
-            output.WriteLine(await stderr);
-            Assert.Equal(0, process.ExitCode);
+            var run = await ChildProcess.RunAsync(claude, ["-p", $"Run the shell command: echo {Marker}", "--output-format", "json", "--allowedTools", "Bash"], output,
+                new Dictionary<string, string>
+                {
+                    ["HOME"] = home.FullName,
+                    ["ANTHROPIC_BASE_URL"] = gw.Url,
+                    ["ANTHROPIC_API_KEY"] = "sk-sy-claude",
+                    ["DISABLE_TELEMETRY"] = "1",
+                    ["CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"] = "1",
+                    ["DISABLE_AUTOUPDATER"] = "1",
+                }, work.FullName, removeEnv: ["ANTHROPIC_AUTH_TOKEN"]);
+            Assert.Equal(0, run.ExitCode);
+            var outText = run.Stdout;
 
             var result = JsonNode.Parse(outText)!;
             Assert.False(result["is_error"]?.GetValue<bool>() ?? false, outText);

@@ -227,7 +227,7 @@ public sealed class UpstreamFuzzTests(ITestOutputHelper output)
         {
             foreach (var client in new[] { ClientProtocol.OpenAI, ClientProtocol.Anthropic, ClientProtocol.Gemini })
             {
-                client.EncodeResponse(response);
+                client.EncodeResponse(response, new ChatRequest { Model = "m" }, new Microsoft.AspNetCore.Http.DefaultHttpContext());
             }
         }
         catch (Exception ex)

@@ -1,0 +1,138 @@
+using System.Buffers;
+using System.Text.Json;
+using Switchyard.Protocols.Canonical;
+
+namespace Switchyard.Responses;
+
+/// <summary>
+/// The conversation a Responses request stands for. With <c>previous_response_id</c> the gateway rebuilds it itself
+/// (no upstream holds the state): the stored response's own input and its output come first, then the new input;
+/// <c>item_reference</c>s to items of that history are replaced by the items. Without it the body is left as it is.
+/// </summary>
+internal static class ResponsesConversation
+{
+    public static byte[] Expand(byte[] body, ResponsesExchange exchange, ResponseStore store, string tenant)
+    {
+        exchange.Tenant = tenant;
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(body);
+        }
+        catch (JsonException)
+        {
+            return body; // the sniff names what is wrong with it
+        }
+        using (doc)
+        {
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return body;
+            }
+            exchange.Store = !(root.TryGetProperty("store", out var s) && s.ValueKind == JsonValueKind.False);
+            var hasInput = root.TryGetProperty("input", out var input) && input.ValueKind is JsonValueKind.String or JsonValueKind.Array;
+            string? previousId = root.TryGetProperty("previous_response_id", out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
+            if (previousId is null)
+            {
+                if (exchange.Store && hasInput)
+                {
+                    exchange.InputItems = Write(w => WriteItems(w, [], input));
+                }
+                return body;
+            }
+            var previous = store.Get(previousId, tenant) ?? throw new ProtocolException(new GatewayError(ErrorKind.InvalidRequest,
+                $"Previous response with id '{previousId}' not found.") { Param = "previous_response_id", Code = "previous_response_not_found" });
+            var history = new List<JsonElement>();
+            using var before = JsonDocument.Parse(previous.InputItems);
+            using var answer = JsonDocument.Parse(previous.Response);
+            history.AddRange(before.RootElement.EnumerateArray());
+            if (answer.RootElement.TryGetProperty("output", out var output) && output.ValueKind == JsonValueKind.Array)
+            {
+                history.AddRange(output.EnumerateArray());
+            }
+            var items = Write(w => WriteItems(w, history, hasInput ? input : default));
+            if (exchange.Store)
+            {
+                exchange.InputItems = items;
+            }
+            return Write(w =>
+            {
+                w.WriteStartObject();
+                foreach (var property in root.EnumerateObject())
+                {
+                    if (property.NameEquals("input"))
+                    {
+                        continue;
+                    }
+                    property.WriteTo(w);
+                }
+                w.WritePropertyName("input");
+                w.WriteRawValue(items, skipInputValidation: true);
+                w.WriteEndObject();
+            });
+        }
+    }
+
+    /// <summary>The history, then the new input (a string is one user message); references into the history resolved.</summary>
+    private static void WriteItems(Utf8JsonWriter w, List<JsonElement> history, JsonElement input)
+    {
+        w.WriteStartArray();
+        foreach (var item in history)
+        {
+            item.WriteTo(w);
+        }
+        if (input.ValueKind == JsonValueKind.String)
+        {
+            w.WriteStartObject();
+            w.WriteString("type", "message");
+            w.WriteString("role", "user");
+            w.WriteStartArray("content");
+            w.WriteStartObject();
+            w.WriteString("type", "input_text");
+            w.WriteString("text", input.GetString());
+            w.WriteEndObject();
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
+        else if (input.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var item in input.EnumerateArray())
+            {
+                if (IsReference(item, out var id) && history.FirstOrDefault(h => IdOf(h) == id) is { ValueKind: JsonValueKind.Object } referenced)
+                {
+                    referenced.WriteTo(w);
+                }
+                else
+                {
+                    item.WriteTo(w);
+                }
+            }
+        }
+        w.WriteEndArray();
+    }
+
+    private static bool IsReference(JsonElement item, out string? id)
+    {
+        id = null;
+        if (item.ValueKind == JsonValueKind.Object && item.TryGetProperty("type", out var t) && t.ValueEquals("item_reference"))
+        {
+            id = IdOf(item);
+            return id is not null;
+        }
+        return false;
+    }
+
+    private static string? IdOf(JsonElement item) =>
+        item.ValueKind == JsonValueKind.Object && item.TryGetProperty("id", out var id) && id.ValueKind == JsonValueKind.String ? id.GetString() : null;
+
+    private static byte[] Write(Action<Utf8JsonWriter> write)
+    {
+        var buffer = new ArrayBufferWriter<byte>(4096);
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping, SkipValidation = true }))
+        {
+            write(w);
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+}

@@ -1,0 +1,140 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+
+namespace Switchyard.Tests.Infrastructure;
+
+/// <summary>
+/// A fake model for agent CLIs, in each upstream protocol's streaming wire format: when the request offers the shell
+/// tool and no tool result came back yet, it calls that tool with the given arguments; once the result is there it
+/// answers "The command printed: …" with what the tool returned.
+/// </summary>
+public static class AgentUpstream
+{
+    public const string Prefix = "The command printed: ";
+
+    public static Func<HttpContext, RecordedRequest, Task> For(string kind, string tool, object arguments) => kind switch
+    {
+        "openai" => (ctx, req) => OpenAI(ctx, req, tool, JsonSerializer.Serialize(arguments)),
+        "anthropic" => (ctx, req) => Anthropic(ctx, req, tool, JsonSerializer.Serialize(arguments)),
+        "gemini" => (ctx, req) => Gemini(ctx, req, tool, JsonSerializer.SerializeToNode(arguments)!),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
+
+    /// <summary>The tool's output in the last request that carried one (null when none did).</summary>
+    public static string? ToolOutput(string kind, JsonNode request) => kind switch
+    {
+        "openai" => request["messages"]!.AsArray().LastOrDefault(m => m!["role"]!.GetValue<string>() == "tool")?["content"] switch
+        {
+            JsonValue v => v.GetValue<string>(),
+            JsonArray parts => string.Concat(parts.Select(p => p!["text"]?.GetValue<string>())),
+            _ => null,
+        },
+        "anthropic" => request["messages"]!.AsArray()[^1]!["content"] is JsonArray blocks
+            && blocks.FirstOrDefault(b => b!["type"]?.GetValue<string>() == "tool_result") is { } result
+                ? result["content"] switch
+                {
+                    JsonValue v => v.GetValue<string>(),
+                    JsonArray parts => string.Concat(parts.Select(p => p!["text"]?.GetValue<string>())),
+                    _ => "",
+                }
+                : null,
+        _ => request["contents"]!.AsArray()[^1]!["parts"]!.AsArray().FirstOrDefault(p => p!["functionResponse"] is not null)?["functionResponse"]!["response"] is { } r
+            ? r["output"]?.GetValue<string>() ?? r.ToJsonString()
+            : null,
+    };
+
+    private static Task OpenAI(HttpContext ctx, RecordedRequest req, string tool, string args)
+    {
+        var json = req.Json;
+        var offered = json["tools"]?.AsArray().Any(t => t!["function"]?["name"]?.GetValue<string>() == tool) == true;
+        var output = ToolOutput("openai", json);
+        var sb = new StringBuilder();
+        sb.Append(OpenAIChunk(new JsonObject { ["role"] = "assistant", ["content"] = "" }, null));
+        string finish;
+        if (output is not null || !offered)
+        {
+            sb.Append(OpenAIChunk(new JsonObject { ["content"] = Prefix }, null));
+            sb.Append(OpenAIChunk(new JsonObject { ["content"] = Printed(output) }, null));
+            finish = "stop";
+        }
+        else
+        {
+            sb.Append(OpenAIChunk(new JsonObject { ["tool_calls"] = new JsonArray(new JsonObject { ["index"] = 0, ["id"] = "call_agent_1", ["type"] = "function", ["function"] = new JsonObject { ["name"] = tool, ["arguments"] = "" } }) }, null));
+            sb.Append(OpenAIChunk(new JsonObject { ["tool_calls"] = new JsonArray(new JsonObject { ["index"] = 0, ["function"] = new JsonObject { ["arguments"] = args[..5] } }) }, null));
+            sb.Append(OpenAIChunk(new JsonObject { ["tool_calls"] = new JsonArray(new JsonObject { ["index"] = 0, ["function"] = new JsonObject { ["arguments"] = args[5..] } }) }, null));
+            finish = "tool_calls";
+        }
+        sb.Append(OpenAIChunk(new JsonObject(), finish));
+        sb.Append("data: {\"id\":\"chatcmpl-agent\",\"object\":\"chat.completion.chunk\",\"created\":1,\"model\":\"gpt-4.1\",\"choices\":[],\"usage\":{\"prompt_tokens\":900,\"completion_tokens\":20,\"total_tokens\":920}}\n\n");
+        sb.Append("data: [DONE]\n\n");
+        return FakeUpstream.OpenAISse(sb.ToString())(ctx, req);
+    }
+
+    private static string OpenAIChunk(JsonObject delta, string? finish) =>
+        "data: " + new JsonObject
+        {
+            ["id"] = "chatcmpl-agent",
+            ["object"] = "chat.completion.chunk",
+            ["created"] = 1,
+            ["model"] = "gpt-4.1",
+            ["choices"] = new JsonArray(new JsonObject { ["index"] = 0, ["delta"] = delta, ["finish_reason"] = finish }),
+        }.ToJsonString() + "\n\n";
+
+    private static Task Anthropic(HttpContext ctx, RecordedRequest req, string tool, string args)
+    {
+        var json = req.Json;
+        var offered = json["tools"]?.AsArray().Any(t => t!["name"]?.GetValue<string>() == tool) == true;
+        var output = ToolOutput("anthropic", json);
+        var sb = new StringBuilder();
+        Event(sb, "message_start", """{"type":"message_start","message":{"id":"msg_agent","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":900,"output_tokens":1}}}""");
+        string stop;
+        if (output is not null || !offered)
+        {
+            Event(sb, "content_block_start", """{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}""");
+            Event(sb, "content_block_delta", JsonSerializer.Serialize(new { type = "content_block_delta", index = 0, delta = new { type = "text_delta", text = Prefix } }));
+            Event(sb, "content_block_delta", JsonSerializer.Serialize(new { type = "content_block_delta", index = 0, delta = new { type = "text_delta", text = Printed(output) } }));
+            stop = "end_turn";
+        }
+        else
+        {
+            Event(sb, "content_block_start", JsonSerializer.Serialize(new { type = "content_block_start", index = 0, content_block = new { type = "tool_use", id = "toolu_agent_1", name = tool, input = new { } } }));
+            Event(sb, "content_block_delta", JsonSerializer.Serialize(new { type = "content_block_delta", index = 0, delta = new { type = "input_json_delta", partial_json = args[..5] } }));
+            Event(sb, "content_block_delta", JsonSerializer.Serialize(new { type = "content_block_delta", index = 0, delta = new { type = "input_json_delta", partial_json = args[5..] } }));
+            stop = "tool_use";
+        }
+        Event(sb, "content_block_stop", """{"type":"content_block_stop","index":0}""");
+        Event(sb, "message_delta", JsonSerializer.Serialize(new { type = "message_delta", delta = new { stop_reason = stop, stop_sequence = (string?)null }, usage = new { output_tokens = 20 } }));
+        Event(sb, "message_stop", """{"type":"message_stop"}""");
+        return FakeUpstream.Sse(sb.ToString())(ctx, req);
+
+        static void Event(StringBuilder sb, string name, string data) => sb.Append("event: ").Append(name).Append("\ndata: ").Append(data).Append("\n\n");
+    }
+
+    private static Task Gemini(HttpContext ctx, RecordedRequest req, string tool, JsonNode args)
+    {
+        var json = req.Json;
+        if (GeminiSchemaRules.CheckRequest(json) is { } violation)
+        {
+            return FakeUpstream.Json(JsonSerializer.Serialize(new { error = new { code = 400, message = violation, status = "INVALID_ARGUMENT" } }), 400)(ctx, req);
+        }
+        var offered = json["tools"]?.AsArray().Any(t => t!["functionDeclarations"]?.AsArray().Any(d => d!["name"]!.GetValue<string>() == tool) == true) == true;
+        var output = ToolOutput("gemini", json);
+        var part = output is not null || !offered
+            ? new JsonObject { ["text"] = Prefix + Printed(output) }
+            : new JsonObject { ["functionCall"] = new JsonObject { ["name"] = tool, ["args"] = args.DeepClone() }, ["thoughtSignature"] = "Q2lRQjBlMktiN3NpZw==" };
+        var chunk = new JsonObject
+        {
+            ["candidates"] = new JsonArray(new JsonObject { ["content"] = new JsonObject { ["parts"] = new JsonArray(part), ["role"] = "model" }, ["finishReason"] = "STOP", ["index"] = 0 }),
+            ["usageMetadata"] = new JsonObject { ["promptTokenCount"] = 900, ["candidatesTokenCount"] = 20, ["totalTokenCount"] = 920 },
+            ["modelVersion"] = "gemini-2.5-pro",
+            ["responseId"] = "resp-agent",
+        }.ToJsonString();
+        return req.Path.EndsWith(":streamGenerateContent", StringComparison.Ordinal) ? FakeUpstream.GeminiStream([chunk])(ctx, req) : FakeUpstream.Json(chunk)(ctx, req);
+    }
+
+    /// <summary>The line of the tool's output that the command printed (shell tools wrap it in exit codes and timings).</summary>
+    private static string Printed(string? output) =>
+        output?.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.Length > 0) ?? "nothing";
+}
