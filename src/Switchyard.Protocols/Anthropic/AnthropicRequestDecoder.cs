@@ -220,7 +220,13 @@ public static class AnthropicRequestDecoder
                 var type = J.Str(t, "type", p + ".type");
                 if (type is not (null or "custom"))
                 {
-                    req.Tools.Add(new ToolDefinition { Name = J.Str(t, "name", p + ".name") ?? type, HostedRaw = t.Clone(), HostedFamily = WireProtocol.Anthropic });
+                    req.Tools.Add(new ToolDefinition
+                    {
+                        Name = J.Str(t, "name", p + ".name") ?? type,
+                        HostedRaw = t.Clone(),
+                        HostedFamily = WireProtocol.Anthropic,
+                        HostedKind = type.StartsWith("web_search", StringComparison.Ordinal) ? HostedToolKind.WebSearch : HostedToolKind.Other,
+                    });
                     continue;
                 }
                 Dictionary<string, JsonElement>? ext = null;

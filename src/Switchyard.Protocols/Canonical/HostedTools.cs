@@ -18,7 +18,7 @@ public static class HostedTools
         {
             return HostedToolPlan.Verbatim;
         }
-        if (tool.HostedKind == HostedToolKind.WebSearch && (upstream == WireProtocol.Anthropic || (upstream == WireProtocol.Gemini && !hasFunctions)))
+        if (tool.HostedKind == HostedToolKind.WebSearch && (upstream is WireProtocol.Anthropic or WireProtocol.Responses || (upstream == WireProtocol.Gemini && !hasFunctions)))
         {
             return HostedToolPlan.Equivalent;
         }

@@ -181,7 +181,13 @@ public static class GeminiRequestDecoder
                 }
                 else if (tool.EnumerateObject().Select(p => p.Name).FirstOrDefault() is { } kind)
                 {
-                    req.Tools.Add(new ToolDefinition { Name = kind, HostedRaw = tool.Clone(), HostedFamily = WireProtocol.Gemini });
+                    req.Tools.Add(new ToolDefinition
+                    {
+                        Name = kind,
+                        HostedRaw = tool.Clone(),
+                        HostedFamily = WireProtocol.Gemini,
+                        HostedKind = kind is "googleSearch" or "google_search" ? HostedToolKind.WebSearch : HostedToolKind.Other,
+                    });
                 }
                 // An empty Tool object declares nothing.
             }

@@ -11,11 +11,15 @@ public sealed class ResponsesEcho
 {
     private readonly ChatRequest? _request;
 
-    public ResponsesEcho(string id, long createdAt, ChatRequest? request)
+    private readonly string? _previousResponseId;
+
+    /// <param name="previousResponseId">The stored response this one continues (the gateway took it out of the request).</param>
+    public ResponsesEcho(string id, long createdAt, ChatRequest? request, string? previousResponseId = null)
     {
         Id = id;
         CreatedAt = createdAt;
         _request = request;
+        _previousResponseId = previousResponseId;
         Tools = request is null ? ResponsesTools.Empty : ResponsesTools.Of(request.Tools);
     }
 
@@ -44,7 +48,14 @@ public sealed class ResponsesEcho
             w.WriteNull("max_output_tokens");
         }
         w.WriteBoolean("parallel_tool_calls", r?.ToolChoice?.DisableParallel != true);
-        WriteExtension(w, "previous_response_id", null);
+        if (_previousResponseId is not null)
+        {
+            w.WriteString("previous_response_id", _previousResponseId);
+        }
+        else
+        {
+            w.WriteNull("previous_response_id");
+        }
         w.WriteStartObject("reasoning");
         if (r?.Reasoning?.Effort is { } effort)
         {

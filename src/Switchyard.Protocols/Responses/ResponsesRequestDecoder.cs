@@ -101,17 +101,11 @@ public static class ResponsesRequestDecoder
             case "custom_tool_call":
                 {
                     var name = ResponsesTools.Flatten(J.Str(item, "namespace", path + ".namespace"), J.RequireStr(item, "name", path + ".name"));
-                    var inputText = J.Str(item, "input", path + ".input") ?? "";
                     AssistantTurn(req).Content.Add(new ToolCallPart
                     {
                         Id = J.RequireStr(item, "call_id", path + ".call_id"),
                         Name = name,
-                        ArgumentsJson = J.WriteToString(w =>
-                        {
-                            w.WriteStartObject();
-                            w.WriteString("input", inputText);
-                            w.WriteEndObject();
-                        }),
+                        ArgumentsJson = CustomArguments(J.Str(item, "input", path + ".input") ?? ""),
                     });
                     break;
                 }
@@ -156,6 +150,14 @@ public static class ResponsesRequestDecoder
                 throw new ProtocolException($"'{path}.type' has an unknown value '{type}'.", path + ".type");
         }
     }
+
+    /// <summary>A custom tool's raw input as the arguments of the one-parameter function other upstreams know it as.</summary>
+    internal static string CustomArguments(string input) => J.WriteToString(w =>
+    {
+        w.WriteStartObject();
+        w.WriteString("input", input);
+        w.WriteEndObject();
+    });
 
     private static void DecodeMessage(ChatRequest req, JsonElement item, string path)
     {

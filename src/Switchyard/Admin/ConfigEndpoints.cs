@@ -360,6 +360,7 @@ internal static partial class ConfigEndpoints
     private static string TypeName(ProviderKind kind) => kind switch
     {
         ProviderKind.AzureOpenAI => "azure-openai",
+        ProviderKind.OpenAIResponses => "openai-responses",
         _ => kind.ToString().ToLowerInvariant(),
     };
 

@@ -490,7 +490,7 @@ internal static partial class ConfigLoader
                 "default_max_tokens", "reasoning_effort", "anthropic_version", "preset", "api_version", "deployments",
                 "key_strategy", "max_failures", "failure_cooldown", "key_affinity", "big_model", "small_model");
             var name = Required(map, node, path, "name");
-            var typeNode = map.GetValueOrDefault("type") ?? throw Error(node, path, "'type' is required (openai | anthropic | gemini | azure-openai | mock).");
+            var typeNode = map.GetValueOrDefault("type") ?? throw Error(node, path, "'type' is required (openai | openai-responses | anthropic | gemini | azure-openai | mock).");
             var type = Scalar(typeNode, path + ".type");
             var kind = type switch
             {
@@ -498,8 +498,9 @@ internal static partial class ConfigLoader
                 "anthropic" => ProviderKind.Anthropic,
                 "gemini" => ProviderKind.Gemini,
                 "azure-openai" => ProviderKind.AzureOpenAI,
+                "openai-responses" => ProviderKind.OpenAIResponses,
                 "mock" => ProviderKind.Mock,
-                _ => throw Error(typeNode, path + ".type", $"unknown provider type '{type}'; expected one of openai, anthropic, gemini, azure-openai, mock."),
+                _ => throw Error(typeNode, path + ".type", $"unknown provider type '{type}'; expected one of openai, openai-responses, anthropic, gemini, azure-openai, mock."),
             };
             OpenAIPreset? preset = null;
             if (map.TryGetValue("preset", out var presetNode))
@@ -518,6 +519,7 @@ internal static partial class ConfigLoader
             var baseUrl = kind switch
             {
                 ProviderKind.OpenAI => preset?.BaseUrl ?? "https://api.openai.com/v1",
+                ProviderKind.OpenAIResponses => "https://api.openai.com/v1",
                 ProviderKind.Anthropic => "https://api.anthropic.com",
                 ProviderKind.Gemini => "https://generativelanguage.googleapis.com",
                 _ => "http://mock.invalid",

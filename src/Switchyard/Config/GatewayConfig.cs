@@ -62,7 +62,8 @@ internal sealed record AuthOptions(ImmutableArray<string> Keys, string? AdminKey
     public Tenancy.JwtOptions? Jwt { get; init; }
 }
 
-internal enum ProviderKind { OpenAI, AzureOpenAI, Anthropic, Gemini, Mock }
+/// <summary>What a provider speaks (<see cref="OpenAIResponses"/>: OpenAI's Responses API, <c>type: openai-responses</c>).</summary>
+internal enum ProviderKind { OpenAI, AzureOpenAI, Anthropic, Gemini, Mock, OpenAIResponses }
 
 internal enum UpstreamAuthScheme { Default, Bearer, ApiKeyHeader, CustomHeader }
 

@@ -75,7 +75,7 @@ internal sealed partial class TokenCountHandler(InboundPrologue prologue, Upstre
         {
             var provider = snapshot.Config.Providers[target.Provider];
             var model = route.UpstreamModel(target, provider);
-            if (provider.Kind is ProviderKind.OpenAI or ProviderKind.AzureOpenAI && OpenAITokenCounter.TryCount(request, model) is { } exact)
+            if (provider.Kind is ProviderKind.OpenAI or ProviderKind.AzureOpenAI or ProviderKind.OpenAIResponses && OpenAITokenCounter.TryCount(request, model) is { } exact)
             {
                 return new Counted(exact.Tokens, "tokenizer " + exact.Encoding, provider.Name);
             }

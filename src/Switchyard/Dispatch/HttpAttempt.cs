@@ -173,7 +173,7 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time) : IUpstr
 
     private static async Task<AttemptResult> WriteBytesAsync(ProxyContext ctx, UpstreamCodec codec, ProviderConfig provider, HttpResponseMessage upstream, byte[] bytes)
     {
-        var sniffer = new UsageSniffer(codec.Wire);
+        var sniffer = new UsageSniffer(codec.Wire, onCompleted: ctx.Client.OnForwardedAnswer(ctx.Http));
         if (!sniffer.ReadWholeBody(bytes))
         {
             // Forwarded untouched, but not passed on as a success: a 502 the attempt loop may retry elsewhere.
@@ -201,7 +201,7 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time) : IUpstr
         // The client did not ask for the usage chunk the gateway asked for: it is read here and not forwarded.
         // Gemini's JSON-array stream (no alt=sse) is not SSE: it is forwarded as it comes and not framed.
         var sse = upstream.Content.Headers.ContentType?.MediaType is null or "text/event-stream";
-        var sniffer = new UsageSniffer(codec.Wire, dropUsageChunk: sse && RequestsUsage(ctx, codec) && !ctx.Sniff.IncludeUsage, framed: sse);
+        var sniffer = new UsageSniffer(codec.Wire, dropUsageChunk: sse && RequestsUsage(ctx, codec) && !ctx.Sniff.IncludeUsage, framed: sse, onCompleted: ctx.Client.OnForwardedAnswer(ctx.Http));
         ctx.SetDispatchHeaders(served: true);
         ctx.StartStream();
         if (upstream.Content.Headers.ContentType is { } ct)

@@ -17,6 +17,7 @@ internal sealed class UpstreamAttempts(HttpAttempt http, MockAttempt mock)
     {
         [ProviderKind.OpenAI] = http,
         [ProviderKind.AzureOpenAI] = http,
+        [ProviderKind.OpenAIResponses] = http,
         [ProviderKind.Anthropic] = http,
         [ProviderKind.Gemini] = http,
         [ProviderKind.Mock] = mock,

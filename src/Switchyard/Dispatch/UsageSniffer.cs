@@ -15,7 +15,9 @@ namespace Switchyard.Dispatch;
 /// client cannot tell apart (an SSE client acts on an event only once its blank line has arrived).
 /// </summary>
 /// <param name="framed">False for a body that is not SSE (Gemini's JSON-array stream): bytes pass, nothing is framed.</param>
-internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = false, bool framed = true)
+/// <param name="onCompleted">Responses: called with the final response object of <c>response.completed</c> (or the whole body)
+/// before those bytes leave, so a store has it before the client can name it.</param>
+internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = false, bool framed = true, Action<byte[]>? onCompleted = null)
 {
     /// <summary>An "event" this long without a blank line is not SSE: it is let through rather than held.</summary>
     private const int MaxPendingBytes = 1024 * 1024;
@@ -47,13 +49,16 @@ internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = 
         get
         {
             var tail = _tail.AsSpan(0, _tailLength).TrimEnd(" \t\r\n"u8);
-            return FinishReason is not null || tail.EndsWith("[DONE]"u8) || tail.IndexOf("message_stop"u8) >= 0
+            return FinishReason is not null || _failed || tail.EndsWith("[DONE]"u8) || tail.IndexOf("message_stop"u8) >= 0
                 || tail.IndexOf("\"error\""u8) >= 0 || (!framed && tail.EndsWith("]"u8));
         }
     }
 
     /// <summary>The stream's last event is an error the upstream sent in the stream (not a finish).</summary>
-    public bool EndedInError => FinishReason is null && _tail.AsSpan(0, _tailLength).IndexOf("\"error\""u8) >= 0;
+    public bool EndedInError => _failed || (FinishReason is null && _tail.AsSpan(0, _tailLength).IndexOf("\"error\""u8) >= 0);
+
+    /// <summary>A Responses stream ended in <c>response.failed</c> or an <c>error</c> event (their errors sit early in long events).</summary>
+    private bool _failed;
 
     /// <summary>
     /// Output tokens relayed, estimated as one per content event (providers stream about a token an event), for
@@ -186,7 +191,10 @@ internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = 
     /// A usage object or a finish reason that is not null (OpenAI chunks carry <c>"usage":null</c> and
     /// <c>"finish_reason":null</c> throughout): two searches, then a look at what follows each hit.
     /// </summary>
-    private static bool HasMarker(ReadOnlySpan<byte> data) => HasUsage(data) || HasFinishReason(data);
+    private bool HasMarker(ReadOnlySpan<byte> data) => HasUsage(data) || HasFinishReason(data) || (protocol == WireProtocol.Responses && HasFailure(data));
+
+    /// <summary>A Responses failure: <c>response.failed</c>, or an <c>error</c> event.</summary>
+    private static bool HasFailure(ReadOnlySpan<byte> data) => data.IndexOf("response.failed\""u8) >= 0 || data.IndexOf("\"type\":\"error\""u8) >= 0;
 
     private static bool HasUsage(ReadOnlySpan<byte> data) =>
         Followed(data, "usage\""u8, static rest => rest.StartsWith(":{"u8) || rest.StartsWith(": {"u8))
@@ -223,6 +231,10 @@ internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = 
     /// <returns>False when the body is not one JSON value: an answer the byte path must not pass on as a success.</returns>
     public bool ReadWholeBody(ReadOnlySpan<byte> body)
     {
+        if (protocol == WireProtocol.Responses)
+        {
+            return ExamineResponses(body, wholeBody: true);
+        }
         ReadUsageFromEvent(body);
         return ReadFinishReason(body);
     }
@@ -230,6 +242,11 @@ internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = 
     /// <summary>Reads what one event of a marked run carries; true when it is OpenAI's usage-only chunk.</summary>
     private bool Examine(ReadOnlySpan<byte> data)
     {
+        if (protocol == WireProtocol.Responses)
+        {
+            ExamineResponses(data, wholeBody: false);
+            return false;
+        }
         var usageOnly = HasUsage(data) && ReadUsageFromEvent(data);
         if (HasFinishReason(data))
         {
@@ -275,6 +292,59 @@ internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = 
 
         static JsonElement? First(JsonElement e, string name) =>
             e.TryGetProperty(name, out var a) && a.ValueKind == JsonValueKind.Array && a.GetArrayLength() > 0 ? a[0] : null;
+    }
+
+    /// <summary>
+    /// A Responses event (or whole body): the final <c>response</c> of <c>response.completed</c> / <c>.incomplete</c>
+    /// gives the usage, the status as the finish reason, and the object to keep; <c>response.failed</c> and
+    /// <c>error</c> mark the stream failed.
+    /// </summary>
+    /// <returns>Whether <paramref name="json"/> is one JSON value.</returns>
+    private bool ExamineResponses(ReadOnlySpan<byte> json, bool wholeBody)
+    {
+        json = Utf8Text.Repair(json);
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            using var doc = JsonDocument.ParseValue(ref reader);
+            if (reader.Read())
+            {
+                return false;
+            }
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return true;
+            }
+            var type = Text(root, "type"u8);
+            if (type is "response.failed" or "error")
+            {
+                _failed = true;
+                return true;
+            }
+            var response = wholeBody ? root : type is "response.completed" or "response.incomplete" && root.TryGetProperty("response"u8, out var r) ? r : default;
+            if (response.ValueKind != JsonValueKind.Object)
+            {
+                return true;
+            }
+            if (response.TryGetProperty("usage"u8, out var usage) && usage.ValueKind == JsonValueKind.Object)
+            {
+                Usage = Protocols.Responses.ResponsesResponseCodec.DecodeUsage(usage);
+            }
+            FinishReason = Text(response, "status"u8) ?? FinishReason;
+            if (onCompleted is not null && FinishReason is "completed" or "incomplete")
+            {
+                onCompleted(System.Text.Encoding.UTF8.GetBytes(response.GetRawText()));
+            }
+            return true;
+        }
+        catch (Exception ex) when (ex is JsonException or ProtocolException)
+        {
+            return false; // best effort, as for the other protocols
+        }
+
+        static string? Text(JsonElement e, ReadOnlySpan<byte> name) =>
+            e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
     }
 
     /// <returns>True for OpenAI's usage chunk: no choices, a usage object (Azure's first chunk also has no choices, but no usage).</returns>

@@ -42,6 +42,9 @@ internal abstract class ClientProtocol
     public abstract int ErrorStatus(GatewayError error);
     public abstract byte[] EncodeError(GatewayError error, string requestId);
 
+    /// <summary>What wants the final answer when the byte path forwarded it untouched (the Responses store); null for nothing.</summary>
+    public virtual Action<byte[]>? OnForwardedAnswer(HttpContext http) => null;
+
     public static readonly ClientProtocol OpenAI = new OpenAIClient();
     public static readonly ClientProtocol Anthropic = new AnthropicClient();
     public static readonly ClientProtocol Gemini = new GeminiClient();
@@ -113,7 +116,7 @@ internal abstract class ClientProtocol
         public override byte[] EncodeResponse(ChatResponse response, ChatRequest request, HttpContext http)
         {
             var exchange = Switchyard.Responses.ResponsesExchange.Of(http);
-            var body = ResponsesResponseCodec.Encode(response, new ResponsesEcho(exchange.Id, exchange.CreatedAt, request));
+            var body = ResponsesResponseCodec.Encode(response, new ResponsesEcho(exchange.Id, exchange.CreatedAt, request, exchange.PreviousResponseId));
             exchange.Completed(body);
             return body;
         }
@@ -121,10 +124,13 @@ internal abstract class ClientProtocol
         public override IStreamEncoder CreateStreamEncoder(ChatRequest request, long created, HttpRequest http)
         {
             var exchange = Switchyard.Responses.ResponsesExchange.Of(http.HttpContext);
-            return new ResponsesStreamEncoder(new ResponsesEcho(exchange.Id, exchange.CreatedAt, request)) { OnCompleted = exchange.Completed };
+            return new ResponsesStreamEncoder(new ResponsesEcho(exchange.Id, exchange.CreatedAt, request, exchange.PreviousResponseId)) { OnCompleted = exchange.Completed };
         }
 
         public override int ErrorStatus(GatewayError error) => OpenAIErrors.Status(error);
         public override byte[] EncodeError(GatewayError error, string requestId) => OpenAIErrors.Encode(error);
+
+        /// <summary>A Responses upstream's own answer is kept under its own id (the one the client saw).</summary>
+        public override Action<byte[]>? OnForwardedAnswer(HttpContext http) => Switchyard.Responses.ResponsesExchange.Of(http).CompletedUpstream;
     }
 }

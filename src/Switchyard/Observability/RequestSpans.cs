@@ -113,7 +113,7 @@ internal static class RequestSpans
     /// <summary>The semantic conventions' provider names.</summary>
     private static string SystemOf(ProviderKind kind) => kind switch
     {
-        ProviderKind.OpenAI => "openai",
+        ProviderKind.OpenAI or ProviderKind.OpenAIResponses => "openai",
         ProviderKind.AzureOpenAI => "azure.ai.openai",
         ProviderKind.Anthropic => "anthropic",
         ProviderKind.Gemini => "gcp.gemini",

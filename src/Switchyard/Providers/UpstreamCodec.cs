@@ -4,6 +4,7 @@ using Switchyard.Protocols.Anthropic;
 using Switchyard.Protocols.Canonical;
 using Switchyard.Protocols.Gemini;
 using Switchyard.Protocols.OpenAI;
+using Switchyard.Protocols.Responses;
 
 namespace Switchyard.Providers;
 
@@ -62,6 +63,7 @@ internal abstract class UpstreamCodec
     {
         ProviderKind.OpenAI => OpenAI,
         ProviderKind.AzureOpenAI => AzureOpenAI,
+        ProviderKind.OpenAIResponses => Responses,
         ProviderKind.Anthropic => Anthropic,
         ProviderKind.Gemini => Gemini,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not an HTTP provider"),
@@ -71,6 +73,7 @@ internal abstract class UpstreamCodec
     public static readonly UpstreamCodec AzureOpenAI = new AzureOpenAICodec();
     public static readonly UpstreamCodec Anthropic = new AnthropicCodec();
     public static readonly UpstreamCodec Gemini = new GeminiCodec();
+    public static readonly UpstreamCodec Responses = new ResponsesCodec();
 
     private class OpenAICodec : UpstreamCodec
     {
@@ -95,6 +98,19 @@ internal abstract class UpstreamCodec
 
         protected override void ApplyDefaultAuth(HttpRequestMessage message, string key) =>
             message.Headers.TryAddWithoutValidation("api-key", key);
+    }
+
+    /// <summary>OpenAI's Responses API (<c>{base}/responses</c>; OpenAI, Azure OpenAI's v1 API, compatible servers).</summary>
+    private sealed class ResponsesCodec : UpstreamCodec
+    {
+        public override WireProtocol Wire => WireProtocol.Responses;
+        public override Uri ChatUrl(ProviderConfig provider, string model, bool stream, bool sse) => new(provider.BaseUrl, "responses");
+        public override byte[] EncodeRequest(ChatRequest request, EncodeOptions options) => ResponsesRequestEncoder.Encode(request, options);
+        public override ChatResponse DecodeResponse(ReadOnlyMemory<byte> body) => ResponsesResponseCodec.Decode(body);
+        public override IStreamDecoder CreateStreamDecoder() => new ResponsesStreamDecoder();
+        public override GatewayError DecodeError(int status, ReadOnlySpan<byte> body, TimeSpan? retryAfter) => ResponsesResponseCodec.DecodeError(status, body, retryAfter);
+        protected override void ApplyDefaultAuth(HttpRequestMessage message, string key) =>
+            message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
     }
 
     private sealed class AnthropicCodec : UpstreamCodec

@@ -7,7 +7,8 @@ namespace Switchyard.Responses;
 /// <summary>
 /// The conversation a Responses request stands for. With <c>previous_response_id</c> the gateway rebuilds it itself
 /// (no upstream holds the state): the stored response's own input and its output come first, then the new input;
-/// <c>item_reference</c>s to items of that history are replaced by the items. Without it the body is left as it is.
+/// <c>item_reference</c>s to items of that history are replaced by the items, and the id itself leaves the body (the
+/// exchange echoes it; no upstream knows it). Without it the body is left as it is.
 /// </summary>
 internal static class ResponsesConversation
 {
@@ -41,6 +42,7 @@ internal static class ResponsesConversation
                 }
                 return body;
             }
+            exchange.PreviousResponseId = previousId;
             var previous = store.Get(previousId, tenant) ?? throw new ProtocolException(new GatewayError(ErrorKind.InvalidRequest,
                 $"Previous response with id '{previousId}' not found.") { Param = "previous_response_id", Code = "previous_response_not_found" });
             var history = new List<JsonElement>();
@@ -61,7 +63,7 @@ internal static class ResponsesConversation
                 w.WriteStartObject();
                 foreach (var property in root.EnumerateObject())
                 {
-                    if (property.NameEquals("input"))
+                    if (property.NameEquals("input") || property.NameEquals("previous_response_id"))
                     {
                         continue;
                     }

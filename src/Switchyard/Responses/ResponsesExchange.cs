@@ -27,6 +27,8 @@ internal sealed class ResponsesExchange
     public bool Store { get; set; }
     /// <summary>The whole conversation this request sends, as Responses items (the history it continues included).</summary>
     public byte[]? InputItems { get; set; }
+    /// <summary>The stored response this one continues (the gateway expanded it: it is echoed, never sent upstream).</summary>
+    public string? PreviousResponseId { get; set; }
 
     /// <summary>The exchange of a Responses endpoint's request.</summary>
     public static ResponsesExchange Begin(HttpContext http, ResponseStore store, TimeProvider time)
@@ -49,11 +51,23 @@ internal sealed class ResponsesExchange
     }
 
     /// <summary>The answer is complete (<c>response.completed</c> or the JSON body): stored now when the client asked for that.</summary>
-    public void Completed(byte[] response)
+    public void Completed(byte[] response) => Save(Id, response);
+
+    /// <summary>A Responses upstream's answer, forwarded as it came: kept under the upstream's id, the one the client saw.</summary>
+    public void CompletedUpstream(byte[] response)
+    {
+        using var doc = System.Text.Json.JsonDocument.Parse(response);
+        if (doc.RootElement.TryGetProperty("id", out var id) && id.ValueKind == System.Text.Json.JsonValueKind.String)
+        {
+            Save(id.GetString()!, response);
+        }
+    }
+
+    private void Save(string id, byte[] response)
     {
         if (_store is not null && Store && Tenant is not null && InputItems is not null)
         {
-            _store.Save(new StoredResponse(Id, Tenant, CreatedAt, InputItems, response));
+            _store.Save(new StoredResponse(id, Tenant, CreatedAt, InputItems, response));
         }
     }
 }

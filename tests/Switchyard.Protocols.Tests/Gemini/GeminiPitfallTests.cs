@@ -245,6 +245,10 @@ public sealed class GeminiPitfallTests
         Assert.NotNull(ge["tools"]![0]!["googleSearch"]);
         Assert.Equal(5, ge["generationConfig"]!["seed"]!.GetValue<int>());
         Assert.NotNull(ge["safetySettings"]);
-        Assert.Throws<ProtocolException>(() => AnthropicRequestEncoder.Encode(req, new EncodeOptions("c")));
+        // Google Search has an equivalent at Anthropic (its web search tool); code execution has none: refused.
+        var an = JsonNode.Parse(AnthropicRequestEncoder.Encode(req, new EncodeOptions("c")))!;
+        Assert.Equal("web_search_20250305", an["tools"]![0]!["type"]!.GetValue<string>());
+        var code = GeminiRequestDecoder.Decode("""{"contents":[{"parts":[{"text":"x"}]}],"tools":[{"codeExecution":{}}]}"""u8.ToArray(), "g", false);
+        Assert.Throws<ProtocolException>(() => AnthropicRequestEncoder.Encode(code, new EncodeOptions("c")));
     }
 }

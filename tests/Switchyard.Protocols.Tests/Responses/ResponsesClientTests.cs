@@ -13,23 +13,12 @@ namespace Switchyard.Protocols.Tests.Responses;
 public sealed class ResponsesClientTests
 {
     /// <summary>A first turn shaped like Codex CLI's: developer messages, a namespace tool, web search, reasoning summaries.</summary>
-    private const string CodexLikeRequest = """
-        {"model":"gpt-5-codex","stream":true,"store":false,"prompt_cache_key":"thread-1","include":["reasoning.encrypted_content"],
-         "instructions":"You are Codex.","reasoning":{"effort":"medium","summary":"auto"},"parallel_tool_calls":true,"tool_choice":"auto",
-         "input":[
-           {"type":"message","role":"developer","content":[{"type":"input_text","text":"Sandbox: read-only."}]},
-           {"type":"message","role":"user","content":[{"type":"input_text","text":"Run echo ok"}]}],
-         "tools":[
-           {"type":"function","name":"exec_command","description":"Runs a command","strict":false,"parameters":{"type":"object","properties":{"cmd":{"type":"string"}},"required":["cmd"]}},
-           {"type":"namespace","name":"multi_agent_v1","description":"Sub-agents","tools":[{"type":"function","name":"close_agent","parameters":{"type":"object","properties":{}}}]},
-           {"type":"custom","name":"apply_patch","description":"Patch files","format":{"type":"grammar","syntax":"lark","definition":"start: patch"}},
-           {"type":"web_search","external_web_access":false}]}
-        """;
+    private static byte[] CodexLikeRequest => GoldenFiles.Bytes("or-request-codex.json");
 
     [Fact]
     public void A_Codex_first_turn_decodes_into_the_canonical_request()
     {
-        var req = ResponsesRequestDecoder.Decode(Encoding.UTF8.GetBytes(CodexLikeRequest));
+        var req = ResponsesRequestDecoder.Decode(CodexLikeRequest);
         Assert.Equal(WireProtocol.Responses, req.SourceProtocol);
         Assert.Equal(["You are Codex.", "Sandbox: read-only."], req.System.Select(s => s.Text));
         Assert.Equal("Run echo ok", Assert.IsType<TextPart>(Assert.Single(Assert.Single(req.Messages).Content)).Text);
@@ -48,7 +37,7 @@ public sealed class ResponsesClientTests
     [Fact]
     public void To_Anthropic_the_hosted_web_search_is_Anthropics_and_Responses_fields_stay_behind()
     {
-        var req = ResponsesRequestDecoder.Decode(Encoding.UTF8.GetBytes(CodexLikeRequest));
+        var req = ResponsesRequestDecoder.Decode(CodexLikeRequest);
         var body = JsonNode.Parse(AnthropicRequestEncoder.Encode(req, new EncodeOptions("claude-sonnet-4-5")))!;
         Assert.Equal(["exec_command", "multi_agent_v1__close_agent", "apply_patch", "web_search"], body["tools"]!.AsArray().Select(t => t!["name"]!.GetValue<string>()));
         Assert.Equal("web_search_20250305", body["tools"]![3]!["type"]!.GetValue<string>());
@@ -60,7 +49,7 @@ public sealed class ResponsesClientTests
     [Fact]
     public void To_OpenAI_Chat_hosted_tools_are_left_out_and_named()
     {
-        var req = ResponsesRequestDecoder.Decode(Encoding.UTF8.GetBytes(CodexLikeRequest));
+        var req = ResponsesRequestDecoder.Decode(CodexLikeRequest);
         var body = JsonNode.Parse(OpenAIRequestEncoder.Encode(req, new EncodeOptions("gpt-4.1")))!;
         Assert.Equal(["exec_command", "multi_agent_v1__close_agent", "apply_patch"], body["tools"]!.AsArray().Select(t => t!["function"]!["name"]!.GetValue<string>()));
         Assert.Equal(["web_search"], HostedTools.Omitted(req, WireProtocol.OpenAI));

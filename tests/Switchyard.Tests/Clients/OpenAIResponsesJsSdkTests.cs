@@ -12,6 +12,7 @@ public sealed class OpenAIResponsesJsSdkTests(ITestOutputHelper output)
     [InlineData("openai")]
     [InlineData("anthropic")]
     [InlineData("gemini")]
+    [InlineData("openai-responses")]
     public async Task Responses_SDK_round_trips(string kind)
     {
         await using var fake = await FakeUpstream.StartAsync(FakeUpstream.Scripted(kind));

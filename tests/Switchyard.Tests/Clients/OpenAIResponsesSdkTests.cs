@@ -21,6 +21,7 @@ public sealed class OpenAIResponsesSdkTests
     [InlineData("openai")]
     [InlineData("anthropic")]
     [InlineData("gemini")]
+    [InlineData("openai-responses")]
     public async Task Responds(string kind)
     {
         await using var fake = await FakeUpstream.StartAsync(FakeUpstream.Scripted(kind));
@@ -38,6 +39,7 @@ public sealed class OpenAIResponsesSdkTests
     [InlineData("openai")]
     [InlineData("anthropic")]
     [InlineData("gemini")]
+    [InlineData("openai-responses")]
     public async Task Streams(string kind)
     {
         await using var fake = await FakeUpstream.StartAsync(FakeUpstream.Scripted(kind));
@@ -70,6 +72,8 @@ public sealed class OpenAIResponsesSdkTests
     [InlineData("openai", true)]
     [InlineData("anthropic", true)]
     [InlineData("gemini", true)]
+    [InlineData("openai-responses", false)]
+    [InlineData("openai-responses", true)]
     public async Task Calls_tools_and_reads_their_results(string kind, bool stream)
     {
         await using var fake = await FakeUpstream.StartAsync(FakeUpstream.Scripted(kind));

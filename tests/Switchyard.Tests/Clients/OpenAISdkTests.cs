@@ -36,6 +36,7 @@ public sealed class OpenAISdkTests
     [InlineData("openai")]
     [InlineData("anthropic")]
     [InlineData("gemini")]
+    [InlineData("openai-responses")]
     public async Task Chat_completes(string kind)
     {
         await using var fake = await FakeUpstream.StartAsync(FakeUpstream.Scripted(kind));
@@ -51,6 +52,7 @@ public sealed class OpenAISdkTests
     [InlineData("openai")]
     [InlineData("anthropic")]
     [InlineData("gemini")]
+    [InlineData("openai-responses")]
     public async Task Chat_streams(string kind)
     {
         await using var fake = await FakeUpstream.StartAsync(FakeUpstream.Scripted(kind));

@@ -5,17 +5,18 @@ using Xunit;
 
 namespace Switchyard.Tests.Dispatch;
 
-/// <summary>{OpenAI, Anthropic, Gemini client} × {OpenAI, Anthropic, Gemini upstream} × {non-streaming, streaming} × {text, parallel tool calls, error} through real Kestrel.</summary>
+/// <summary>{OpenAI Chat, Responses, Anthropic, Gemini client} × {OpenAI Chat, Responses, Anthropic, Gemini upstream} × {non-streaming, streaming} × {text, parallel tool calls, error} through real Kestrel.</summary>
 public sealed class ProtocolMatrixTests
 {
-    private static readonly string[] Protocols = ["openai", "anthropic", "gemini"];
+    private static readonly string[] Clients = ["openai", "responses", "anthropic", "gemini"];
+    private static readonly string[] Upstreams = ["openai", "openai-responses", "anthropic", "gemini"];
 
     public static TheoryData<string, string, bool, string> Matrix()
     {
         var data = new TheoryData<string, string, bool, string>();
-        foreach (var client in Protocols)
+        foreach (var client in Clients)
         {
-            foreach (var upstream in Protocols)
+            foreach (var upstream in Upstreams)
             {
                 foreach (var stream in new[] { false, true })
                 {
@@ -32,6 +33,11 @@ public sealed class ProtocolMatrixTests
     private static Func<Microsoft.AspNetCore.Http.HttpContext, RecordedRequest, Task> UpstreamReply(string upstream, bool stream, string scenario) => (upstream, stream, scenario) switch
     {
         ("openai", _, "error") => FakeUpstream.Json(Wire.OpenAI.RateLimitError, 429, ("retry-after", "3")),
+        ("openai-responses", _, "error") => FakeUpstream.Json(Wire.Responses.RateLimitError, 429, ("retry-after", "3")),
+        ("openai-responses", false, "text") => FakeUpstream.Json(Wire.Responses.TextResponse),
+        ("openai-responses", false, _) => FakeUpstream.Json(Wire.Responses.ToolResponse),
+        ("openai-responses", true, "text") => FakeUpstream.Sse(Wire.Responses.TextStream),
+        ("openai-responses", true, _) => FakeUpstream.Sse(Wire.Responses.ToolStream),
         ("anthropic", _, "error") => FakeUpstream.Json(Wire.Anthropic.RateLimitError, 429, ("retry-after", "3")),
         ("gemini", _, "error") => FakeUpstream.Json(Wire.Gemini.RateLimitError, 429),
         ("openai", false, "text") => FakeUpstream.Json(Wire.OpenAI.TextResponse),
@@ -51,6 +57,7 @@ public sealed class ProtocolMatrixTests
     internal static string ClientPath(string client, bool stream, string model = "matrix-model") => client switch
     {
         "openai" => "/v1/chat/completions",
+        "responses" => "/v1/responses",
         "anthropic" => "/v1/messages?beta=true",
         _ => stream ? $"/v1beta/models/{model}:streamGenerateContent?alt=sse" : $"/v1beta/models/{model}:generateContent",
     };
@@ -65,6 +72,11 @@ public sealed class ProtocolMatrixTests
                     var toolsField = tools ? ",\"tools\":[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"description\":\"Weather\",\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}},\"required\":[\"city\"]}}}]" : "";
                     return $"{{\"model\":\"matrix-model\",\"messages\":[{{\"role\":\"system\",\"content\":\"Be brief.\"}},{{\"role\":\"user\",\"content\":\"Weather in Paris and Tokyo?\"}}]{toolsField}{streamField}}}";
                 }
+            case "responses":
+                {
+                    var toolsField = tools ? ",\"tools\":[{\"type\":\"function\",\"name\":\"get_weather\",\"description\":\"Weather\",\"parameters\":{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}},\"required\":[\"city\"]}}]" : "";
+                    return $"{{\"model\":\"matrix-model\",\"instructions\":\"Be brief.\",\"input\":\"Weather in Paris and Tokyo?\",\"max_output_tokens\":1024{toolsField}{streamField}}}";
+                }
             case "anthropic":
                 {
                     var toolsField = tools ? ",\"tools\":[{\"name\":\"get_weather\",\"description\":\"Weather\",\"input_schema\":{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}},\"required\":[\"city\"]}}]" : "";
@@ -78,7 +90,7 @@ public sealed class ProtocolMatrixTests
         }
     }
 
-    internal static string BaseUrl(string kind, string url) => kind == "openai" ? url + "/v1" : url;
+    internal static string BaseUrl(string kind, string url) => kind is "openai" or "openai-responses" ? url + "/v1" : url;
 
     internal static string Config(string upstreamKind, string url) => $$"""
         providers:
@@ -116,6 +128,17 @@ public sealed class ProtocolMatrixTests
                     Assert.True(sent.Json["stream_options"]!["include_usage"]!.GetValue<bool>());
                 }
                 break;
+            case "openai-responses":
+                Assert.Equal("/v1/responses", sent.Path);
+                Assert.Equal("upstream-model", sent.Json["model"]!.GetValue<string>());
+                Assert.Equal("Bearer sk-upstream-secret-1", sent.Header("authorization"));
+                Assert.Equal("Be brief.", sent.Json["instructions"]!.GetValue<string>());
+                Assert.Equal(stream, sent.Json["stream"]?.GetValue<bool>() ?? false);
+                if (client != "responses")
+                {
+                    Assert.False(sent.Json["store"]!.GetValue<bool>()); // the gateway keeps no state upstream
+                }
+                break;
             case "anthropic":
                 Assert.Equal("/v1/messages", sent.Path);
                 Assert.Equal("upstream-model", sent.Json["model"]!.GetValue<string>());
@@ -141,7 +164,7 @@ public sealed class ProtocolMatrixTests
             Assert.Equal("3", view.RetryAfter);
             switch (client)
             {
-                case "openai":
+                case "openai" or "responses":
                     Assert.Equal("rate_limit_exceeded", view.ErrorBody!["error"]!["code"]!.GetValue<string>());
                     Assert.False(string.IsNullOrEmpty(view.ErrorBody["error"]!["message"]!.GetValue<string>()));
                     break;
@@ -166,7 +189,7 @@ public sealed class ProtocolMatrixTests
         if (scenario == "text")
         {
             Assert.Equal(Wire.Text, view.Text);
-            Assert.Equal(client switch { "openai" => "stop", "anthropic" => "end_turn", _ => "STOP" }, view.Finish);
+            Assert.Equal(client switch { "openai" => "stop", "responses" => "completed", "anthropic" => "end_turn", _ => "STOP" }, view.Finish);
             Assert.Empty(view.ToolCalls);
         }
         else
@@ -179,7 +202,7 @@ public sealed class ProtocolMatrixTests
             {
                 Assert.NotEqual(view.ToolCalls[0].Id, view.ToolCalls[1].Id);
             }
-            Assert.Equal(client switch { "openai" => "tool_calls", "anthropic" => "tool_use", _ => "STOP" }, view.Finish);
+            Assert.Equal(client switch { "openai" => "tool_calls", "responses" => "completed", "anthropic" => "tool_use", _ => "STOP" }, view.Finish);
             var tools = upstream == "gemini" ? sent.Json["tools"]![0]!["functionDeclarations"]!.AsArray() : sent.Json["tools"]!.AsArray();
             Assert.Single(tools);
         }
@@ -196,6 +219,10 @@ public sealed class ProtocolMatrixTests
                     Assert.StartsWith("event: message_start", view.RawEvents[0], StringComparison.Ordinal);
                     Assert.StartsWith("event: message_stop", view.RawEvents[^1], StringComparison.Ordinal);
                     break;
+                case "responses":
+                    Assert.StartsWith("event: response.created", view.RawEvents[0], StringComparison.Ordinal);
+                    Assert.StartsWith("event: response.completed", view.RawEvents[^1], StringComparison.Ordinal);
+                    break;
             }
         }
     }
@@ -204,6 +231,7 @@ public sealed class ProtocolMatrixTests
     [InlineData("openai")]
     [InlineData("anthropic")]
     [InlineData("gemini")]
+    [InlineData("openai-responses")]
     public async Task Gemini_clients_get_the_JSON_array_stream_without_alt_sse(string upstream)
     {
         await using var fake = await FakeUpstream.StartAsync(UpstreamReply(upstream, true, "text"));

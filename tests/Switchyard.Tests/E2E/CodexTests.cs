@@ -18,6 +18,7 @@ public sealed class CodexTests(ITestOutputHelper output)
     [InlineData("openai")]
     [InlineData("anthropic")]
     [InlineData("gemini")]
+    [InlineData("openai-responses")]
     public async Task Codex_runs_a_shell_tool_round_trip(string kind)
     {
         await using var fake = await FakeUpstream.StartAsync(AgentUpstream.For(kind, "exec_command", new { cmd = $"echo {Marker}" }));
@@ -44,6 +45,14 @@ public sealed class CodexTests(ITestOutputHelper output)
         var followUp = fake.Requests.Select(r => r.Json).Last();
         Assert.Contains(Marker, AgentUpstream.ToolOutput(kind, followUp), StringComparison.Ordinal);
         Assert.True(fake.Requests.Count >= 2);
+        if (kind == "openai-responses")
+        {
+            // Same protocol on both sides: Codex's own body went through (the byte path), model name aside.
+            var first = fake.Requests.First().Json;
+            Assert.Equal("upstream-model", first["model"]!.GetValue<string>());
+            Assert.NotNull(first["prompt_cache_key"]);
+            Assert.Contains(first["tools"]!.AsArray(), t => t!["type"]!.GetValue<string>() == "namespace");
+        }
     }
 
     private async Task<List<JsonNode>> RunCodexAsync(Gateway gw, string model, string prompt)

@@ -42,6 +42,8 @@ public sealed class InboundFuzzTests(ITestOutputHelper output)
             new("messages ge-request-mixed-case.anthropic", ClientProtocol.Anthropic, Golden("ge-request-mixed-case.anthropic.json")),
             new("messages claude-code tool-result turn", ClientProtocol.Anthropic, Capture("v2.1.197-tool-result-turn.json")),
             new("messages/count_tokens an-request-full", ClientProtocol.Anthropic, Golden("an-request-full.json"), Counting: true),
+            new("responses or-request-codex", ClientProtocol.Responses, Golden("or-request-codex.json")),
+            new("responses/input_tokens or-request-codex", ClientProtocol.Responses, Golden("or-request-codex.json"), Counting: true),
             new("generateContent ge-request-mixed-case", ClientProtocol.Gemini, gemini),
             new("generateContent oa-request-to-gemini.gemini", ClientProtocol.Gemini, Golden("oa-request-to-gemini.gemini.json")),
             new("countTokens ge-request-mixed-case", ClientProtocol.Gemini, gemini, Counting: true),
@@ -98,7 +100,7 @@ public sealed class InboundFuzzTests(ITestOutputHelper output)
             (body, var sniff) = InboundPrologue.Accept(client, body, client.Wire == WireProtocol.Gemini ? "gemini-fuzz" : null, pathStream: false, endpoint.Counting, InputLimits.Default);
             var request = client.Decode(body, sniff);
             var options = new EncodeOptions("upstream-model");
-            foreach (var encode in new Func<ChatRequest, EncodeOptions, byte[]>[] { OpenAIRequestEncoder.Encode, AnthropicRequestEncoder.Encode, GeminiRequestEncoder.Encode })
+            foreach (var encode in new Func<ChatRequest, EncodeOptions, byte[]>[] { OpenAIRequestEncoder.Encode, Protocols.Responses.ResponsesRequestEncoder.Encode, AnthropicRequestEncoder.Encode, GeminiRequestEncoder.Encode })
             {
                 try
                 {
@@ -132,7 +134,7 @@ public sealed class InboundFuzzTests(ITestOutputHelper output)
         var shape = JsonNode.Parse(client.EncodeError(refused.Error, "req_fuzz"))!;
         var shaped = client.Wire switch
         {
-            WireProtocol.OpenAI => shape["error"]?["message"] is not null && shape["error"]!.AsObject().ContainsKey("param"),
+            WireProtocol.OpenAI or WireProtocol.Responses => shape["error"]?["message"] is not null && shape["error"]!.AsObject().ContainsKey("param"),
             WireProtocol.Anthropic => shape["type"]?.GetValue<string>() == "error" && shape["error"]?["message"] is not null,
             _ => shape["error"]?["code"]?.GetValue<int>() == status && shape["error"]?["status"] is not null,
         };

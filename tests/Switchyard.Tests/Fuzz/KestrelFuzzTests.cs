@@ -21,6 +21,8 @@ public sealed class KestrelFuzzTests
     private static string PathOf(InboundFuzzTests.Endpoint e, bool geminiStream) => (e.Client.Wire, e.Counting) switch
     {
         (WireProtocol.OpenAI, _) => "/v1/chat/completions",
+        (WireProtocol.Responses, false) => "/v1/responses",
+        (WireProtocol.Responses, true) => "/v1/responses/input_tokens",
         (WireProtocol.Anthropic, false) => "/v1/messages",
         (WireProtocol.Anthropic, true) => "/v1/messages/count_tokens",
         (_, true) => "/v1beta/models/fuzz-model:countTokens",
@@ -72,7 +74,7 @@ public sealed class KestrelFuzzTests
         }
         return wire switch
         {
-            WireProtocol.OpenAI => json?["error"]?["message"] is not null && json["error"]!.AsObject().ContainsKey("param") && json["error"]!.AsObject().ContainsKey("code"),
+            WireProtocol.OpenAI or WireProtocol.Responses => json?["error"]?["message"] is not null && json["error"]!.AsObject().ContainsKey("param") && json["error"]!.AsObject().ContainsKey("code"),
             WireProtocol.Anthropic => json?["type"]?.GetValue<string>() == "error" && json["error"]?["type"] is not null && json["error"]?["message"] is not null,
             _ => json?["error"]?["code"]?.GetValue<int>() == status && json["error"]?["status"] is not null && json["error"]?["message"] is not null,
         };

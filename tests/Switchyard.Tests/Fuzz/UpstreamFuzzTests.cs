@@ -47,6 +47,8 @@ public sealed class UpstreamFuzzTests(ITestOutputHelper output)
         new("anthropic text", UpstreamCodec.Anthropic, Wire.Anthropic.TextResponse),
         new("anthropic tools", UpstreamCodec.Anthropic, Wire.Anthropic.ToolResponse),
         new("anthropic an-response-thinking", UpstreamCodec.Anthropic, Golden("an-response-thinking.json")),
+        new("responses text", UpstreamCodec.Responses, Wire.Responses.TextResponse),
+        new("responses tools", UpstreamCodec.Responses, Wire.Responses.ToolResponse),
         new("gemini text", UpstreamCodec.Gemini, Wire.Gemini.TextResponse),
         new("gemini tools", UpstreamCodec.Gemini, Wire.Gemini.ToolResponse),
         new("gemini ge-response-thought-call", UpstreamCodec.Gemini, Golden("ge-response-thought-call.json")),
@@ -61,6 +63,8 @@ public sealed class UpstreamFuzzTests(ITestOutputHelper output)
         new("anthropic tool stream", UpstreamCodec.Anthropic, Wire.Anthropic.ToolStream),
         new("anthropic an-stream-thinking-tool", UpstreamCodec.Anthropic, Golden("an-stream-thinking-tool.sse")),
         new("anthropic an-stream-midstream-error", UpstreamCodec.Anthropic, Golden("an-stream-midstream-error.sse")),
+        new("responses text stream", UpstreamCodec.Responses, Wire.Responses.TextStream),
+        new("responses tool stream", UpstreamCodec.Responses, Wire.Responses.ToolStream),
         new("gemini text stream", UpstreamCodec.Gemini, GeminiSse(Wire.Gemini.TextChunks)),
         new("gemini tool stream", UpstreamCodec.Gemini, GeminiSse(Wire.Gemini.ToolChunks)),
         new("gemini ge-stream-parallel", UpstreamCodec.Gemini, Golden("ge-stream-parallel.sse")),
@@ -122,7 +126,7 @@ public sealed class UpstreamFuzzTests(ITestOutputHelper output)
     {
         var bodies = new (UpstreamCodec Codec, string Body)[]
         {
-            (UpstreamCodec.OpenAI, Wire.OpenAI.RateLimitError), (UpstreamCodec.Anthropic, Wire.Anthropic.RateLimitError), (UpstreamCodec.Gemini, Wire.Gemini.RateLimitError),
+            (UpstreamCodec.OpenAI, Wire.OpenAI.RateLimitError), (UpstreamCodec.Responses, Wire.Responses.RateLimitError), (UpstreamCodec.Anthropic, Wire.Anthropic.RateLimitError), (UpstreamCodec.Gemini, Wire.Gemini.RateLimitError),
         };
         var gen = Gen.Select(Gen.Int[0, bodies.Length - 1], Gen.Const(new[] { 400, 401, 429, 500, 503, 529 }).SelectMany(s => Gen.Int[0, s.Length - 1].Select(i => s[i])), BodyMutation.Several, (b, status, m) => (b, status, m));
         FixedSeed.Run(gen, c => DecodeError(bodies[c.b].Codec, c.status, BodyMutation.Apply(Encoding.UTF8.GetBytes(bodies[c.b].Body), c.m)) == "ok", ResponseSeed, 1000,
@@ -225,7 +229,7 @@ public sealed class UpstreamFuzzTests(ITestOutputHelper output)
         }
         try
         {
-            foreach (var client in new[] { ClientProtocol.OpenAI, ClientProtocol.Anthropic, ClientProtocol.Gemini })
+            foreach (var client in new[] { ClientProtocol.OpenAI, ClientProtocol.Responses, ClientProtocol.Anthropic, ClientProtocol.Gemini })
             {
                 client.EncodeResponse(response, new ChatRequest { Model = "m" }, new Microsoft.AspNetCore.Http.DefaultHttpContext());
             }
@@ -265,7 +269,7 @@ public sealed class UpstreamFuzzTests(ITestOutputHelper output)
         }
         try
         {
-            foreach (var encoder in new IStreamEncoder[] { new OpenAIStreamEncoder(true, 1), new AnthropicStreamEncoder(), new GeminiStreamEncoder(true), new GeminiStreamEncoder(false) })
+            foreach (var encoder in new IStreamEncoder[] { new OpenAIStreamEncoder(true, 1), new Protocols.Responses.ResponsesStreamEncoder(new Protocols.Responses.ResponsesEcho("resp_fuzz", 1, null)), new AnthropicStreamEncoder(), new GeminiStreamEncoder(true), new GeminiStreamEncoder(false) })
             {
                 using (encoder)
                 {

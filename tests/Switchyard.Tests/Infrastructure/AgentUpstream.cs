@@ -17,6 +17,7 @@ public static class AgentUpstream
     public static Func<HttpContext, RecordedRequest, Task> For(string kind, string tool, object arguments) => kind switch
     {
         "openai" => (ctx, req) => OpenAI(ctx, req, tool, JsonSerializer.Serialize(arguments)),
+        "openai-responses" => (ctx, req) => Responses(ctx, req, tool, JsonSerializer.Serialize(arguments)),
         "anthropic" => (ctx, req) => Anthropic(ctx, req, tool, JsonSerializer.Serialize(arguments)),
         "gemini" => (ctx, req) => Gemini(ctx, req, tool, JsonSerializer.SerializeToNode(arguments)!),
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
@@ -25,6 +26,14 @@ public static class AgentUpstream
     /// <summary>The tool's output in the last request that carried one (null when none did).</summary>
     public static string? ToolOutput(string kind, JsonNode request) => kind switch
     {
+        "openai-responses" => request["input"] is JsonArray items && items.LastOrDefault(i => i!["type"]?.GetValue<string>() == "function_call_output") is { } result
+            ? result["output"] switch
+            {
+                JsonValue v => v.GetValue<string>(),
+                JsonArray parts => string.Concat(parts.Select(p => p!["text"]?.GetValue<string>())),
+                _ => "",
+            }
+            : null,
         "openai" => request["messages"]!.AsArray().LastOrDefault(m => m!["role"]!.GetValue<string>() == "tool")?["content"] switch
         {
             JsonValue v => v.GetValue<string>(),
@@ -81,6 +90,57 @@ public static class AgentUpstream
             ["model"] = "gpt-4.1",
             ["choices"] = new JsonArray(new JsonObject { ["index"] = 0, ["delta"] = delta, ["finish_reason"] = finish }),
         }.ToJsonString() + "\n\n";
+
+    private static Task Responses(HttpContext ctx, RecordedRequest req, string tool, string args)
+    {
+        var json = req.Json;
+        var offered = json["tools"]?.AsArray().Any(t => t!["name"]?.GetValue<string>() == tool) == true;
+        var output = ToolOutput("openai-responses", json);
+        var sb = new StringBuilder();
+        var seq = 0;
+        void Event(string type, JsonObject data)
+        {
+            data["type"] = type;
+            data["sequence_number"] = seq++;
+            sb.Append("event: ").Append(type).Append("\ndata: ").Append(data.ToJsonString()).Append("\n\n");
+        }
+        JsonObject Response(string status, JsonArray output, JsonObject? usage) => new()
+        {
+            ["id"] = "resp_agent",
+            ["object"] = "response",
+            ["created_at"] = 1,
+            ["status"] = status,
+            ["model"] = "gpt-5-codex",
+            ["output"] = output,
+            ["usage"] = usage,
+        };
+        Event("response.created", new JsonObject { ["response"] = Response("in_progress", [], null) });
+        JsonObject item;
+        if (output is not null || !offered)
+        {
+            var text = Prefix + Printed(output);
+            item = new JsonObject { ["id"] = "msg_agent", ["type"] = "message", ["status"] = "completed", ["role"] = "assistant", ["content"] = new JsonArray(new JsonObject { ["type"] = "output_text", ["text"] = text, ["annotations"] = new JsonArray() }) };
+            Event("response.output_item.added", new JsonObject { ["output_index"] = 0, ["item"] = new JsonObject { ["id"] = "msg_agent", ["type"] = "message", ["status"] = "in_progress", ["role"] = "assistant", ["content"] = new JsonArray() } });
+            Event("response.content_part.added", new JsonObject { ["item_id"] = "msg_agent", ["output_index"] = 0, ["content_index"] = 0, ["part"] = new JsonObject { ["type"] = "output_text", ["text"] = "", ["annotations"] = new JsonArray() } });
+            Event("response.output_text.delta", new JsonObject { ["item_id"] = "msg_agent", ["output_index"] = 0, ["content_index"] = 0, ["delta"] = text });
+            Event("response.output_text.done", new JsonObject { ["item_id"] = "msg_agent", ["output_index"] = 0, ["content_index"] = 0, ["text"] = text });
+            Event("response.content_part.done", new JsonObject { ["item_id"] = "msg_agent", ["output_index"] = 0, ["content_index"] = 0, ["part"] = new JsonObject { ["type"] = "output_text", ["text"] = text, ["annotations"] = new JsonArray() } });
+        }
+        else
+        {
+            item = new JsonObject { ["id"] = "fc_agent", ["type"] = "function_call", ["status"] = "completed", ["call_id"] = "call_agent_1", ["name"] = tool, ["arguments"] = args };
+            Event("response.output_item.added", new JsonObject { ["output_index"] = 0, ["item"] = new JsonObject { ["id"] = "fc_agent", ["type"] = "function_call", ["status"] = "in_progress", ["call_id"] = "call_agent_1", ["name"] = tool, ["arguments"] = "" } });
+            Event("response.function_call_arguments.delta", new JsonObject { ["item_id"] = "fc_agent", ["output_index"] = 0, ["delta"] = args[..5] });
+            Event("response.function_call_arguments.delta", new JsonObject { ["item_id"] = "fc_agent", ["output_index"] = 0, ["delta"] = args[5..] });
+            Event("response.function_call_arguments.done", new JsonObject { ["item_id"] = "fc_agent", ["output_index"] = 0, ["arguments"] = args });
+        }
+        Event("response.output_item.done", new JsonObject { ["output_index"] = 0, ["item"] = item.DeepClone() });
+        Event("response.completed", new JsonObject
+        {
+            ["response"] = Response("completed", [item], new JsonObject { ["input_tokens"] = 900, ["input_tokens_details"] = new JsonObject { ["cached_tokens"] = 0 }, ["output_tokens"] = 20, ["output_tokens_details"] = new JsonObject { ["reasoning_tokens"] = 0 }, ["total_tokens"] = 920 }),
+        });
+        return FakeUpstream.Sse(sb.ToString())(ctx, req);
+    }
 
     private static Task Anthropic(HttpContext ctx, RecordedRequest req, string tool, string args)
     {

@@ -25,10 +25,74 @@ public sealed record ClientView(HttpStatusCode Status, string Text, List<ToolCal
         if (!isStream)
         {
             var json = JsonNode.Parse(body)!;
-            return protocol == "openai" ? FromOpenAI(resp.StatusCode, json) : FromAnthropic(resp.StatusCode, json);
+            return protocol switch { "openai" => FromOpenAI(resp.StatusCode, json), "responses" => FromResponses(resp.StatusCode, json), _ => FromAnthropic(resp.StatusCode, json) };
         }
         var events = body.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).ToList();
-        return protocol == "openai" ? FromOpenAIStream(resp.StatusCode, events) : FromAnthropicStream(resp.StatusCode, events);
+        return protocol switch
+        {
+            "openai" => FromOpenAIStream(resp.StatusCode, events),
+            "responses" => FromResponsesStream(resp.StatusCode, events),
+            _ => FromAnthropicStream(resp.StatusCode, events),
+        };
+    }
+
+    /// <summary>Responses: the output items; the finish is the response's status.</summary>
+    private static ClientView FromResponses(HttpStatusCode status, JsonNode json)
+    {
+        var text = new StringBuilder();
+        var calls = new List<ToolCallView>();
+        foreach (var item in json["output"]!.AsArray())
+        {
+            switch (item!["type"]!.GetValue<string>())
+            {
+                case "message":
+                    foreach (var part in item["content"]!.AsArray())
+                    {
+                        text.Append(part!["text"]?.GetValue<string>());
+                    }
+                    break;
+                case "function_call":
+                    calls.Add(new ToolCallView(item["call_id"]!.GetValue<string>(), item["name"]!.GetValue<string>(), item["arguments"]!.GetValue<string>()));
+                    break;
+            }
+        }
+        return new ClientView(status, text.ToString(), calls, json["status"]!.GetValue<string>(), null, null, []);
+    }
+
+    /// <summary>A Responses stream assembled from its deltas (as a streaming client shows it), finished by its terminal event.</summary>
+    private static ClientView FromResponsesStream(HttpStatusCode status, List<string> events)
+    {
+        var text = new StringBuilder();
+        var calls = new SortedDictionary<int, (string Id, string Name, StringBuilder Args, string? Done)>();
+        string? finish = null;
+        JsonNode? error = null;
+        foreach (var e in events)
+        {
+            var json = JsonNode.Parse(e.Split('\n').First(l => l.StartsWith("data: ", StringComparison.Ordinal))[6..])!;
+            var index = json["output_index"]?.GetValue<int>() ?? -1;
+            switch (json["type"]!.GetValue<string>())
+            {
+                case "response.output_text.delta":
+                    text.Append(json["delta"]!.GetValue<string>());
+                    break;
+                case "response.output_item.added" when json["item"]!["type"]!.GetValue<string>() == "function_call":
+                    calls[index] = (json["item"]!["call_id"]!.GetValue<string>(), json["item"]!["name"]!.GetValue<string>(), new StringBuilder(), null);
+                    break;
+                case "response.function_call_arguments.delta":
+                    calls[index].Args.Append(json["delta"]!.GetValue<string>());
+                    break;
+                case "response.function_call_arguments.done":
+                    calls[index] = calls[index] with { Done = json["arguments"]!.GetValue<string>() };
+                    break;
+                case "response.completed" or "response.incomplete":
+                    finish = json["response"]!["status"]!.GetValue<string>();
+                    break;
+                case "response.failed":
+                    error = json["response"]!["error"];
+                    break;
+            }
+        }
+        return new ClientView(status, text.ToString(), [.. calls.Values.Select(c => new ToolCallView(c.Id, c.Name, c.Args.Length > 0 ? c.Args.ToString() : c.Done ?? ""))], finish, error, null, events);
     }
 
     /// <summary>Gemini: one response, an SSE stream of partial responses, or a JSON array of them.</summary>

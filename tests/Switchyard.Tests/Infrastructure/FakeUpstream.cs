@@ -117,6 +117,17 @@ public sealed class FakeUpstream : IAsyncDisposable
         var json = req.Json;
         var stream = kind == "gemini" ? req.Path.EndsWith(":streamGenerateContent", StringComparison.Ordinal) : json["stream"]?.GetValue<bool>() == true;
         var hasTools = json["tools"] is JsonArray { Count: > 0 };
+        if (kind == "openai-responses")
+        {
+            var answered = json["input"] is JsonArray items && items.Any(i => i!["type"]?.GetValue<string>() == "function_call_output");
+            return (stream, hasTools && !answered) switch
+            {
+                (false, false) => Json(Wire.Responses.TextResponse)(ctx, req),
+                (false, true) => Json(Wire.Responses.ToolResponse)(ctx, req),
+                (true, false) => Sse(Wire.Responses.TextStream)(ctx, req),
+                _ => Sse(Wire.Responses.ToolStream)(ctx, req),
+            };
+        }
         var lastMessage = kind == "gemini" ? json["contents"]!.AsArray()[^1]! : json["messages"]!.AsArray()[^1]!;
         var answeredTool = kind switch
         {

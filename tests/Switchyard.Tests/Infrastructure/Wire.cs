@@ -115,4 +115,57 @@ public static class Wire
             {"error":{"code":429,"message":"You exceeded your current quota, please check your plan and billing details.","status":"RESOURCE_EXHAUSTED","details":[{"@type":"type.googleapis.com/google.rpc.QuotaFailure","violations":[{"quotaMetric":"generativelanguage.googleapis.com/generate_content_free_tier_requests"}]},{"@type":"type.googleapis.com/google.rpc.RetryInfo","retryDelay":"3s"}]}}
             """;
     }
+
+    /// <summary>OpenAI's Responses API (<c>POST /v1/responses</c>): whole responses and event streams.</summary>
+    public static class Responses
+    {
+        private const string Settings = "\"parallel_tool_calls\":true,\"previous_response_id\":null,\"reasoning\":{\"effort\":null,\"summary\":null},\"store\":false,\"temperature\":1.0,\"text\":{\"format\":{\"type\":\"text\"}},\"tool_choice\":\"auto\",\"tools\":[],\"top_p\":1.0,\"truncation\":\"disabled\",\"user\":null,\"metadata\":{}";
+
+        public static readonly string TextResponse = "{\"id\":\"resp_67ccd2bed1ec8190b14f964abc0542670bb6a6b452d3795b\",\"object\":\"response\",\"created_at\":1741476542,\"status\":\"completed\",\"error\":null,\"incomplete_details\":null,\"instructions\":null,\"max_output_tokens\":null,\"model\":\"gpt-4.1-2025-04-14\",\"output\":[{\"type\":\"message\",\"id\":\"msg_67ccd2bf17f0819081ff3bb2cf6508e60bb6a6b452d3795b\",\"status\":\"completed\",\"role\":\"assistant\",\"content\":[{\"type\":\"output_text\",\"text\":\"Hello from upstream!\",\"annotations\":[]}]}]," + Settings + ",\"usage\":{\"input_tokens\":36,\"input_tokens_details\":{\"cached_tokens\":0},\"output_tokens\":87,\"output_tokens_details\":{\"reasoning_tokens\":0},\"total_tokens\":123}}";
+
+        public static readonly string ToolResponse = "{\"id\":\"resp_67ccf18ef5fc8190b16dbee19bc54e5f087bb177ab789d5c\",\"object\":\"response\",\"created_at\":1741484430,\"status\":\"completed\",\"error\":null,\"incomplete_details\":null,\"instructions\":null,\"max_output_tokens\":null,\"model\":\"gpt-4.1-2025-04-14\",\"output\":[{\"type\":\"function_call\",\"id\":\"fc_67ccf18f64008190a39b619f4c8455ef087bb177ab789d5c\",\"call_id\":\"call_Paris1\",\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\",\"status\":\"completed\"},{\"type\":\"function_call\",\"id\":\"fc_67ccf19c1ac08190a1cdd8c60b1a7f5b087bb177ab789d5c\",\"call_id\":\"call_Tokyo2\",\"name\":\"get_weather\",\"arguments\":\"{\\\"city\\\":\\\"Tokyo\\\"}\",\"status\":\"completed\"}]," + Settings + ",\"usage\":{\"input_tokens\":291,\"input_tokens_details\":{\"cached_tokens\":0},\"output_tokens\":23,\"output_tokens_details\":{\"reasoning_tokens\":0},\"total_tokens\":314}}";
+
+        private static string Event(string type, string json) => $"event: {type}\ndata: {{\"type\":\"{type}\",{json}}}\n\n";
+
+        private static string Head(int seq, string id, string status) =>
+            $"\"sequence_number\":{seq},\"response\":{{\"id\":\"{id}\",\"object\":\"response\",\"created_at\":1741290958,\"status\":\"{status}\",\"error\":null,\"incomplete_details\":null,\"instructions\":null,\"max_output_tokens\":null,\"model\":\"gpt-4.1-2025-04-14\",\"output\":[]," + Settings + ",\"usage\":null}";
+
+        private const string StreamId = "resp_67c9fdcecf488190bdd9a0409de3a1ec07b8b0ad4e5eb654";
+        private const string MessageItem = "{\"id\":\"msg_67c9fdcf37fc8190ba82116e33fb28c507b8b0ad4e5eb654\",\"type\":\"message\",\"status\":\"completed\",\"role\":\"assistant\",\"content\":[{\"type\":\"output_text\",\"text\":\"Hello from upstream!\",\"annotations\":[]}]}";
+
+        public static readonly string TextStream = string.Concat(
+            Event("response.created", Head(0, StreamId, "in_progress")),
+            Event("response.in_progress", Head(1, StreamId, "in_progress")),
+            Event("response.output_item.added", "\"sequence_number\":2,\"output_index\":0,\"item\":{\"id\":\"msg_67c9fdcf37fc8190ba82116e33fb28c507b8b0ad4e5eb654\",\"type\":\"message\",\"status\":\"in_progress\",\"role\":\"assistant\",\"content\":[]}"),
+            Event("response.content_part.added", "\"sequence_number\":3,\"item_id\":\"msg_67c9fdcf37fc8190ba82116e33fb28c507b8b0ad4e5eb654\",\"output_index\":0,\"content_index\":0,\"part\":{\"type\":\"output_text\",\"text\":\"\",\"annotations\":[]}"),
+            Event("response.output_text.delta", "\"sequence_number\":4,\"item_id\":\"msg_67c9fdcf37fc8190ba82116e33fb28c507b8b0ad4e5eb654\",\"output_index\":0,\"content_index\":0,\"delta\":\"Hello\""),
+            Event("response.output_text.delta", "\"sequence_number\":5,\"item_id\":\"msg_67c9fdcf37fc8190ba82116e33fb28c507b8b0ad4e5eb654\",\"output_index\":0,\"content_index\":0,\"delta\":\" from upstream!\""),
+            Event("response.output_text.done", "\"sequence_number\":6,\"item_id\":\"msg_67c9fdcf37fc8190ba82116e33fb28c507b8b0ad4e5eb654\",\"output_index\":0,\"content_index\":0,\"text\":\"Hello from upstream!\""),
+            Event("response.content_part.done", "\"sequence_number\":7,\"item_id\":\"msg_67c9fdcf37fc8190ba82116e33fb28c507b8b0ad4e5eb654\",\"output_index\":0,\"content_index\":0,\"part\":{\"type\":\"output_text\",\"text\":\"Hello from upstream!\",\"annotations\":[]}"),
+            Event("response.output_item.done", "\"sequence_number\":8,\"output_index\":0,\"item\":" + MessageItem),
+            Event("response.completed", Head(9, StreamId, "completed").Replace("\"output\":[]", "\"output\":[" + MessageItem + "]", StringComparison.Ordinal)
+                .Replace("\"usage\":null", "\"usage\":{\"input_tokens\":37,\"input_tokens_details\":{\"cached_tokens\":0},\"output_tokens\":11,\"output_tokens_details\":{\"reasoning_tokens\":0},\"total_tokens\":48}", StringComparison.Ordinal)));
+
+        private const string ParisItem = "{\"id\":\"fc_1\",\"type\":\"function_call\",\"status\":\"completed\",\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\",\"call_id\":\"call_Paris1\",\"name\":\"get_weather\"}";
+        private const string TokyoItem = "{\"id\":\"fc_2\",\"type\":\"function_call\",\"status\":\"completed\",\"arguments\":\"{\\\"city\\\":\\\"Tokyo\\\"}\",\"call_id\":\"call_Tokyo2\",\"name\":\"get_weather\"}";
+
+        /// <summary>Two calls: Paris's arguments in deltas, Tokyo's only in <c>.done</c> (a pitfall some servers hit).</summary>
+        public static readonly string ToolStream = string.Concat(
+            Event("response.created", Head(0, StreamId, "in_progress")),
+            Event("response.in_progress", Head(1, StreamId, "in_progress")),
+            Event("response.output_item.added", "\"sequence_number\":2,\"output_index\":0,\"item\":{\"id\":\"fc_1\",\"type\":\"function_call\",\"status\":\"in_progress\",\"arguments\":\"\",\"call_id\":\"call_Paris1\",\"name\":\"get_weather\"}"),
+            Event("response.function_call_arguments.delta", "\"sequence_number\":3,\"item_id\":\"fc_1\",\"output_index\":0,\"delta\":\"{\\\"city\\\":\""),
+            Event("response.function_call_arguments.delta", "\"sequence_number\":4,\"item_id\":\"fc_1\",\"output_index\":0,\"delta\":\"\\\"Paris\\\"}\""),
+            Event("response.function_call_arguments.done", "\"sequence_number\":5,\"item_id\":\"fc_1\",\"output_index\":0,\"arguments\":\"{\\\"city\\\":\\\"Paris\\\"}\""),
+            Event("response.output_item.done", "\"sequence_number\":6,\"output_index\":0,\"item\":" + ParisItem),
+            Event("response.output_item.added", "\"sequence_number\":7,\"output_index\":1,\"item\":{\"id\":\"fc_2\",\"type\":\"function_call\",\"status\":\"in_progress\",\"arguments\":\"\",\"call_id\":\"call_Tokyo2\",\"name\":\"get_weather\"}"),
+            Event("response.function_call_arguments.done", "\"sequence_number\":8,\"item_id\":\"fc_2\",\"output_index\":1,\"arguments\":\"{\\\"city\\\":\\\"Tokyo\\\"}\""),
+            Event("response.output_item.done", "\"sequence_number\":9,\"output_index\":1,\"item\":" + TokyoItem),
+            Event("response.completed", Head(10, StreamId, "completed").Replace("\"output\":[]", "\"output\":[" + ParisItem + "," + TokyoItem + "]", StringComparison.Ordinal)
+                .Replace("\"usage\":null", "\"usage\":{\"input_tokens\":291,\"input_tokens_details\":{\"cached_tokens\":0},\"output_tokens\":23,\"output_tokens_details\":{\"reasoning_tokens\":0},\"total_tokens\":314}", StringComparison.Ordinal)));
+
+        public const string RateLimitError = """
+            {"error":{"message":"Rate limit reached for gpt-4.1 in organization org-abc on tokens per min (TPM): Limit 30000, Used 30000, Requested 500. Please try again in 1s.","type":"tokens","param":null,"code":"rate_limit_exceeded"}}
+            """;
+    }
 }

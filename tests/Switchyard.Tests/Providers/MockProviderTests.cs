@@ -11,6 +11,22 @@ public sealed class MockProviderTests
 {
     private static Task<Gateway> Demo() => Gateway.StartAsync(DemoConfig.Create());
 
+    [Theory]
+    [InlineData("""{"type":5}""")]
+    [InlineData("""{"type":[7,"string"]}""")]
+    [InlineData("""[]""")]
+    [InlineData("""{"type":[]}""")]
+    public async Task The_mock_calls_a_tool_whatever_its_property_schemas_look_like(string property)
+    {
+        // A fuzz finding: a property schema whose "type" is not a name was a 500.
+        await using var gw = await Demo();
+        var tools = """[{"type":"function","function":{"name":"f","parameters":{"type":"object","properties":{"a":PROPERTY},"required":["a"]}}}]""".Replace("PROPERTY", property, StringComparison.Ordinal);
+        using var r = await gw.PostJsonAsync("/v1/chat/completions", """{"model":"gpt-4o-mini","messages":[{"role":"user","content":"use a tool"}],"tools":""" + tools + "}");
+        var v = await ClientView.ReadAsync(r, "openai");
+        Assert.Equal(HttpStatusCode.OK, v.Status);
+        Assert.Equal("""{"a":"mock"}""", Assert.Single(v.ToolCalls).Arguments);
+    }
+
     [Fact]
     public async Task The_demo_answers_the_READMEs_requests()
     {

@@ -194,6 +194,34 @@ public sealed class ResponsesApiTests
         Assert.Equal(Wire.Text, sent[1]!["content"]![0]!["text"]!.GetValue<string>());
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_Responses_upstream_gets_the_bytes_and_the_gateway_keeps_the_state(bool stream)
+    {
+        await using var fake = await FakeUpstream.StartAsync(FakeUpstream.Scripted("openai-responses"));
+        await using var gw = await Gateway.StartAsync(Config("openai-responses", fake.Url));
+        var streamField = stream ? "true" : "false";
+        using var first = await PostAsync(gw, $$"""{"model":"resp-model","stream":{{streamField}},"input":"My name is Ada.","prompt_cache_key":"k1"}""");
+        var text = await first.Content.ReadAsStringAsync();
+        var id = (stream ? ResponsesStream.Parse(text)[^1]["response"]! : JsonNode.Parse(text)!)["id"]!.GetValue<string>();
+        Assert.StartsWith("resp_67", id, StringComparison.Ordinal); // the upstream's own answer, forwarded
+        var forwarded = fake.Requests.Single().Json;
+        Assert.Equal("upstream-model", forwarded["model"]!.GetValue<string>());
+        Assert.Equal("k1", forwarded["prompt_cache_key"]!.GetValue<string>());
+
+        using var second = await PostAsync(gw, $$"""{"model":"resp-model","previous_response_id":"{{id}}","input":"What is my name?"}""");
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        var sent = fake.Requests.Last().Json;
+        Assert.Null(sent["previous_response_id"]); // the upstream never stored it: it gets the history instead
+        var input = sent["input"]!.AsArray();
+        Assert.Equal(["message", "message", "message"], input.Select(i => i!["type"]!.GetValue<string>()));
+        Assert.Equal("My name is Ada.", input[0]!["content"]![0]!["text"]!.GetValue<string>());
+        Assert.Equal(Wire.Text, input[1]!["content"]![0]!["text"]!.GetValue<string>());
+        Assert.Equal("What is my name?", input[2]!["content"]![0]!["text"]!.GetValue<string>());
+        Assert.Equal(HttpStatusCode.OK, (await SendAsync(gw, HttpMethod.Get, $"/v1/responses/{id}", "sk-sy-test")).StatusCode);
+    }
+
     [Fact]
     public async Task Stored_responses_belong_to_the_tenant_that_made_them()
     {

@@ -209,13 +209,23 @@ internal sealed class MockProvider(TimeProvider time)
         return sb.Append('}').ToString();
     }
 
+    /// <summary>A value of the property's type; a schema of any shape (the client's, unchecked) gives a string.</summary>
     private static string SampleValue(string name, JsonElement schema)
     {
+        if (schema.ValueKind != JsonValueKind.Object)
+        {
+            return "\"mock\"";
+        }
         if (schema.TryGetProperty("enum", out var en) && en.ValueKind == JsonValueKind.Array && en.GetArrayLength() > 0)
         {
             return en[0].GetRawText();
         }
-        var type = schema.TryGetProperty("type", out var t) ? (t.ValueKind == JsonValueKind.Array ? t[0].GetString() : t.GetString()) : "string";
+        var type = schema.TryGetProperty("type", out var t) ? t switch
+        {
+            { ValueKind: JsonValueKind.String } => t.GetString(),
+            { ValueKind: JsonValueKind.Array } when t.GetArrayLength() > 0 && t[0].ValueKind == JsonValueKind.String => t[0].GetString(),
+            _ => null,
+        } : "string";
         return type switch
         {
             "integer" or "number" => "1",
