@@ -284,20 +284,26 @@ public static class OpenAIRequestEncoder
             case ResponseFormatKind.JsonSchema:
                 w.WriteString("type", "json_schema");
                 w.WriteStartObject("json_schema");
-                w.WriteString("name", rf.Name ?? "response");
-                if (rf.Schema is { } schema)
-                {
-                    w.WritePropertyName("schema");
-                    schema.WriteTo(w);
-                }
-                if (rf.Strict is { } strict)
-                {
-                    w.WriteBoolean("strict", strict);
-                }
+                WriteSchemaFields(w, rf);
                 w.WriteEndObject();
                 break;
         }
         w.WriteEndObject();
+    }
+
+    /// <summary>A JSON schema format's <c>name</c>, <c>schema</c> and <c>strict</c> (Chat Completions nests them, Responses does not).</summary>
+    internal static void WriteSchemaFields(Utf8JsonWriter w, ResponseFormat rf)
+    {
+        w.WriteString("name", rf.Name ?? "response");
+        if (rf.Schema is { } schema)
+        {
+            w.WritePropertyName("schema");
+            schema.WriteTo(w);
+        }
+        if (rf.Strict is { } strict)
+        {
+            w.WriteBoolean("strict", strict);
+        }
     }
 
     internal static string JoinText(IEnumerable<ContentPart> parts)

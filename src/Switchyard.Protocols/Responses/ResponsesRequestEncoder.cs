@@ -64,16 +64,7 @@ public static class ResponsesRequestEncoder
                 w.WriteString("type", rf.Kind == ResponseFormatKind.JsonSchema ? "json_schema" : "json_object");
                 if (rf.Kind == ResponseFormatKind.JsonSchema)
                 {
-                    w.WriteString("name", rf.Name ?? "response");
-                    if (rf.Schema is { } schema)
-                    {
-                        w.WritePropertyName("schema");
-                        schema.WriteTo(w);
-                    }
-                    if (rf.Strict is { } strict)
-                    {
-                        w.WriteBoolean("strict", strict);
-                    }
+                    OpenAIRequestEncoder.WriteSchemaFields(w, rf);
                 }
                 w.WriteEndObject();
                 w.WriteEndObject();
