@@ -160,6 +160,25 @@ internal static class J
         return buffer.WrittenSpan.ToArray();
     }
 
+    /// <summary>
+    /// Fields Chat Completions and the Responses API both define, the same way: carried between the two OpenAI formats
+    /// (a Responses client's <c>prompt_cache_key</c> reaches a Chat Completions upstream's prompt cache, and back).
+    /// </summary>
+    public static readonly string[] OpenAISharedFields = ["prompt_cache_key", "prompt_cache_retention", "service_tier"];
+
+    /// <summary>The extensions named in <paramref name="names"/> (the ones another format defines too).</summary>
+    public static void WriteExtensions(Utf8JsonWriter w, Dictionary<string, JsonElement> ext, string[] names)
+    {
+        foreach (var name in names)
+        {
+            if (ext.TryGetValue(name, out var v))
+            {
+                w.WritePropertyName(name);
+                v.WriteTo(w);
+            }
+        }
+    }
+
     public static void WriteExtensions(Utf8JsonWriter w, Dictionary<string, JsonElement>? ext)
     {
         if (ext is null)

@@ -99,6 +99,10 @@ public static class OpenAIRequestEncoder
         {
             J.WriteExtensions(w, req.Extensions);
         }
+        else if (req.SourceProtocol == WireProtocol.Responses)
+        {
+            J.WriteExtensions(w, req.Extensions, J.OpenAISharedFields);
+        }
         if (req.Stream)
         {
             w.WriteBoolean("stream", true);

@@ -84,6 +84,10 @@ public static class ResponsesRequestEncoder
                     }
                 }
             }
+            else if (req.SourceProtocol == WireProtocol.OpenAI)
+            {
+                J.WriteExtensions(w, req.Extensions, J.OpenAISharedFields);
+            }
             if (!(sameFamily && req.Extensions.ContainsKey("store")))
             {
                 w.WriteBoolean("store", false);

@@ -84,7 +84,7 @@ internal sealed class Dispatcher(UpstreamAttempts attempts, KeyPools keys, Targe
     private async Task<AttemptResult?> TryKeysAsync(ProxyContext ctx, ProviderConfig provider, TargetCandidate pick, string model, RetryPolicy policy,
         int attemptsAllowed, DateTimeOffset startedAt, AttemptResult? previous)
     {
-        var queue = keys.Open(provider, ctx.Http.Request);
+        var queue = keys.Open(provider, ctx.Http.Request, ctx.Sniff.Session);
         if (queue.IsEmpty)
         {
             ctx.Trail.Add($"{provider.Name}:no key available");

@@ -24,6 +24,8 @@ internal readonly record struct RequestSniff(string Model, bool Stream, int Mode
     public int? MaxOutputTokens { get; init; }
     /// <summary>The end user the body names (OpenAI <c>user</c>, Anthropic <c>metadata.user_id</c>).</summary>
     public string? User { get; init; }
+    /// <summary>The client's cache/session key (OpenAI <c>prompt_cache_key</c>): key affinity keeps such a session on one upstream key.</summary>
+    public string? Session { get; init; }
 
     /// <param name="responses">A Responses body: the conversation is <c>input</c> (a string or items), the output limit <c>max_output_tokens</c>.</param>
     public static RequestSniff Sniff(ReadOnlySpan<byte> body, InputLimits limits, bool responses = false)
@@ -39,6 +41,7 @@ internal readonly record struct RequestSniff(string Model, bool Stream, int Mode
         var hasMessages = false;
         int? maxOutput = null;
         string? user = null;
+        string? session = null;
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
@@ -103,6 +106,10 @@ internal readonly record struct RequestSniff(string Model, bool Stream, int Mode
                     {
                         user = reader.GetString();
                     }
+                    else if (named == Named.Session && reader.TokenType == JsonTokenType.String)
+                    {
+                        session = reader.GetString();
+                    }
                     else if (named == Named.Metadata && reader.TokenType == JsonTokenType.StartObject)
                     {
                         user ??= Lookahead(ref reader, "user_id"u8, out var found) && found.TokenType == JsonTokenType.String ? found.GetString() : null;
@@ -136,16 +143,18 @@ internal readonly record struct RequestSniff(string Model, bool Stream, int Mode
             IncludeUsage = includeUsage,
             MaxOutputTokens = maxOutput,
             User = string.IsNullOrEmpty(user) ? null : user,
+            Session = string.IsNullOrEmpty(session) ? null : session,
         };
     }
 
-    private enum Named : byte { Other, MaxOutput, User, Metadata }
+    private enum Named : byte { Other, MaxOutput, User, Metadata, Session }
 
-    /// <summary>The top-level fields accounting reads: the output limit and the end user.</summary>
+    /// <summary>The top-level fields accounting and key affinity read: the output limit, the end user, the session.</summary>
     private static Named NameOf(ref Utf8JsonReader reader) =>
         reader.ValueTextEquals("max_tokens"u8) || reader.ValueTextEquals("max_completion_tokens"u8) || reader.ValueTextEquals("max_output_tokens"u8) ? Named.MaxOutput
         : reader.ValueTextEquals("user"u8) || reader.ValueTextEquals("safety_identifier"u8) ? Named.User
         : reader.ValueTextEquals("metadata"u8) ? Named.Metadata
+        : reader.ValueTextEquals("prompt_cache_key"u8) ? Named.Session
         : Named.Other;
 
     private static void RequireShortModel(string model)

@@ -53,7 +53,8 @@ internal sealed class KeyPools(IKeyStateStore states, KeySelectionStrategies str
 {
     private readonly ConcurrentDictionary<string, SelectionCursor> _cursors = new(StringComparer.Ordinal);
 
-    public KeyQueue Open(ProviderConfig provider, HttpRequest request)
+    /// <param name="bodySession">The session the body names (<c>prompt_cache_key</c>), if any.</param>
+    public KeyQueue Open(ProviderConfig provider, HttpRequest request, string? bodySession = null)
     {
         if (provider.Keys.IsEmpty)
         {
@@ -70,7 +71,7 @@ internal sealed class KeyPools(IKeyStateStore states, KeySelectionStrategies str
             }
         }
         var cursor = _cursors.GetOrAdd(provider.Name, static _ => new SelectionCursor());
-        return new KeyQueue(available, strategies.Get(provider.KeyStrategy), cursor, provider.KeyAffinity ? SessionOf(request) : null, keyless: false);
+        return new KeyQueue(available, strategies.Get(provider.KeyStrategy), cursor, provider.KeyAffinity ? SessionOf(request, bodySession) : null, keyless: false);
     }
 
     /// <summary>Claims the key for one attempt; false when another request took its only half-open trial first.</summary>
@@ -102,9 +103,13 @@ internal sealed class KeyPools(IKeyStateStore states, KeySelectionStrategies str
         }
     }
 
-    /// <summary>The session a request belongs to, for key affinity (Claude Code sends its session id).</summary>
-    private static string? SessionOf(HttpRequest request) =>
+    /// <summary>
+    /// The session a request belongs to, for key affinity: the gateway's own header, Claude Code's session id, the body's
+    /// <c>prompt_cache_key</c> (Codex and OpenAI SDK users send one per conversation), Codex's <c>session-id</c> header.
+    /// </summary>
+    private static string? SessionOf(HttpRequest request, string? bodySession) =>
         request.Headers["x-switchyard-session"] is [{ Length: > 0 } s] ? s
         : request.Headers["x-claude-code-session-id"] is [{ Length: > 0 } c] ? c
-        : null;
+        : bodySession
+        ?? (request.Headers["session-id"] is [{ Length: > 0 } codex] ? codex : null);
 }

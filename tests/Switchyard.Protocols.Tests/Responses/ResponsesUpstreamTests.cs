@@ -165,4 +165,23 @@ public sealed class ResponsesUpstreamTests
         Assert.Equal("gAAAAB", reasoning["encrypted_content"]!.GetValue<string>());
         Assert.Equal("Think.", reasoning["summary"]![0]!["text"]!.GetValue<string>());
     }
+
+    [Fact]
+    public void The_fields_both_OpenAI_formats_define_cross_between_them_and_no_others()
+    {
+        var chat = OpenAIRequestDecoder.Decode(Encoding.UTF8.GetBytes(
+            """{"model":"m","prompt_cache_key":"conv-1","service_tier":"flex","logit_bias":{"1":2},"messages":[{"role":"user","content":"Hi"}]}"""));
+        var toResponses = JsonNode.Parse(ResponsesRequestEncoder.Encode(chat, new EncodeOptions("gpt-5")))!;
+        Assert.Equal("conv-1", toResponses["prompt_cache_key"]!.GetValue<string>());
+        Assert.Equal("flex", toResponses["service_tier"]!.GetValue<string>());
+        Assert.Null(toResponses["logit_bias"]); // Chat Completions only
+
+        var responses = ResponsesRequestDecoder.Decode(Encoding.UTF8.GetBytes(
+            """{"model":"m","prompt_cache_key":"conv-2","truncation":"auto","input":"Hi"}"""));
+        var toChat = JsonNode.Parse(OpenAIRequestEncoder.Encode(responses, new EncodeOptions("gpt-4o")))!;
+        Assert.Equal("conv-2", toChat["prompt_cache_key"]!.GetValue<string>());
+        Assert.Null(toChat["truncation"]); // Responses only
+        var toAnthropic = JsonNode.Parse(AnthropicRequestEncoder.Encode(responses, new EncodeOptions("claude-sonnet-4-5")))!;
+        Assert.Null(toAnthropic["prompt_cache_key"]);
+    }
 }

@@ -231,4 +231,31 @@ public sealed class KeyPoolFunctionalTests
         Assert.All(keysBySession.Values, keys => Assert.Single(keys));
         Assert.True(keysBySession.Values.Select(k => k.Single()).Distinct().Count() >= 2, "sessions spread over the pool");
     }
+
+    [Theory]
+    [InlineData("/v1/chat/completions", """{"model":"m","prompt_cache_key":"SESSION","messages":[{"role":"user","content":"Hi"}]}""")]
+    [InlineData("/v1/responses", """{"model":"m","prompt_cache_key":"SESSION","store":false,"input":"Hi"}""")]
+    public async Task A_prompt_cache_key_keeps_its_conversation_on_one_key(string path, string body)
+    {
+        await using var fake = await FakeUpstream.StartAsync(FakeUpstream.Json(Wire.OpenAI.TextResponse));
+        await using var gw = await Gateway.StartAsync($$"""
+            providers:
+              - {name: p, type: openai, base_url: "{{fake.Url}}/v1", keys: [k1, k2, k3, k4], key_affinity: true}
+            routes:
+              - {model: m, targets: [{provider: p}]}
+            """);
+        var keysBySession = new Dictionary<string, HashSet<string>>();
+        foreach (var session in Enumerable.Range(0, 12).Select(i => $"conversation-{i}"))
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                using var resp = await gw.PostJsonAsync(path, body.Replace("SESSION", session, StringComparison.Ordinal));
+                Assert.Equal(HttpStatusCode.OK, resp.StatusCode);
+                Assert.Equal(session, fake.Requests.Last().Json["prompt_cache_key"]?.GetValue<string>()); // the upstream's cache sees it too
+                (keysBySession.TryGetValue(session, out var set) ? set : keysBySession[session] = []).Add(fake.Requests.Last().Header("authorization"));
+            }
+        }
+        Assert.All(keysBySession.Values, keys => Assert.Single(keys));
+        Assert.True(keysBySession.Values.Select(k => k.Single()).Distinct().Count() >= 2, "conversations spread over the pool");
+    }
 }
