@@ -12,7 +12,7 @@ namespace Switchyard.Responses;
 /// </summary>
 internal static class ResponsesConversation
 {
-    public static byte[] Expand(byte[] body, ResponsesExchange exchange, ResponseStore store, string tenant)
+    public static async ValueTask<byte[]> ExpandAsync(byte[] body, ResponsesExchange exchange, ResponseStore store, string tenant, CancellationToken ct)
     {
         exchange.Tenant = tenant;
         JsonDocument doc;
@@ -26,54 +26,64 @@ internal static class ResponsesConversation
         }
         using (doc)
         {
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
+            if (PreviousIdOf(doc.RootElement) is not { } previousId)
             {
-                return body;
+                return Expand(body, doc.RootElement, exchange, null);
             }
-            exchange.Store = !(root.TryGetProperty("store", out var s) && s.ValueKind == JsonValueKind.False);
-            var hasInput = root.TryGetProperty("input", out var input) && input.ValueKind is JsonValueKind.String or JsonValueKind.Array;
-            string? previousId = root.TryGetProperty("previous_response_id", out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
-            if (previousId is null)
-            {
-                if (exchange.Store && hasInput)
-                {
-                    exchange.InputItems = Write(w => WriteItems(w, [], input));
-                }
-                return body;
-            }
-            exchange.PreviousResponseId = previousId;
-            var previous = store.Get(previousId, tenant) ?? throw new ProtocolException(new GatewayError(ErrorKind.InvalidRequest,
+            var previous = await store.GetAsync(previousId, tenant, ct).ConfigureAwait(false) ?? throw new ProtocolException(new GatewayError(ErrorKind.InvalidRequest,
                 $"Previous response with id '{previousId}' not found.") { Param = "previous_response_id", Code = "previous_response_not_found" });
-            var history = new List<JsonElement>();
-            using var before = JsonDocument.Parse(previous.InputItems);
-            using var answer = JsonDocument.Parse(previous.Response);
-            history.AddRange(before.RootElement.EnumerateArray());
-            if (answer.RootElement.TryGetProperty("output", out var output) && output.ValueKind == JsonValueKind.Array)
-            {
-                history.AddRange(output.EnumerateArray());
-            }
-            var items = Write(w => WriteItems(w, history, hasInput ? input : default));
-            if (exchange.Store)
-            {
-                exchange.InputItems = items;
-            }
-            return Write(w =>
-            {
-                w.WriteStartObject();
-                foreach (var property in root.EnumerateObject())
-                {
-                    if (property.NameEquals("input") || property.NameEquals("previous_response_id"))
-                    {
-                        continue;
-                    }
-                    property.WriteTo(w);
-                }
-                w.WritePropertyName("input");
-                w.WriteRawValue(items, skipInputValidation: true);
-                w.WriteEndObject();
-            });
+            return Expand(body, doc.RootElement, exchange, previous);
         }
+    }
+
+    private static string? PreviousIdOf(JsonElement root) =>
+        root.ValueKind == JsonValueKind.Object && root.TryGetProperty("previous_response_id", out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
+
+    private static byte[] Expand(byte[] body, JsonElement root, ResponsesExchange exchange, StoredResponse? previous)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            return body;
+        }
+        exchange.Store = !(root.TryGetProperty("store", out var s) && s.ValueKind == JsonValueKind.False);
+        var hasInput = root.TryGetProperty("input", out var input) && input.ValueKind is JsonValueKind.String or JsonValueKind.Array;
+        if (previous is null)
+        {
+            if (exchange.Store && hasInput)
+            {
+                exchange.InputItems = Write(w => WriteItems(w, [], input));
+            }
+            return body;
+        }
+        exchange.PreviousResponseId = previous.Id;
+        var history = new List<JsonElement>();
+        using var before = JsonDocument.Parse(previous.InputItems);
+        using var answer = JsonDocument.Parse(previous.Response);
+        history.AddRange(before.RootElement.EnumerateArray());
+        if (answer.RootElement.TryGetProperty("output", out var output) && output.ValueKind == JsonValueKind.Array)
+        {
+            history.AddRange(output.EnumerateArray());
+        }
+        var items = Write(w => WriteItems(w, history, hasInput ? input : default));
+        if (exchange.Store)
+        {
+            exchange.InputItems = items;
+        }
+        return Write(w =>
+        {
+            w.WriteStartObject();
+            foreach (var property in root.EnumerateObject())
+            {
+                if (property.NameEquals("input") || property.NameEquals("previous_response_id"))
+                {
+                    continue;
+                }
+                property.WriteTo(w);
+            }
+            w.WritePropertyName("input");
+            w.WriteRawValue(items, skipInputValidation: true);
+            w.WriteEndObject();
+        });
     }
 
     /// <summary>The history, then the new input (a string is one user message); references into the history resolved.</summary>

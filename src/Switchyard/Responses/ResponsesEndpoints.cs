@@ -27,7 +27,7 @@ internal static class ResponsesEndpoints
     {
         var exchange = ResponsesExchange.Begin(http, store, time);
         return proxy.HandleAsync(http, ClientProtocol.Responses,
-            expand: (body, caller, _) => ValueTask.FromResult(ResponsesConversation.Expand(body, exchange, store, caller.Tenant.Name)));
+            expand: (body, caller, ct) => ResponsesConversation.ExpandAsync(body, exchange, store, caller.Tenant.Name, ct));
     }
 
     private static Task RefuseWebSocketAsync(HttpContext http)
@@ -75,7 +75,7 @@ internal static class ResponsesEndpoints
         {
             return;
         }
-        if (!store.Delete(id, caller.Tenant.Name))
+        if (!await store.DeleteAsync(id, caller.Tenant.Name, http.RequestAborted))
         {
             await NotFoundAsync(http, prologue, id);
             return;
@@ -97,7 +97,7 @@ internal static class ResponsesEndpoints
         {
             return null;
         }
-        if (store.Get(id, caller.Tenant.Name) is not { } found)
+        if (await store.GetAsync(id, caller.Tenant.Name, http.RequestAborted) is not { } found)
         {
             await NotFoundAsync(http, prologue, id);
             return null;

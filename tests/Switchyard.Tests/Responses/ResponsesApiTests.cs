@@ -258,7 +258,7 @@ public sealed class ResponsesApiTests
         Assert.Equal(HttpStatusCode.Unauthorized, (await SendAsync(gw, HttpMethod.Get, $"/v1/responses/{id}", "sk-wrong")).StatusCode);
     }
 
-    private static Task<HttpResponseMessage> SendAsync(Gateway gw, HttpMethod method, string path, string key)
+    internal static Task<HttpResponseMessage> SendAsync(Gateway gw, HttpMethod method, string path, string key)
     {
         var request = new HttpRequestMessage(method, path);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
