@@ -194,7 +194,19 @@ public static class AgentUpstream
         return req.Path.EndsWith(":streamGenerateContent", StringComparison.Ordinal) ? FakeUpstream.GeminiStream([chunk])(ctx, req) : FakeUpstream.Json(chunk)(ctx, req);
     }
 
-    /// <summary>The line of the tool's output that the command printed (shell tools wrap it in exit codes and timings).</summary>
-    private static string Printed(string? output) =>
-        output?.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.Length > 0) ?? "nothing";
+    /// <summary>
+    /// The line of the tool's output that the command printed: shell tools wrap it in exit codes and timings (Codex),
+    /// or label it <c>Output:</c> among process details inside <c>&lt;untrusted_context&gt;</c> tags (Gemini CLI).
+    /// </summary>
+    private static string Printed(string? output)
+    {
+        var lines = output?.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !(l.StartsWith('<') && l.EndsWith('>'))).ToList() ?? [];
+        var labelled = lines.FindIndex(l => l.StartsWith("Output:", StringComparison.Ordinal));
+        if (labelled >= 0)
+        {
+            var rest = lines[labelled]["Output:".Length..].Trim();
+            return rest.Length > 0 ? rest : labelled + 1 < lines.Count ? lines[labelled + 1] : "nothing";
+        }
+        return lines.Count > 0 ? lines[^1] : "nothing";
+    }
 }
