@@ -12,8 +12,8 @@ internal sealed record ProviderView(string Name, string Type, string? BaseUrl, s
 internal sealed record ProviderHealthView(string State, double CooldownRemainingSeconds, int ConsecutiveFailures, int InFlight, double? EwmaTtfbMs,
     long Requests, long Failures, string? LastError);
 
-/// <summary>One key of a provider's pool, masked.</summary>
-internal sealed record KeyView(int Index, string Key, bool Enabled, string? DisabledReason, DateTimeOffset? CooldownUntil, bool HalfOpen,
+/// <summary>One key of a provider's pool, masked; <c>id</c> is its fingerprint, as the <c>/admin/v1</c> key endpoints take it.</summary>
+internal sealed record KeyView(int Index, string Id, string Key, bool Enabled, string? DisabledReason, DateTimeOffset? CooldownUntil, bool HalfOpen,
     int ConsecutiveFailures, DateTimeOffset? LastFailureAt, int? LastFailureStatus, DateTimeOffset? LastUsed, long Requests, long Successes,
     long Failures, int InFlight, IReadOnlyDictionary<string, long> StatusCodes);
 

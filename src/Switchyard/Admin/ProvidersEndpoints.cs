@@ -32,7 +32,7 @@ internal static class ProvidersEndpoints
             var h = health.Get(p.Name).Snapshot(now);
             var view = new ProviderHealthView(h.State, Math.Round(h.CooldownRemainingSeconds, 1), h.ConsecutiveFailures, h.InFlight, h.EwmaTtfbMs,
                 h.Requests, h.Failures, h.LastError is null ? null : ClientWriter.Redact(h.LastError, snapshot.Secrets));
-            var pool = p.Keys.Where(k => k.Secret.Length > 0).Select((key, index) => KeyViewOf(index, keys.Get(p.Name, key).Snapshot(key, now))).ToList();
+            var pool = p.Keys.Where(k => k.Secret.Length > 0).Select((key, index) => KeyViewOf(index, key.Id, keys.Get(p.Name, key).Snapshot(key, now))).ToList();
             return new ProviderView(p.Name, p.Kind.ToString().ToLowerInvariant(), p.Kind == ProviderKind.Mock ? null : p.BaseUrl.ToString(), p.KeyStrategy, view, pool);
         }).ToList();
         return TypedResults.Json(new ProvidersView(providers), AdminJson.Default.ProvidersView);
@@ -63,7 +63,7 @@ internal static class ProvidersEndpoints
         return TypedResults.Json(stats, AdminJson.Default.DictionaryStringDictionaryStringKeyStatsSeedView);
     }
 
-    private static KeyView KeyViewOf(int index, KeySnapshot k) => new(index, k.Key, k.Enabled, k.DisabledReason, k.CooldownUntil, k.HalfOpen,
+    private static KeyView KeyViewOf(int index, string id, KeySnapshot k) => new(index, id, k.Key, k.Enabled, k.DisabledReason, k.CooldownUntil, k.HalfOpen,
         k.ConsecutiveFailures, k.LastFailureAt, k.LastFailureStatus, k.LastUsed, k.Requests, k.Successes, k.Failures, k.InFlight,
         k.StatusCounts.ToDictionary(c => c.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), c => c.Value));
 

@@ -10,8 +10,8 @@ using Switchyard.Config;
 namespace Switchyard.Cli;
 
 /// <summary>
-/// <c>switchyard status | keys | routes [resolve MODEL] | reload | config check FILE</c>: talk to a running instance over
-/// HTTP (<c>--url</c>, default the local one; admin key from <c>--admin-key</c> or SWITCHYARD_ADMIN_KEY), print tables,
+/// <c>switchyard status | providers | keys | models | routes | tenants | vkeys | stats | usage | logs | rotation | audit | reload |
+/// config check FILE</c>: talk to a running instance over HTTP (<c>--url</c>, default the local one; admin key from <c>--admin-key</c> or SWITCHYARD_ADMIN_KEY), print tables,
 /// or JSON with <c>--json</c>. Exit codes: 0 done, 1 the gateway said no (or the config is invalid), 2 bad usage,
 /// 3 the gateway could not be reached.
 /// </summary>
@@ -19,24 +19,48 @@ internal static class AdminCommands
 {
     public const int Ok = 0, Refused = 1, Usage = 2, Unreachable = 3;
 
-    public static readonly string[] Names = ["status", "keys", "routes", "reload", "config"];
+    public static readonly string[] Names =
+        ["status", "keys", "routes", "reload", "config", "providers", "models", "tenants", "vkeys", "stats", "usage", "logs", "rotation", "audit"];
 
-    public static async Task<int> RunAsync(string[] args, IAnsiConsole console, Func<string, string?>? env = null)
+    public const string Help = """
+        usage: switchyard COMMAND [--url URL] [--admin-key KEY] [--json]
+
+          status                                   providers' health and keys usable
+          providers list | add NAME --type T [--base-url U] [--key K]… | remove NAME | test NAME [--key ID] [--model M]
+          keys list [--provider P] | add --provider P --api-key K [--weight N] | enable|disable|remove ID [--provider P]
+          models list | create --route-key NAME --target-model M --provider P [--alias A]… [--strategy S] | delete NAME
+          routes [resolve MODEL]                   the routing table; where a model name goes
+          tenants list | create NAME [--models G,…] [--rpm N] [--tpm N] [--requests-per-day N] [--tokens-per-day N]
+                  [--concurrent N] [--budget-usd-per-day X] [--budget-usd-per-month X] | delete NAME
+          vkeys list [--tenant T] | create --tenant T [--name N] [--expires-at ISO] | revoke ID | rotate ID [--grace-seconds N]
+          stats requests|keys|models|tenants [--from ISO] [--to ISO]
+          usage [--tenant T] [--key K] [--user U] [--model M] [--provider P] [--from ISO] [--to ISO] [--group-by F,…]
+          logs query [filters as usage] [--status 429|4xx|error] [--limit N] [--cursor C] | tail [filters] (follows; Ctrl+C stops)
+          rotation                                 every pool: strategy, each key's state, failures, cooldown, last use
+          audit [--tenant T] [--actor A] [--action A] [--target T] [--from ISO] [--to ISO] [--limit N]
+          reload                                   reload the config file
+          config check FILE                        validate a config file (no gateway needed)
+
+        The admin key comes from --admin-key or SWITCHYARD_ADMIN_KEY. Exit codes: 0 done, 1 refused, 2 bad usage, 3 unreachable.
+        """;
+
+    public static async Task<int> RunAsync(string[] args, IAnsiConsole console, Func<string, string?>? env = null, CancellationToken ct = default)
     {
         env ??= Environment.GetEnvironmentVariable;
-        var json = args.Contains("--json");
-        var url = Option(args, "--url") ?? ServeCommand.DefaultUrls;
-        var adminKey = Option(args, "--admin-key") ?? env("SWITCHYARD_ADMIN_KEY");
-        var positional = Positional(args);
+        var cli = new CliArgs(args);
+        var json = cli.Has("--json");
+        var url = cli.Get("--url") ?? ServeCommand.DefaultUrls;
+        var positional = cli.Positional.ToArray();
+        if (cli.Has("--help") || cli.Has("-h") || cli.Missing.Count > 0)
+        {
+            return UsageError(console, cli.Missing.Count > 0 ? $"{cli.Missing[0]} needs a value" : null);
+        }
         if (positional is ["config", "check", var file])
         {
             return CheckConfig(file, console, json);
         }
-        using var http = new HttpClient { BaseAddress = new Uri(url), Timeout = TimeSpan.FromSeconds(30) };
-        if (adminKey is not null)
-        {
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", adminKey);
-        }
+        using var admin = AdminClient.Create(url, cli.Get("--admin-key") ?? env("SWITCHYARD_ADMIN_KEY"), console, json);
+        var http = admin.Http;
         try
         {
             return positional switch
@@ -46,7 +70,9 @@ internal static class AdminCommands
                 ["routes"] => await ShowAsync(http, "/admin/routes", console, json, AdminJson.Default.RoutesView, Routes),
                 ["routes", "resolve", var model] => await ShowAsync(http, "/admin/routes/resolve?model=" + Uri.EscapeDataString(model), console, json, AdminJson.Default.ResolvedRouteView, Resolved),
                 ["reload"] => await ReloadAsync(http, console, json),
-                _ => UsageError(console),
+                ["providers" or "keys" or "models" or "tenants" or "vkeys", ..] => await ResourceCommands.RunAsync(admin, cli, positional) ?? UsageError(console, null),
+                ["stats" or "usage" or "logs" or "rotation" or "audit", ..] => await ObservationCommands.RunAsync(admin, cli, positional, ct) ?? UsageError(console, null),
+                _ => UsageError(console, null),
             };
         }
         catch (HttpRequestException ex)
@@ -54,11 +80,36 @@ internal static class AdminCommands
             console.MarkupLineInterpolated($"[red]cannot reach the gateway at {url}:[/] {ex.Message}");
             return Unreachable;
         }
+        catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+        {
+            console.MarkupLineInterpolated($"[red]the gateway at {url} did not answer in time[/]");
+            return Unreachable;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return Ok; // Ctrl+C on a command that follows
+        }
     }
 
-    private static int UsageError(IAnsiConsole console)
+    /// <summary>A token cancelled by Ctrl+C (which then ends a following command cleanly instead of killing the process).</summary>
+    public static CancellationToken StopOnCtrlC()
     {
-        console.WriteLine("usage: switchyard status | keys | routes [resolve MODEL] | reload | config check FILE  [--url URL] [--admin-key KEY] [--json]");
+        var cts = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cts.Cancel();
+        };
+        return cts.Token;
+    }
+
+    internal static int UsageError(IAnsiConsole console, string? problem)
+    {
+        if (problem is not null)
+        {
+            console.MarkupLineInterpolated($"[red]{problem}[/]");
+        }
+        console.Profile.Out.Writer.Write(Help);
         return Usage;
     }
 
@@ -156,15 +207,15 @@ internal static class AdminCommands
         console.Write(table);
     }
 
-    private static void Keys(ProvidersView body, IAnsiConsole console)
+    internal static void Keys(ProvidersView body, IAnsiConsole console)
     {
-        var table = new Table().AddColumns("provider", "#", "key", "enabled", "cooldown until", "fails in a row", "requests", "ok", "failed", "last failure", "status codes");
+        var table = new Table().AddColumns("provider", "#", "id", "key", "enabled", "cooldown until", "fails in a row", "requests", "ok", "failed", "last failure", "status codes");
         foreach (var p in body.Providers)
         {
             foreach (var k in p.Keys)
             {
                 var codes = string.Join(" ", k.StatusCodes.Select(c => $"{c.Key}:{c.Value}"));
-                table.AddRow(Text(p.Name), Text(k.Index), Text(k.Key), k.Enabled ? "yes" : "no (" + Text(k.DisabledReason) + ")",
+                table.AddRow(Text(p.Name), Text(k.Index), Text(k.Id), Text(k.Key), k.Enabled ? "yes" : "no (" + Text(k.DisabledReason) + ")",
                     Text(k.CooldownUntil), Text(k.ConsecutiveFailures), Text(k.Requests), Text(k.Successes), Text(k.Failures),
                     k.LastFailureStatus is null ? "-" : $"{Text(k.LastFailureStatus)} at {Text(k.LastFailureAt)}", Markup.Escape(codes));
             }
@@ -172,7 +223,7 @@ internal static class AdminCommands
         console.Write(table);
     }
 
-    private static void Routes(RoutesView body, IAnsiConsole console)
+    internal static void Routes(RoutesView body, IAnsiConsole console)
     {
         var table = new Table().AddColumns("model", "also matches", "strategy", "mode", "targets");
         foreach (var r in body.Routes)
@@ -202,28 +253,4 @@ internal static class AdminCommands
         IFormattable f => f.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
         _ => value.ToString() ?? "-",
     });
-
-    private static string? Option(string[] args, string name)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-    }
-
-    private static string[] Positional(string[] args)
-    {
-        var list = new List<string>();
-        for (var i = 0; i < args.Length; i++)
-        {
-            if (args[i] is "--url" or "--admin-key")
-            {
-                i++;
-                continue;
-            }
-            if (!args[i].StartsWith("--", StringComparison.Ordinal))
-            {
-                list.Add(args[i]);
-            }
-        }
-        return [.. list];
-    }
 }
