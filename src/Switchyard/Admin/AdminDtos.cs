@@ -33,7 +33,15 @@ internal sealed record RouteView(string Model, IReadOnlyList<string> Aliases, IR
 internal sealed record RouteTargetView(string Provider, string? Model, int Weight, int Priority);
 
 /// <summary><c>GET /admin/routes/resolve?model=</c>.</summary>
-internal sealed record ResolvedRouteView(string Model, string MatchedBy, string Route, string Strategy, IReadOnlyList<ResolvedTargetView> Targets);
+internal sealed record ResolvedRouteView(string Model, string MatchedBy, string Route, string Strategy, IReadOnlyList<ResolvedTargetView> Targets)
+{
+    /// <summary>The route's scenario rules as checked against the request described in the query: which held, which took it.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<RuleCheckView>? Rules { get; init; }
+}
+
+/// <summary>One scenario rule checked: its conditions, whether they all held, and whether it took the request (the first that held).</summary>
+internal sealed record RuleCheckView(int Index, string When, bool Holds, bool Selected);
 
 internal sealed record ResolvedTargetView(string Provider, string UpstreamModel);
 
@@ -112,7 +120,21 @@ internal sealed record ProviderKeysView(IReadOnlyList<ProviderKeyView> Data);
 /// <summary>A route as <c>/admin/v1/routes</c> shows it: the YAML shape and where it comes from.</summary>
 internal sealed record RouteSpecView(string Model, string Origin, IReadOnlyList<string> Aliases, IReadOnlyList<string> Keywords, bool Default, string Strategy,
     string Mode, IReadOnlyList<RouteTargetSpecView> Targets, string? BigModel, string? SmallModel, RetrySpecView Retry,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Version);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] long? Version)
+{
+    /// <summary>Scenario rules in the YAML shape, in the order they are checked.</summary>
+    public IReadOnlyList<RouteRuleSpecView> Rules { get; init; } = [];
+}
+
+/// <summary>One scenario rule: the conditions (only those given) and the targets they select.</summary>
+internal sealed record RouteRuleSpecView(RuleConditionsView When, string Strategy, IReadOnlyList<RouteTargetSpecView> Targets);
+
+internal sealed record RuleConditionsView(
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Thinking,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? MinInputTokens,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? ToolsInclude,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Background,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Client);
 
 internal sealed record RouteTargetSpecView(string Provider, string? Model, int Weight, int Priority,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] PatchSpecView? Patch);

@@ -350,12 +350,18 @@ internal static partial class ConfigEndpoints
     }
 
     private static RouteSpecView View(RouteConfig r, GatewaySnapshot snapshot) => new(
-        r.Model, r.Origin, r.Aliases, r.Keywords, r.IsDefault, r.Strategy, r.Mode.ToString().ToLowerInvariant(),
-        [.. r.Targets.Select(t => new RouteTargetSpecView(t.Provider, t.Model, t.Weight, t.Priority,
-            t.Patch is { } patch ? new PatchSpecView(patch.MaxTokens, patch.ReasoningEffort, patch.Drop) : null))],
+        r.Model, r.Origin, r.Aliases, r.Keywords, r.IsDefault, r.Strategy, r.Mode.ToString().ToLowerInvariant(), Targets(r.Targets),
         r.BigModel, r.SmallModel,
         new RetrySpecView(r.Retry.MaxRetries, [.. r.Retry.Statuses.Order()], Duration(r.Retry.Backoff), Duration(r.Retry.MaxBackoff), r.Retry.Deadline is { } d ? Duration(d) : null),
-        r.Origin == ConfigOrigin.Store ? snapshot.Overlay.Route(r.Model)?.Record.Version : null);
+        r.Origin == ConfigOrigin.Store ? snapshot.Overlay.Route(r.Model)?.Record.Version : null)
+    {
+        Rules = [.. r.Rules.Select(rule => new RouteRuleSpecView(
+            new RuleConditionsView(rule.When.Thinking, rule.When.MinInputTokens, rule.When.ToolsInclude, rule.When.Background, rule.When.Client),
+            rule.Route.Strategy, Targets(rule.Route.Targets)))],
+    };
+
+    private static List<RouteTargetSpecView> Targets(IEnumerable<RouteTarget> targets) => [.. targets.Select(t => new RouteTargetSpecView(t.Provider, t.Model, t.Weight, t.Priority,
+        t.Patch is { } patch ? new PatchSpecView(patch.MaxTokens, patch.ReasoningEffort, patch.Drop) : null))];
 
     private static string TypeName(ProviderKind kind) => kind switch
     {

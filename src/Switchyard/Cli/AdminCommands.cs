@@ -29,7 +29,8 @@ internal static class AdminCommands
           providers list | add NAME --type T [--base-url U] [--key K]… | remove NAME | test NAME [--key ID] [--model M]
           keys list [--provider P] | add --provider P --api-key K [--weight N] | enable|disable|remove ID [--provider P]
           models list | create --route-key NAME --target-model M --provider P [--alias A]… [--strategy S] | delete NAME
-          routes [resolve MODEL]                   the routing table; where a model name goes
+          routes [resolve MODEL [--thinking true] [--input-tokens N] [--tools T,…] [--client C]]
+                                                   the routing table; where a model name goes (and which scenario rule takes it)
           tenants list | create NAME [--models G,…] [--rpm N] [--tpm N] [--requests-per-day N] [--tokens-per-day N]
                   [--concurrent N] [--budget-usd-per-day X] [--budget-usd-per-month X] | delete NAME
           vkeys list [--tenant T] | create --tenant T [--name N] [--expires-at ISO] | revoke ID | rotate ID [--grace-seconds N]
@@ -68,7 +69,8 @@ internal static class AdminCommands
                 ["status"] => await ShowAsync(http, "/providers", console, json, AdminJson.Default.ProvidersView, Status),
                 ["keys"] => await ShowAsync(http, "/providers", console, json, AdminJson.Default.ProvidersView, Keys),
                 ["routes"] => await ShowAsync(http, "/admin/routes", console, json, AdminJson.Default.RoutesView, Routes),
-                ["routes", "resolve", var model] => await ShowAsync(http, "/admin/routes/resolve?model=" + Uri.EscapeDataString(model), console, json, AdminJson.Default.ResolvedRouteView, Resolved),
+                ["routes", "resolve", var model] => await ShowAsync(http, "/admin/v1/routes/resolve?model=" + Uri.EscapeDataString(model)
+                    + ObservationCommands.Query(cli, ["thinking", "input_tokens", "tools", "client"]).Replace('?', '&'), console, json, AdminJson.Default.ResolvedRouteView, Resolved),
                 ["reload"] => await ReloadAsync(http, console, json),
                 ["providers" or "keys" or "models" or "tenants" or "vkeys", ..] => await ResourceCommands.RunAsync(admin, cli, positional) ?? UsageError(console, null),
                 ["stats" or "usage" or "logs" or "rotation" or "audit", ..] => await ObservationCommands.RunAsync(admin, cli, positional, ct) ?? UsageError(console, null),
@@ -238,6 +240,15 @@ internal static class AdminCommands
     private static void Resolved(ResolvedRouteView body, IAnsiConsole console)
     {
         console.MarkupLineInterpolated($"{body.Model} → route {body.Route} ({body.MatchedBy}, {body.Strategy})");
+        if (body.Rules is { Count: > 0 } rules)
+        {
+            var checks = new Table().AddColumns("rule", "when", "holds", "takes it");
+            foreach (var r in rules)
+            {
+                checks.AddRow(Text(r.Index), Text(r.When), r.Holds ? "yes" : "no", r.Selected ? "[green]yes[/]" : "");
+            }
+            console.Write(checks);
+        }
         var table = new Table().AddColumns("provider", "upstream model");
         foreach (var t in body.Targets)
         {

@@ -637,16 +637,71 @@ internal static partial class ConfigLoader
 
         public RouteConfig ReadRoute(YamlNode node, string path, IReadOnlyDictionary<string, ProviderConfig> providers)
         {
-            var map = Map(node, path, "model", "targets", "strategy", "keywords", "aliases", "default", "mode", "retry", "big_model", "small_model");
+            var map = Map(node, path, "model", "targets", "strategy", "keywords", "aliases", "default", "mode", "retry", "big_model", "small_model", "rules");
             var isDefault = map.TryGetValue("default", out var dn) && Bool(dn, path + ".default");
             var keywords = map.TryGetValue("keywords", out var kn) ? Seq(kn, path + ".keywords").Select((k, i) => NonEmpty(k, $"{path}.keywords[{i}]")).ToImmutableArray() : [];
             var model = map.ContainsKey("model") || (!isDefault && keywords.IsEmpty) ? Required(map, node, path, "model") : "";
-            var targetsNode = map.GetValueOrDefault("targets") ?? throw Error(node, path, "'targets' is required: list the providers that serve this model.");
+            var targets = ReadTargets(map.GetValueOrDefault("targets") ?? throw Error(node, path, "'targets' is required: list the providers that serve this model."),
+                path + ".targets", providers);
+            var strategy = map.TryGetValue("strategy", out var sn) ? ReadStrategy(sn, path + ".strategy") : "failover";
+            var mode = RouteMode.Transformer;
+            if (map.TryGetValue("mode", out var mn))
+            {
+                mode = Scalar(mn, path + ".mode") switch
+                {
+                    "direct" => RouteMode.Direct,
+                    "transformer" => RouteMode.Transformer,
+                    var other => throw Error(mn, path + ".mode", $"unknown mode '{other}'; expected direct or transformer."),
+                };
+                if (mode == RouteMode.Direct && targets.Any(t => t.Patch is not null))
+                {
+                    throw Error(mn, path + ".mode", "a direct route forwards bytes untouched: it cannot patch requests.");
+                }
+            }
+            var route = new RouteConfig(model, targets)
+            {
+                Strategy = strategy,
+                Keywords = keywords,
+                Aliases = map.TryGetValue("aliases", out var an) ? Seq(an, path + ".aliases").Select((a, j) => NonEmpty(a, $"{path}.aliases[{j}]")).ToImmutableArray() : [],
+                IsDefault = isDefault,
+                Mode = mode,
+                Retry = map.TryGetValue("retry", out var rn) ? ReadRetry(rn, path + ".retry") : RetryPolicy.Default,
+                BigModel = map.TryGetValue("big_model", out var bm) ? Scalar(bm, path + ".big_model") : null,
+                SmallModel = map.TryGetValue("small_model", out var sm) ? Scalar(sm, path + ".small_model") : null,
+            };
+            if (!map.TryGetValue("rules", out var rulesNode))
+            {
+                return route;
+            }
+            var rules = ImmutableArray.CreateBuilder<RouteRule>();
+            var r = 0;
+            foreach (var ruleNode in Seq(rulesNode, path + ".rules"))
+            {
+                var rp = $"{path}.rules[{r++}]";
+                var rm = Map(ruleNode, rp, "when", "targets", "strategy");
+                var when = ReadConditions(rm.GetValueOrDefault("when") ?? throw Error(ruleNode, rp, "'when' is required: say which requests this rule takes."), rp + ".when");
+                var ruleTargets = ReadTargets(rm.GetValueOrDefault("targets") ?? throw Error(ruleNode, rp, "'targets' is required: list the providers that serve these requests."),
+                    rp + ".targets", providers);
+                if (mode == RouteMode.Direct && ruleTargets.Any(t => t.Patch is not null))
+                {
+                    throw Error(ruleNode, rp + ".targets", "a direct route forwards bytes untouched: it cannot patch requests.");
+                }
+                rules.Add(new RouteRule(when, route with
+                {
+                    Targets = ruleTargets,
+                    Strategy = rm.TryGetValue("strategy", out var rs) ? ReadStrategy(rs, rp + ".strategy") : strategy,
+                }));
+            }
+            return route with { Rules = rules.ToImmutable() };
+        }
+
+        private ImmutableArray<RouteTarget> ReadTargets(YamlNode targetsNode, string path, IReadOnlyDictionary<string, ProviderConfig> providers)
+        {
             var targets = ImmutableArray.CreateBuilder<RouteTarget>();
             var i = 0;
-            foreach (var t in Seq(targetsNode, path + ".targets"))
+            foreach (var t in Seq(targetsNode, path))
             {
-                var p = $"{path}.targets[{i++}]";
+                var p = $"{path}[{i++}]";
                 var tm = Map(t, p, "provider", "model", "weight", "priority", "patch");
                 var provider = Required(tm, t, p, "provider");
                 if (!providers.ContainsKey(provider))
@@ -662,37 +717,42 @@ internal static partial class ConfigLoader
             }
             if (targets.Count == 0)
             {
-                throw Error(targetsNode, path + ".targets", "list at least one target.");
+                throw Error(targetsNode, path, "list at least one target.");
             }
-            var strategy = map.TryGetValue("strategy", out var sn) ? Scalar(sn, path + ".strategy") : "failover";
-            if (!Routing.TargetSelectionStrategies.Names.Contains(strategy))
+            return targets.ToImmutable();
+        }
+
+        private string ReadStrategy(YamlNode node, string path)
+        {
+            var strategy = Scalar(node, path);
+            return Routing.TargetSelectionStrategies.Names.Contains(strategy)
+                ? strategy
+                : throw Error(node, path, $"unknown strategy '{strategy}'; expected one of {string.Join(", ", Routing.TargetSelectionStrategies.Names)}.");
+        }
+
+        private RuleConditions ReadConditions(YamlNode node, string path)
+        {
+            var map = Map(node, path, "thinking", "min_input_tokens", "tools_include", "background", "client");
+            if (map.Count == 0)
             {
-                throw Error(sn!, path + ".strategy", $"unknown strategy '{strategy}'; expected one of {string.Join(", ", Routing.TargetSelectionStrategies.Names)}.");
+                throw Error(node, path, "name at least one condition: thinking, min_input_tokens, tools_include, background or client.");
             }
-            var mode = RouteMode.Transformer;
-            if (map.TryGetValue("mode", out var mn))
+            string? client = null;
+            if (map.TryGetValue("client", out var cn))
             {
-                mode = Scalar(mn, path + ".mode") switch
+                client = Scalar(cn, path + ".client");
+                if (!RuleConditions.Clients.Contains(client))
                 {
-                    "direct" => RouteMode.Direct,
-                    "transformer" => RouteMode.Transformer,
-                    var other => throw Error(mn, path + ".mode", $"unknown mode '{other}'; expected direct or transformer."),
-                };
-                if (mode == RouteMode.Direct && targets.Any(t => t.Patch is not null))
-                {
-                    throw Error(mn, path + ".mode", "a direct route forwards bytes untouched: it cannot patch requests.");
+                    throw Error(cn, path + ".client", $"unknown client '{client}'; expected one of {string.Join(", ", RuleConditions.Clients)}.");
                 }
             }
-            return new RouteConfig(model, targets.ToImmutable())
+            return new RuleConditions
             {
-                Strategy = strategy,
-                Keywords = keywords,
-                Aliases = map.TryGetValue("aliases", out var an) ? Seq(an, path + ".aliases").Select((a, j) => NonEmpty(a, $"{path}.aliases[{j}]")).ToImmutableArray() : [],
-                IsDefault = isDefault,
-                Mode = mode,
-                Retry = map.TryGetValue("retry", out var rn) ? ReadRetry(rn, path + ".retry") : RetryPolicy.Default,
-                BigModel = map.TryGetValue("big_model", out var bm) ? Scalar(bm, path + ".big_model") : null,
-                SmallModel = map.TryGetValue("small_model", out var sm) ? Scalar(sm, path + ".small_model") : null,
+                Thinking = map.TryGetValue("thinking", out var th) ? Bool(th, path + ".thinking") : null,
+                MinInputTokens = map.TryGetValue("min_input_tokens", out var mi) ? Int(mi, path + ".min_input_tokens", 1) : null,
+                ToolsInclude = map.TryGetValue("tools_include", out var ti) ? NonEmpty(ti, path + ".tools_include") : null,
+                Background = map.TryGetValue("background", out var bg) ? Bool(bg, path + ".background") : null,
+                Client = client,
             };
         }
 

@@ -160,6 +160,58 @@ internal sealed record RouteConfig(string Model, ImmutableArray<RouteTarget> Tar
     public RetryPolicy Retry { get; init; } = RetryPolicy.Default;
     public string? BigModel { get; init; }
     public string? SmallModel { get; init; }
+    /// <summary>Scenario rules, checked in order before the route's own targets (claude-code-router's <c>Router</c>).</summary>
+    public ImmutableArray<RouteRule> Rules { get; init; } = [];
+}
+
+/// <summary>
+/// A scenario rule of a route: when every condition of <see cref="When"/> holds, the request is served by
+/// <see cref="Route"/> — the route itself with the rule's targets (and strategy) instead of its own.
+/// </summary>
+internal sealed record RouteRule(RuleConditions When, RouteConfig Route);
+
+/// <summary>What a request must be for a rule to take it; every condition given must hold.</summary>
+internal sealed record RuleConditions
+{
+    /// <summary>The request asks for thinking / reasoning (or, false, does not).</summary>
+    public bool? Thinking { get; init; }
+    /// <summary>The estimated input is at least this many tokens (long context).</summary>
+    public int? MinInputTokens { get; init; }
+    /// <summary>A tool of the request has this name or hosted kind (a glob: <c>web_search</c>, <c>mcp__*</c>).</summary>
+    public string? ToolsInclude { get; init; }
+    /// <summary>A Haiku-class request (Claude Code's background work) — or, false, any other.</summary>
+    public bool? Background { get; init; }
+    /// <summary>The client that sent it: claude-code, codex, gemini-cli or other.</summary>
+    public string? Client { get; init; }
+
+    public static readonly string[] Clients = ["claude-code", "codex", "gemini-cli", "other"];
+
+    /// <summary>The conditions as the YAML says them: <c>thinking: true, min_input_tokens: 60000</c>.</summary>
+    public string Describe()
+    {
+        var parts = new List<string>();
+        if (Thinking is { } t)
+        {
+            parts.Add($"thinking: {(t ? "true" : "false")}");
+        }
+        if (MinInputTokens is { } m)
+        {
+            parts.Add($"min_input_tokens: {m}");
+        }
+        if (ToolsInclude is { } tool)
+        {
+            parts.Add($"tools_include: {tool}");
+        }
+        if (Background is { } b)
+        {
+            parts.Add($"background: {(b ? "true" : "false")}");
+        }
+        if (Client is { } c)
+        {
+            parts.Add($"client: {c}");
+        }
+        return string.Join(", ", parts);
+    }
 }
 
 /// <summary>Where a provider, key or route is defined.</summary>

@@ -31,7 +31,7 @@ internal sealed partial class TokenCountHandler(InboundPrologue prologue, Upstre
         {
             return;
         }
-        var (snapshot, requestId, _, _, body, sniff, route, _) = inbound;
+        var (snapshot, requestId, _, _, body, sniff, route, _, _) = inbound;
         ChatRequest request;
         try
         {

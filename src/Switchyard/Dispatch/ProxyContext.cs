@@ -60,13 +60,19 @@ internal sealed class ProxyContext(HttpContext http, ClientProtocol client, Gate
     {
         if (_canonical is null)
         {
-            _canonical = Client.Decode(Body, Sniff);
-            if (ForceStream)
-            {
-                _canonical.Stream = true;
-            }
+            UseDecoded(Client.Decode(Body, Sniff));
         }
-        return _canonical;
+        return _canonical!;
+    }
+
+    /// <summary>The body as decoded already (by the prologue, for scenario rules): not decoded again.</summary>
+    public void UseDecoded(ChatRequest request)
+    {
+        _canonical = request;
+        if (ForceStream)
+        {
+            _canonical.Stream = true;
+        }
     }
 }
 

@@ -52,9 +52,13 @@ internal sealed partial class ChatHandler(InboundPrologue prologue, Dispatcher d
             return;
         }
         using var lease = inbound.Lease;
-        var (snapshot, requestId, caller, user, body, sniff, route, _) = inbound;
+        var (snapshot, requestId, caller, user, body, sniff, route, _, decoded) = inbound;
         using var span = RequestSpans.StartRequest(client.Wire, sniff.Model, http.Request.Headers);
         var ctx = new ProxyContext(http, client, snapshot, requestId, body, sniff, forceStream, time.GetUtcNow().ToUnixTimeSeconds()) { Caller = caller, User = user };
+        if (decoded is not null)
+        {
+            ctx.UseDecoded(decoded);
+        }
 
         // The canonical decode: up front when a target of the route may translate, so bad input is refused before
         // any upstream is called; a route whose targets all speak the client's protocol forwards bytes and never decodes.

@@ -12,8 +12,9 @@ internal delegate ValueTask<byte[]> BodyExpansion(byte[] body, Caller caller, Ca
 /// <summary>What every client endpoint knows once its prologue has passed.</summary>
 /// <param name="User">The end user the request names, if any.</param>
 /// <param name="Lease">The request's place under its limits: the handler settles it to the real usage when the request ends.</param>
+/// <param name="Decoded">The canonical request when the prologue already decoded it (a route with scenario rules), else null.</param>
 internal sealed record InboundRequest(GatewaySnapshot Snapshot, string RequestId, Caller Caller, string? User, byte[] Body, RequestSniff Sniff, ResolvedRoute Route,
-    LimitCounters.LimitLease Lease);
+    LimitCounters.LimitLease Lease, ChatRequest? Decoded = null);
 
 /// <summary>
 /// The one prologue every client endpoint runs: authenticate (the caller's tenant) → read the body → sniff it → the
@@ -77,6 +78,21 @@ internal sealed partial class InboundPrologue(ConfigHolder config, VirtualKeys v
             await RefuseAsync(http, client, snapshot, requestId, new GatewayError(ErrorKind.NotFound, $"No route matches the model '{sniff.Model}'.") { Param = "model" }, caller, sniff.Model, user);
             return null;
         }
+        ChatRequest? decoded = null;
+        if (!route.Route.Rules.IsEmpty)
+        {
+            // Scenario rules read the request itself (thinking, tools, its size): decoded here once, and reused.
+            try
+            {
+                decoded = client.Decode(body, sniff);
+            }
+            catch (ProtocolException pe)
+            {
+                await RefuseAsync(http, client, snapshot, requestId, pe.Error, caller, sniff.Model, user);
+                return null;
+            }
+            route = RouteRules.Apply(route, RequestTraits.Of(decoded, sniff.Model, http.Request.Headers));
+        }
         var lease = LimitCounters.LimitLease.Unlimited;
         if (!counting && LimitScopes(caller, user) is { Length: > 0 } scopes)
         {
@@ -88,7 +104,7 @@ internal sealed partial class InboundPrologue(ConfigHolder config, VirtualKeys v
             }
             lease = admitted!;
         }
-        return new InboundRequest(snapshot, requestId, caller, user, body, sniff, route, lease);
+        return new InboundRequest(snapshot, requestId, caller, user, body, sniff, route, lease, decoded);
     }
 
     /// <summary>Longer end-user names are cut (Claude Code's <c>metadata.user_id</c> is about 100 characters).</summary>
