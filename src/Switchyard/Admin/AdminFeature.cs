@@ -42,6 +42,7 @@ internal static class AdminFeature
         admin.MapProvidersApi();
         admin.MapRoutesApi();
         admin.MapConfigApi();
+        admin.MapEffectiveConfigApi();
         admin.MapAuditApi();
         admin.MapTenantsApi();
         admin.MapUsageApi();

@@ -327,7 +327,7 @@ internal static partial class ConfigEndpoints
 
     // ---- views -----------------------------------------------------------------------------------------------------
 
-    private static ProviderSpecView View(ProviderConfig p, GatewaySnapshot snapshot, IKeyStateStore keys, IProviderHealthStore health, DateTimeOffset now) => new(
+    internal static ProviderSpecView View(ProviderConfig p, GatewaySnapshot snapshot, IKeyStateStore keys, IProviderHealthStore health, DateTimeOffset now) => new(
         p.Name, p.Origin, TypeName(p.Kind), p.Kind == ProviderKind.Mock ? null : p.BaseUrl.ToString(),
         p.Auth switch { UpstreamAuthScheme.Bearer => "bearer", UpstreamAuthScheme.ApiKeyHeader => "x-api-key", UpstreamAuthScheme.CustomHeader => "header", _ => null },
         p.AuthHeader, p.AuthFormat,
@@ -349,7 +349,7 @@ internal static partial class ConfigEndpoints
             key.Enabled ? state.DisabledReason : "enabled: false", state.CooldownUntil);
     }
 
-    private static RouteSpecView View(RouteConfig r, GatewaySnapshot snapshot) => new(
+    internal static RouteSpecView View(RouteConfig r, GatewaySnapshot snapshot) => new(
         r.Model, r.Origin, r.Aliases, r.Keywords, r.IsDefault, r.Strategy, r.Mode.ToString().ToLowerInvariant(), Targets(r.Targets),
         r.BigModel, r.SmallModel,
         new RetrySpecView(r.Retry.MaxRetries, [.. r.Retry.Statuses.Order()], Duration(r.Retry.Backoff), Duration(r.Retry.MaxBackoff), r.Retry.Deadline is { } d ? Duration(d) : null),

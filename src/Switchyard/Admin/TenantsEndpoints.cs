@@ -242,7 +242,7 @@ internal static class TenantsEndpoints
     private static TenantConfig? Find(string name, ConfigHolder config, VirtualKeys keys) =>
         config.Current.Tenants.ByName.GetValueOrDefault(name) ?? keys.StoreTenant(name);
 
-    private static TenantView View(TenantConfig t) => new(t.Name, t.Origin, t.Models, t.Keys.Length, LimitsDocument.Of(t.Limits), LimitsDocument.Of(t.UserLimits), t.CaptureBodies);
+    internal static TenantView View(TenantConfig t) => new(t.Name, t.Origin, t.Models, t.Keys.Length, LimitsDocument.Of(t.Limits), LimitsDocument.Of(t.UserLimits), t.CaptureBodies);
 
     private static VirtualKeyView View(VirtualKeyRecord k, long now) => new(k.Id, k.Tenant, k.Name, k.Prefix,
         k.RevokedAt is not null ? "revoked" : VirtualKeys.IsUsable(k, now) ? "active" : "expired",

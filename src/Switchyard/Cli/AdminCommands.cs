@@ -41,6 +41,9 @@ internal static class AdminCommands
           audit [--tenant T] [--actor A] [--action A] [--target T] [--from ISO] [--to ISO] [--limit N]
           reload                                   reload the config file
           config check FILE                        validate a config file (no gateway needed)
+          config export                            the running gateway's effective config as YAML, secrets masked
+          import FILE [--out F] [--inline-secrets]  convert claude-code-router / provider-balancer / app.yml configs (no gateway needed)
+          claude | codex | gemini [--url U] [--key K] [args…]   start that agent CLI pointed at the gateway
 
         The admin key comes from --admin-key or SWITCHYARD_ADMIN_KEY. Exit codes: 0 done, 1 refused, 2 bad usage, 3 unreachable.
         """;
@@ -72,6 +75,7 @@ internal static class AdminCommands
                 ["routes", "resolve", var model] => await ShowAsync(http, "/admin/v1/routes/resolve?model=" + Uri.EscapeDataString(model)
                     + ObservationCommands.Query(cli, ["thinking", "input_tokens", "tools", "client"]).Replace('?', '&'), console, json, AdminJson.Default.ResolvedRouteView, Resolved),
                 ["reload"] => await ReloadAsync(http, console, json),
+                ["config", "export"] => await ExportAsync(admin, url),
                 ["providers" or "keys" or "models" or "tenants" or "vkeys", ..] => await ResourceCommands.RunAsync(admin, cli, positional) ?? UsageError(console, null),
                 ["stats" or "usage" or "logs" or "rotation" or "audit", ..] => await ObservationCommands.RunAsync(admin, cli, positional, ct) ?? UsageError(console, null),
                 _ => UsageError(console, null),
@@ -131,6 +135,19 @@ internal static class AdminCommands
         {
             table(JsonSerializer.Deserialize(text, contract)!, console);
         }
+        return Ok;
+    }
+
+    /// <summary>The effective config (file and store together) as YAML: for reading and diffing — secrets are masked, so it does not load as is.</summary>
+    private static async Task<int> ExportAsync(AdminClient admin, string url)
+    {
+        var (status, text) = await admin.SendAsync(HttpMethod.Get, "/admin/v1/config", null);
+        if (!AdminClient.IsSuccess(status))
+        {
+            return admin.Failed(status, text);
+        }
+        admin.Write(admin.Json ? text : Config.Import.YamlJson.Write(JsonNode.Parse(text)!,
+            $"The effective config of {url} at {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm:ss}Z (switchyard config export).\nSecrets are masked: this is for reading and diffing, not to load as is."));
         return Ok;
     }
 

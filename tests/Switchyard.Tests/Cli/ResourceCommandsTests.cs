@@ -250,4 +250,29 @@ public sealed class ResourceCommandsTests : IAsyncLifetime
         var models = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!["model"]!.GetValue<string>()).ToList();
         Assert.Equal(["gpt-tail-1", "gpt-tail-2"], models.Where(m => m.StartsWith("gpt-tail", StringComparison.Ordinal))); // in order, once each
     }
+
+    [Fact]
+    public async Task Config_export_prints_the_effective_config_with_every_secret_masked()
+    {
+        Assert.Equal(AdminCommands.Ok, (await Run("providers", "add", "extra", "--type", "anthropic", "--base-url", _fake.Url, "--key", "sk-ant-extra-secret-0042")).Code);
+        Assert.Equal(AdminCommands.Ok, (await Run("tenants", "create", "team-e", "--rpm", "7")).Code);
+        var (code, yaml) = await Run("config", "export");
+        Assert.Equal(AdminCommands.Ok, code);
+        foreach (var secret in (string[])["sk-file-key-0001", "sk-ant-extra-secret-0042", AdminKey, "sk-sy-static-cli"])
+        {
+            Assert.DoesNotContain(secret, yaml, StringComparison.Ordinal);
+        }
+        var config = Switchyard.Config.Import.YamlJson.Read(yaml)!; // YAML as written
+        var providers = config["providers"]!.AsArray();
+        Assert.Equal(["extra", "oa"], providers.Select(p => p!["name"]!.GetValue<string>()));
+        Assert.Equal("store", providers[0]!["origin"]!.GetValue<string>());
+        Assert.Equal("sk-a…0042", providers[0]!["keys"]![0]!["key"]!.GetValue<string>());
+        Assert.Equal("gpt-*", config["routes"]![0]!["model"]!.GetValue<string>());
+        var tenant = config["tenants"]!.AsArray().Single(t => t!["name"]!.GetValue<string>() == "team-e")!;
+        Assert.Equal(7, tenant["limits"]!["rpm"]!.GetValue<long>());
+        Assert.Equal("adm-…5678", config["auth"]!["admin_key"]!.GetValue<string>());
+
+        var (_, json) = await Run("config", "export", "--json");
+        Assert.StartsWith("sqlite ", JsonNode.Parse(json)!["storage"]!.GetValue<string>(), StringComparison.Ordinal);
+    }
 }
