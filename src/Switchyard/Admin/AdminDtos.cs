@@ -167,6 +167,33 @@ internal sealed record KeyStatsSeedView(long TotalRequests, long SuccessfulReque
 /// <summary>What a reload changed, as the audit log records it.</summary>
 internal sealed record ReloadAuditView(string Trigger, string Summary);
 
+// ---- request bodies as the OpenAPI document describes them (the handlers read them with the config loader, which
+// also names a wrong field; these records give their shape to the document and to clients) -----------------------
+
+/// <summary><c>POST /admin/v1/providers</c> (and, as a JSON merge patch, <c>PATCH</c>): the YAML provider shape.</summary>
+/// <param name="Keys">Each a key string, or <c>{key, weight?, max_failures?, cooldown?, enabled?}</c>.</param>
+internal sealed record ProviderSpecRequest(string Name, string Type, string? BaseUrl, IReadOnlyList<System.Text.Json.Nodes.JsonNode>? Keys,
+    string? Auth, string? AuthHeader, string? AuthFormat, IReadOnlyDictionary<string, string>? Headers, string? ConnectTimeout,
+    string? FirstByteTimeout, string? IdleTimeout, string? MaxTokensField, int? MaxOutputTokens, int? DefaultMaxTokens, bool? ReasoningEffort,
+    string? AnthropicVersion, string? Preset, string? ApiVersion, IReadOnlyDictionary<string, string>? Deployments, string? KeyStrategy,
+    int? MaxFailures, string? FailureCooldown, bool? KeyAffinity, string? BigModel, string? SmallModel);
+
+/// <summary><c>POST /admin/v1/providers/{name}/keys</c>.</summary>
+internal sealed record KeySpecRequest(string Key, int? Weight, int? MaxFailures, string? Cooldown, bool? Enabled);
+
+/// <summary><c>POST /admin/v1/routes</c> (and, as a JSON merge patch, <c>PATCH</c>): the YAML route shape.</summary>
+internal sealed record RouteSpecRequest(string Model, IReadOnlyList<string>? Aliases, IReadOnlyList<string>? Keywords, bool? Default, string? Strategy,
+    string? Mode, IReadOnlyList<RouteTargetRequest> Targets, string? BigModel, string? SmallModel, RetryRequest? Retry, IReadOnlyList<RouteRuleRequest>? Rules);
+
+internal sealed record RouteTargetRequest(string Provider, string? Model, int? Weight, int? Priority, PatchRequest? Patch);
+
+internal sealed record PatchRequest(int? MaxTokens, string? ReasoningEffort, IReadOnlyList<string>? Drop);
+
+internal sealed record RetryRequest(int? MaxRetries, IReadOnlyList<int>? Statuses, string? Backoff, string? MaxBackoff, string? Deadline);
+
+/// <summary>A scenario rule: its conditions (at least one) and the targets they select.</summary>
+internal sealed record RouteRuleRequest(RuleConditionsView When, IReadOnlyList<RouteTargetRequest> Targets, string? Strategy);
+
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower)]
 [JsonSerializable(typeof(ProvidersView))]
 [JsonSerializable(typeof(KeyEnabledView))]
@@ -197,4 +224,7 @@ internal sealed record ReloadAuditView(string Trigger, string Summary);
 [JsonSerializable(typeof(ProviderTestRequest))]
 [JsonSerializable(typeof(ProviderTestView))]
 [JsonSerializable(typeof(ReloadAuditView))]
+[JsonSerializable(typeof(ProviderSpecRequest))]
+[JsonSerializable(typeof(KeySpecRequest))]
+[JsonSerializable(typeof(RouteSpecRequest))]
 internal sealed partial class AdminJson : JsonSerializerContext;

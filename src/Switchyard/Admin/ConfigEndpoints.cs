@@ -20,22 +20,22 @@ internal static partial class ConfigEndpoints
     {
         var api = admin.MapGroup("").WithTags("Providers, keys and routes");
         api.MapGet("/admin/v1/providers", ListProviders).Produces<ProviderSpecsView>(200);
-        api.MapPost("/admin/v1/providers", CreateProviderAsync).Produces<ProviderSpecView>(201);
+        api.MapPost("/admin/v1/providers", CreateProviderAsync).Body<ProviderSpecRequest>().Produces<ProviderSpecView>(201);
         api.MapGet("/admin/v1/providers/{name}", GetProvider).Produces<ProviderSpecView>(200);
-        api.MapPatch("/admin/v1/providers/{name}", UpdateProviderAsync).Produces<ProviderSpecView>(200);
+        api.MapPatch("/admin/v1/providers/{name}", UpdateProviderAsync).Body<ProviderSpecRequest>().Produces<ProviderSpecView>(200);
         api.MapDelete("/admin/v1/providers/{name}", DeleteProviderAsync);
-        api.MapPost("/admin/v1/providers/{name}/test", TestAsync).Produces<ProviderTestView>(200);
+        api.MapPost("/admin/v1/providers/{name}/test", TestAsync).Body<ProviderTestRequest>(required: false).Produces<ProviderTestView>(200);
         api.MapGet("/admin/v1/providers/{name}/keys", ListKeys).Produces<ProviderKeysView>(200);
-        api.MapPost("/admin/v1/providers/{name}/keys", AddKeyAsync).Produces<ProviderKeyView>(201);
+        api.MapPost("/admin/v1/providers/{name}/keys", AddKeyAsync).Body<KeySpecRequest>().Produces<ProviderKeyView>(201);
         api.MapPost("/admin/v1/providers/{name}/keys/{id}/enable", (string name, string id, HttpContext http, ConfigChanges changes, ConfigHolder config, IKeyStateStore keys, TimeProvider time) =>
             SetEnabledAsync(name, id, true, http, changes, config, keys, time)).Produces<ProviderKeyView>(200);
         api.MapPost("/admin/v1/providers/{name}/keys/{id}/disable", (string name, string id, HttpContext http, ConfigChanges changes, ConfigHolder config, IKeyStateStore keys, TimeProvider time) =>
             SetEnabledAsync(name, id, false, http, changes, config, keys, time)).Produces<ProviderKeyView>(200);
         api.MapDelete("/admin/v1/providers/{name}/keys/{id}", DeleteKeyAsync);
         api.MapGet("/admin/v1/routes", ListRoutes).Produces<RouteSpecsView>(200);
-        api.MapPost("/admin/v1/routes", CreateRouteAsync).Produces<RouteSpecView>(201);
+        api.MapPost("/admin/v1/routes", CreateRouteAsync).Body<RouteSpecRequest>().Produces<RouteSpecView>(201);
         api.MapGet("/admin/v1/routes/{**model}", GetRoute).Produces<RouteSpecView>(200);
-        api.MapPatch("/admin/v1/routes/{**model}", UpdateRouteAsync).Produces<RouteSpecView>(200);
+        api.MapPatch("/admin/v1/routes/{**model}", UpdateRouteAsync).Body<RouteSpecRequest>().Produces<RouteSpecView>(200);
         api.MapDelete("/admin/v1/routes/{**model}", DeleteRouteAsync);
         return admin;
     }

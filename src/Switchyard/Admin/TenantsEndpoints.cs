@@ -20,14 +20,14 @@ internal static class TenantsEndpoints
         var api = admin.MapGroup("").WithTags("Tenants and virtual keys");
         // A tenant admin sees its tenant and manages its keys; creating, changing and deleting tenants takes the admin key.
         api.MapGet("/admin/v1/tenants", List).WithMetadata(TenantAdminAllowed.Instance).Produces<TenantsView>(200);
-        api.MapPost("/admin/v1/tenants", CreateAsync).Produces<TenantView>(201);
+        api.MapPost("/admin/v1/tenants", CreateAsync).Body<CreateTenantRequest>().Produces<TenantView>(201);
         api.MapGet("/admin/v1/tenants/{name}", Get).WithMetadata(TenantAdminAllowed.Instance).Produces<TenantView>(200);
-        api.MapPatch("/admin/v1/tenants/{name}", PatchAsync).Produces<TenantView>(200);
+        api.MapPatch("/admin/v1/tenants/{name}", PatchAsync).Body<PatchTenantRequest>().Produces<TenantView>(200);
         api.MapDelete("/admin/v1/tenants/{name}", DeleteAsync);
         api.MapGet("/admin/v1/tenants/{name}/keys", ListKeysAsync).WithMetadata(TenantAdminAllowed.Instance).Produces<VirtualKeysView>(200);
-        api.MapPost("/admin/v1/tenants/{name}/keys", CreateKeyAsync).WithMetadata(TenantAdminAllowed.Instance).Produces<CreatedKeyView>(201);
+        api.MapPost("/admin/v1/tenants/{name}/keys", CreateKeyAsync).WithMetadata(TenantAdminAllowed.Instance).Body<CreateKeyRequest>(required: false).Produces<CreatedKeyView>(201);
         api.MapPost("/admin/v1/keys/{id}/revoke", RevokeAsync).WithMetadata(TenantAdminAllowed.Instance).Produces<VirtualKeyView>(200);
-        api.MapPost("/admin/v1/keys/{id}/rotate", RotateAsync).WithMetadata(TenantAdminAllowed.Instance).Produces<RotatedKeyView>(201);
+        api.MapPost("/admin/v1/keys/{id}/rotate", RotateAsync).WithMetadata(TenantAdminAllowed.Instance).Body<RotateKeyRequest>(required: false).Produces<RotatedKeyView>(201);
         return admin;
     }
 

@@ -40,6 +40,31 @@ public sealed class OpenApiTests
         Assert.Equal("integer", keyView["weight"]!["type"]!.GetValue<string>());
         Assert.Equal("#/components/schemas/ProviderSpecView",
             paths["/admin/v1/providers"]!["post"]!["responses"]!["201"]!["content"]!["application/json"]!["schema"]!["$ref"]!.GetValue<string>());
+
+        // Request bodies in the YAML shape; only what must be given is required.
+        JsonNode Body(string path, string method) => paths[path]![method]!["requestBody"]!["content"]!["application/json"]!["schema"]!;
+        var route = Body("/admin/v1/routes", "post");
+        Assert.Equal(["model", "targets"], route["required"]!.AsArray().Select(r => r!.GetValue<string>()).Order());
+        Assert.Contains("rules", route["properties"]!.AsObject().Select(p => p.Key));
+        Assert.Equal(["name", "type"], Body("/admin/v1/providers", "post")["required"]!.AsArray().Select(r => r!.GetValue<string>()).Order());
+        Assert.Equal(["key"], Body("/admin/v1/providers/{name}/keys", "post")["required"]!.AsArray().Select(r => r!.GetValue<string>()));
+        foreach (var (path, method) in new[] { ("/admin/v1/tenants", "post"), ("/admin/v1/tenants/{name}", "patch"), ("/admin/v1/tenants/{name}/keys", "post"),
+            ("/admin/v1/keys/{id}/rotate", "post"), ("/admin/v1/providers/{name}/test", "post"), ("/admin/v1/routes/{model}", "patch"), ("/admin/v1/providers/{name}", "patch") })
+        {
+            Assert.True(Body(path, method)["properties"]!.AsObject().Count > 0, $"{method} {path} documents its body");
+        }
+    }
+
+    [Fact]
+    public async Task Documenting_a_body_does_not_constrain_its_content_type()
+    {
+        // curl -d sends application/x-www-form-urlencoded: the handler still reads the JSON (no bare 415 from routing).
+        await using var gw = await Gateway.StartAsync(Gateway.AnyModelToMock);
+        using var created = await gw.Client.PostAsync("/admin/v1/tenants", new StringContent("""{"name":"curl-team"}""", System.Text.Encoding.UTF8, "application/x-www-form-urlencoded"));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        using var empty = await gw.Client.PostAsync("/admin/v1/providers/mock/test", null);
+        Assert.NotEqual(HttpStatusCode.UnsupportedMediaType, empty.StatusCode);
+        Assert.NotEqual(HttpStatusCode.MethodNotAllowed, empty.StatusCode);
     }
 
     [Fact]
