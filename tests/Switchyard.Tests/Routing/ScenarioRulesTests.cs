@@ -78,9 +78,14 @@ public sealed class ScenarioRulesTests
         Assert.Equal("codex-mcp-model", await SendAsync(gw, fake, "/v1/responses", $$"""{"model":"claude-sonnet-4-5","input":"Hi","store":false{{mcp}}}""", "codex_exec/0.171.0"));
         Assert.Equal("main-model", await SendAsync(gw, fake, "/v1/responses", """{"model":"claude-sonnet-4-5","input":"Hi","store":false}""", "curl/8.5"));
 
-        // The request log names the rule that took it.
-        using var log = await gw.Client.GetAsync("/admin/v1/logs?limit=20");
-        var trails = JsonNode.Parse(await log.Content.ReadAsStringAsync())!["data"]!.AsArray().Select(r => r!["trail"]![0]!.GetValue<string>()).ToList();
+        // The request log names the rule that took it (its rows are written behind the requests: wait for them).
+        var trails = new List<string>();
+        for (var i = 0; i < 100 && !trails.Any(t => t.Contains("rule 1 (thinking: true)", StringComparison.Ordinal)); i++)
+        {
+            await Task.Delay(100);
+            using var log = await gw.Client.GetAsync("/admin/v1/logs?limit=20");
+            trails = [.. JsonNode.Parse(await log.Content.ReadAsStringAsync())!["data"]!.AsArray().Select(r => r!["trail"]![0]!.GetValue<string>())];
+        }
         Assert.Contains(trails, t => t.Contains("rule 1 (thinking: true)", StringComparison.Ordinal));
     }
 
