@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every Switchyard test suite and prints the totals as its last line: "N passed, M failed".
-# First installs the real clients the end-to-end tests drive (npm, into tests/clients/node_modules).
+# First installs the real clients the end-to-end tests drive (npm, into tests/clients/node_modules) and, when missing,
+# Debian's Chromium for the console's browser tests.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,6 +10,13 @@ if ! cmp -s tests/clients/package-lock.json tests/clients/node_modules/.installe
   echo "Installing the npm test clients (tests/clients)…"
   (cd tests/clients && npm ci --no-audit --no-fund --loglevel=error && cp package-lock.json node_modules/.installed-lock.json) \
     || { echo "npm install of the test clients failed"; echo "0 passed, 1 failed"; exit 1; }
+fi
+
+# Debian's Chromium for the web console's browser tests (Playwright drives it; no browser download).
+if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null && [ "$(id -u)" -eq 0 ]; then
+  echo "Installing Chromium for the browser tests (apt)…"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >/dev/null 2>&1 \
+    || echo "Chromium could not be installed: the browser tests will fail"
 fi
 
 results=$(mktemp -d)

@@ -12,6 +12,7 @@ using Switchyard.Responses;
 using Switchyard.Routing;
 using Switchyard.Storage;
 using Switchyard.Tenancy;
+using Switchyard.Ui;
 
 namespace Switchyard;
 
@@ -21,7 +22,15 @@ internal static class GatewayHost
     /// <param name="overrides">Last word on services (tests swap the clock and the random source).</param>
     public static WebApplication Build(GatewayConfig config, string[] args, string urls, LogLevel minimumLevel = LogLevel.Information, Action<IServiceCollection>? overrides = null, string? configPath = null)
     {
-        var builder = WebApplication.CreateSlimBuilder(args);
+        // The application is "switchyard" wherever it is hosted (the tests host it too): its static web assets manifests are named so.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ApplicationName = "switchyard" });
+        var assets = Path.Combine(AppContext.BaseDirectory, "switchyard.staticwebassets.runtime.json");
+        if (File.Exists(assets))
+        {
+            // Run from the build output (not published): the console's assets are served from where the build left them.
+            builder.Configuration[WebHostDefaults.StaticWebAssetsKey] = assets;
+            Microsoft.AspNetCore.Hosting.StaticWebAssets.StaticWebAssetsLoader.UseStaticWebAssets(builder.Environment, builder.Configuration);
+        }
         builder.WebHost.UseUrls(urls);
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -61,6 +70,11 @@ internal static class GatewayHost
         services.AddStorage(config.Storage);
         services.AddTenancy();
         services.AddAdminApi();
+        if (config.ConsoleEnabled)
+        {
+            services.AddConsole();
+            services.AddSingleton<Ui.Backend.IConsoleBackend, WebConsole.ConsoleBackend>();
+        }
 
         overrides?.Invoke(services);
         var app = builder.Build();
@@ -70,6 +84,10 @@ internal static class GatewayHost
         app.MapResponsesApi();
         app.MapAdmin();
         app.MapObservability();
+        if (config.ConsoleEnabled)
+        {
+            app.MapConsole();
+        }
         return app;
     }
 }

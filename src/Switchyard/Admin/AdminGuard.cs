@@ -68,14 +68,28 @@ internal sealed class AdminGuard(ConfigHolder config, JwtValidator jwt, VirtualK
 
     private static readonly AdminScope Loopback = new(null, "loopback");
 
-    private static async ValueTask<(AdminScope? Scope, AdminError? Refusal)> ResolveAsync(HttpContext http, GatewaySnapshot snapshot, JwtValidator jwt, VirtualKeys keys)
+    private static ValueTask<(AdminScope? Scope, AdminError? Refusal)> ResolveAsync(HttpContext http, GatewaySnapshot snapshot, JwtValidator jwt, VirtualKeys keys) =>
+        ResolveAsync(GatewayAuth.PresentedKey(http.Request), GatewayAuth.IsAdmin(http, snapshot.Config.Auth), snapshot, jwt, keys);
+
+    /// <summary>What a credential typed into the console's login is worth: the same rules as a request's header.</summary>
+    public static ValueTask<(AdminScope? Scope, AdminError? Refusal)> ResolveCredentialAsync(string credential, HttpContext http, GatewaySnapshot snapshot, JwtValidator jwt,
+        VirtualKeys keys)
     {
         var auth = snapshot.Config.Auth;
-        if (GatewayAuth.IsAdmin(http, auth))
+        var isAdmin = auth.AdminKey is null
+            ? http.Connection.RemoteIpAddress is { } ip && System.Net.IPAddress.IsLoopback(ip)
+            : System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(credential), System.Text.Encoding.UTF8.GetBytes(auth.AdminKey));
+        return ResolveAsync(credential.Length == 0 ? null : credential, isAdmin, snapshot, jwt, keys);
+    }
+
+    private static async ValueTask<(AdminScope? Scope, AdminError? Refusal)> ResolveAsync(string? presented, bool isAdmin, GatewaySnapshot snapshot, JwtValidator jwt, VirtualKeys keys)
+    {
+        var auth = snapshot.Config.Auth;
+        if (isAdmin)
         {
             return (auth.AdminKey is null ? Loopback : AdminScope.Full, null);
         }
-        if (auth.Jwt is { } options && GatewayAuth.PresentedKey(http.Request) is { } presented && JwtValidator.LooksLikeJwt(presented))
+        if (auth.Jwt is { } options && presented is not null && JwtValidator.LooksLikeJwt(presented))
         {
             var (identity, why) = await jwt.ValidateAsync(presented, options);
             if (identity is null)
@@ -103,6 +117,8 @@ internal sealed class AdminGuard(ConfigHolder config, JwtValidator jwt, VirtualK
 /// <summary>An admin error in OpenAI's error shape (the admin API's one shape), secrets masked.</summary>
 internal sealed class AdminError(GatewayError error) : IResult
 {
+    public GatewayError Error { get; } = error;
+
     public Task ExecuteAsync(HttpContext httpContext) =>
-        ClientWriter.WriteErrorAsync(httpContext, ClientProtocol.OpenAI, error, "req_admin", httpContext.RequestServices.GetRequiredService<ConfigHolder>().Current.Secrets);
+        ClientWriter.WriteErrorAsync(httpContext, ClientProtocol.OpenAI, Error, "req_admin", httpContext.RequestServices.GetRequiredService<ConfigHolder>().Current.Secrets);
 }

@@ -3,7 +3,7 @@ using Switchyard.Config;
 
 namespace Switchyard.Cli;
 
-/// <summary>The startup banner: version, config, providers, routes, where it listens and where logs and metrics are. Plain text when stdout is not a terminal.</summary>
+/// <summary>The startup banner: version, config, providers, routes, where it listens and where logs, metrics and the console are. Plain text when stdout is not a terminal.</summary>
 internal static class Banner
 {
     public static void Write(GatewayConfig config, IEnumerable<string> urls, TextWriter? plain = null)
@@ -15,6 +15,10 @@ internal static class Banner
             var w = plain ?? Console.Out;
             w.WriteLine($"Switchyard {Inbound.HealthEndpoints.Version} listening on {listen}");
             w.WriteLine($"  config: {config.Source}; routes: {config.Routes.Length}; request log: {log}; metrics: {listen.Split(", ")[0]}/metrics");
+            if (config.ConsoleEnabled)
+            {
+                w.WriteLine($"  console: {listen.Split(", ")[0]}/ui");
+            }
             foreach (var p in config.Providers.Values.OrderBy(p => p.Name, StringComparer.Ordinal))
             {
                 w.WriteLine($"  [{(p.Keys.Any(k => k.Enabled) || p.Kind == ProviderKind.Mock ? "✓" : "✗")}] {p.Name} ({Describe(p)})");
@@ -27,6 +31,10 @@ internal static class Banner
         grid.AddRow("[bold]routes[/]", config.Routes.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
         grid.AddRow("[bold]request log[/]", Markup.Escape(log));
         grid.AddRow("[bold]metrics[/]", Markup.Escape(listen.Split(", ")[0] + "/metrics"));
+        if (config.ConsoleEnabled)
+        {
+            grid.AddRow("[bold]console[/]", Markup.Escape(listen.Split(", ")[0] + "/ui"));
+        }
         foreach (var p in config.Providers.Values.OrderBy(p => p.Name, StringComparer.Ordinal))
         {
             var ok = p.Keys.Any(k => k.Enabled) || p.Kind == ProviderKind.Mock;

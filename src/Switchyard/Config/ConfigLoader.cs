@@ -111,7 +111,7 @@ internal static partial class ConfigLoader
     {
         public GatewayConfig ReadRoot(YamlMappingNode root)
         {
-            var map = Map(root, "", "server", "auth", "providers", "routes", "telemetry", "storage", "tenants", "limits_time_zone", "pricing");
+            var map = Map(root, "", "server", "auth", "providers", "routes", "telemetry", "storage", "tenants", "limits_time_zone", "pricing", "ui");
             var server = map.TryGetValue("server", out var s) ? ReadServer(s) : new ServerOptions(ServerOptions.DefaultMaxRequestBodyBytes, null);
             var auth = map.TryGetValue("auth", out var a) ? ReadAuth(a) : new AuthOptions([]);
             if (!map.TryGetValue("providers", out var providersNode))
@@ -144,6 +144,7 @@ internal static partial class ConfigLoader
                 Tenants = ReadTenants(map.GetValueOrDefault("tenants"), auth),
                 LimitsTimeZone = map.TryGetValue("limits_time_zone", out var tz) ? TimeZone(tz, "limits_time_zone") : TimeZoneInfo.Utc,
                 Pricing = map.TryGetValue("pricing", out var pr) ? ReadPricing(pr, providers) : [],
+                ConsoleEnabled = !map.TryGetValue("ui", out var ui) || Map(ui, "ui", "enabled").GetValueOrDefault("enabled") is not { } enabled || Bool(enabled, "ui.enabled"),
             };
         }
 

@@ -17,6 +17,8 @@ internal sealed record GatewayConfig(
     public TimeZoneInfo LimitsTimeZone { get; init; } = TimeZoneInfo.Utc;
     /// <summary>The file's tenants, <c>auth.keys</c> among them as the tenant "default".</summary>
     public ImmutableArray<Tenancy.TenantConfig> Tenants { get; init; } = [];
+    /// <summary><c>ui.enabled</c> (read at start): the web console at <c>/ui</c>; on unless turned off.</summary>
+    public bool ConsoleEnabled { get; init; } = true;
     /// <summary><c>pricing:</c> prices that take precedence over the bundled table, first match wins.</summary>
     public ImmutableArray<Tenancy.Pricing.PriceOverride> Pricing { get; init; } = [];
     /// <summary>The durable store (read at start).</summary>

@@ -22,6 +22,7 @@ public sealed class BannerTests
         var text = output.ToString();
         Assert.Contains($"Switchyard {Switchyard.Inbound.HealthEndpoints.Version} listening on http://127.0.0.1:8080", text, StringComparison.Ordinal);
         Assert.Contains("config: banner.yaml; routes: 1; request log: logs/switchyard.jsonl; metrics: http://127.0.0.1:8080/metrics", text, StringComparison.Ordinal);
+        Assert.Contains("console: http://127.0.0.1:8080/ui", text, StringComparison.Ordinal);
         Assert.Contains("[✓] live (openai, http://127.0.0.1:9/v1/, 1 key(s))", text, StringComparison.Ordinal);
         Assert.Contains("[✗] off (anthropic, https://api.anthropic.com/, 0 key(s))", text, StringComparison.Ordinal);
         Assert.Contains("[✓] mock (mock, built in)", text, StringComparison.Ordinal);

@@ -1,0 +1,42 @@
+using Microsoft.AspNetCore.Http;
+
+namespace Switchyard.Ui.Backend;
+
+/// <summary>
+/// What the console asks of the gateway. The host implements it with the services the admin API runs on, under the
+/// same authorization (a console user is an admin scope: everything, or one tenant), so the two never drift.
+/// </summary>
+public interface IConsoleBackend
+{
+    /// <summary>Who a credential (the admin key, an admin or tenant-admin JWT) logs in as; the refusal's reason when it is not one.</summary>
+    ValueTask<(ConsoleUser? User, string? Refusal)> LogInAsync(string credential, HttpContext http);
+
+    /// <summary>Whether the console asks for a credential at all (no admin key nor JWT configured: loopback callers only, as the admin API).</summary>
+    bool OpenOnLoopback { get; }
+
+    Task<DashboardView> DashboardAsync(ConsoleUser user, CancellationToken ct);
+
+    IReadOnlyList<ProviderRow> Providers(ConsoleUser user);
+}
+
+/// <summary>A logged-in console user: a full admin (<see cref="Tenant"/> null) or one tenant's admin.</summary>
+/// <param name="Actor">As the audit log names it: "admin key", "loopback" or "jwt:SUBJECT".</param>
+public sealed record ConsoleUser(string Actor, string? Tenant)
+{
+    public bool IsFullAdmin => Tenant is null;
+}
+
+/// <summary>The dashboard: the last hour's totals, its traffic per provider and per model, the providers' health now.</summary>
+public sealed record DashboardView(UsageTotals LastHour, UsageTotals LastDay, IReadOnlyList<UsageSlice> ByProvider, IReadOnlyList<UsageSlice> ByModel,
+    IReadOnlyList<ProviderRow> Providers, int InFlight);
+
+public sealed record UsageTotals(long Requests, long Errors, long InputTokens, long OutputTokens, decimal CostUsd, double AvgLatencyMs);
+
+public sealed record UsageSlice(string Name, long Requests, long Errors, long Tokens, decimal CostUsd);
+
+/// <summary>A provider as the console lists it: its health and its keys (masked).</summary>
+public sealed record ProviderRow(string Name, string Type, string Origin, string? BaseUrl, string Health, double CooldownSeconds, int ConsecutiveFailures,
+    int InFlight, double? EwmaTtfbMs, long Requests, long Failures, IReadOnlyList<KeyRow> Keys);
+
+/// <summary>One key of a pool, masked, with its state (available, cooling_down, disabled) and counts.</summary>
+public sealed record KeyRow(string Id, string Masked, string State, string? DisabledReason, DateTimeOffset? CooldownUntil, long Requests, long Successes, long Failures);

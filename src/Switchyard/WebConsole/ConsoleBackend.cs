@@ -1,0 +1,73 @@
+using Switchyard.Admin;
+using Switchyard.Config;
+using Switchyard.Keys;
+using Switchyard.Routing;
+using Switchyard.Storage;
+using Switchyard.Tenancy;
+using Switchyard.Ui.Backend;
+
+namespace Switchyard.WebConsole;
+
+/// <summary>
+/// The web console's view of the gateway, on the services the admin API uses and under its authorization: a console
+/// user is the <see cref="AdminScope"/> its login resolved to (the admin key, or an admin / tenant-admin JWT).
+/// Everything read here comes from memory or the usage rollups, never the request log.
+/// </summary>
+internal sealed class ConsoleBackend(ConfigHolder config, JwtValidator jwt, VirtualKeys virtualKeys, IKeyStateStore keys, IProviderHealthStore health,
+    UsageQueries usage, TimeProvider time) : IConsoleBackend
+{
+    public bool OpenOnLoopback => config.Current.Config.Auth is { AdminKey: null, Jwt: null };
+
+    public async ValueTask<(ConsoleUser? User, string? Refusal)> LogInAsync(string credential, HttpContext http)
+    {
+        var (scope, refusal) = await AdminGuard.ResolveCredentialAsync(credential.Trim(), http, config.Current, jwt, virtualKeys).ConfigureAwait(false);
+        return scope is null ? (null, refusal?.Error.Message ?? "Refused.") : (new ConsoleUser(scope.Actor, scope.Tenant), null);
+    }
+
+    public async Task<DashboardView> DashboardAsync(ConsoleUser user, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var zone = config.Current.Config.LimitsTimeZone;
+        var hour = new RequestFilter(now.AddHours(-1), now.AddMinutes(1)) { Tenant = user.Tenant };
+        var day = hour with { From = now.AddDays(-1) };
+        var lastHour = Totals(await usage.UsageAsync(hour, [], zone, ct).ConfigureAwait(false));
+        var lastDay = Totals(await usage.UsageAsync(day, [], zone, ct).ConfigureAwait(false));
+        var byProvider = Slices(await usage.UsageAsync(day, [UsageDimension.Provider], zone, ct).ConfigureAwait(false), l => l.Provider);
+        var byModel = Slices(await usage.UsageAsync(day, [UsageDimension.Model], zone, ct).ConfigureAwait(false), l => l.Model);
+        var providers = user.IsFullAdmin ? Providers(user) : [];
+        return new DashboardView(lastHour, lastDay, byProvider, byModel, providers, providers.Sum(p => p.InFlight));
+    }
+
+    /// <summary>Providers are the operators': a tenant admin sees none (as the admin API refuses it the providers).</summary>
+    public IReadOnlyList<ProviderRow> Providers(ConsoleUser user)
+    {
+        if (!user.IsFullAdmin)
+        {
+            return [];
+        }
+        var now = time.GetUtcNow();
+        return [.. config.Current.Config.Providers.Values.OrderBy(p => p.Name, StringComparer.Ordinal).Select(p =>
+        {
+            var h = health.Get(p.Name).Snapshot(now);
+            var pool = p.Keys.Where(k => k.Secret.Length > 0).Select(k =>
+            {
+                var s = keys.Get(p.Name, k).Snapshot(k, now);
+                var state = !s.Enabled ? "disabled" : s.CooldownUntil is not null ? "cooling_down" : "available";
+                return new KeyRow(k.Id, k.Masked, state, s.DisabledReason, s.CooldownUntil, s.Requests, s.Successes, s.Failures);
+            }).ToList();
+            return new ProviderRow(p.Name, p.Kind.ToString().ToLowerInvariant(), p.Origin, p.Kind == ProviderKind.Mock ? null : p.BaseUrl.ToString(), h.State,
+                Math.Round(h.CooldownRemainingSeconds, 1), h.ConsecutiveFailures, h.InFlight, h.EwmaTtfbMs, h.Requests, h.Failures, pool);
+        })];
+    }
+
+    private static UsageTotals Totals(List<UsageLine> lines)
+    {
+        var requests = lines.Sum(l => l.Requests);
+        return new UsageTotals(requests, lines.Sum(l => l.Errors), lines.Sum(l => l.InputTokens), lines.Sum(l => l.OutputTokens),
+            Tenancy.Pricing.PriceCard.FromNanos(lines.Sum(l => l.CostNanos)), requests == 0 ? 0 : Math.Round(lines.Sum(l => l.LatencyMs) / requests, 1));
+    }
+
+    private static List<UsageSlice> Slices(List<UsageLine> lines, Func<UsageLine, string?> name) =>
+        [.. lines.OrderByDescending(l => l.Requests).Take(10).Select(l => new UsageSlice(name(l) ?? "(none)", l.Requests, l.Errors, l.InputTokens + l.OutputTokens,
+            Tenancy.Pricing.PriceCard.FromNanos(l.CostNanos)))];
+}
