@@ -17,7 +17,35 @@ public interface IConsoleBackend
     Task<DashboardView> DashboardAsync(ConsoleUser user, CancellationToken ct);
 
     IReadOnlyList<ProviderRow> Providers(ConsoleUser user);
+
+    /// <summary>A page of the request log, newest first (a tenant admin's confined to its tenant); <see cref="LogPage.Next"/> fetches older rows.</summary>
+    Task<LogPage> LogsAsync(ConsoleUser user, LogQuery query, CancellationToken ct);
+
+    /// <summary>The routing table (full admins only).</summary>
+    IReadOnlyList<RouteRow> Routes(ConsoleUser user);
+
+    /// <summary>Where a model name goes, step by step; null when no route matches.</summary>
+    ResolveView? Resolve(ConsoleUser user, string model);
 }
+
+/// <summary>The log's filters (each null matches anything) and the page: <see cref="Before"/> is the previous page's cursor.</summary>
+/// <param name="Status">A code (429), a class (4xx) or "error" (400 and above).</param>
+public sealed record LogQuery(string? Tenant, string? Model, string? Provider, string? Status, int Limit = 50, LogCursor? Before = null);
+
+public sealed record LogCursor(long Ts, long Id);
+
+public sealed record LogPage(IReadOnlyList<LogRow> Rows, LogCursor? Next, string? Problem = null);
+
+/// <summary>One request of the log: keys by prefix or masked, the trail as the gateway wrote it, the captured body when capture is on.</summary>
+public sealed record LogRow(long Id, DateTimeOffset Time, string RequestId, string? Tenant, string? TenantKey, string? User, string Protocol, string Model,
+    string? Route, string? Provider, string? UpstreamModel, string? UpstreamKey, int Status, int Attempts, double LatencyMs, double? TtfbMs,
+    int InputTokens, int OutputTokens, int CachedTokens, int ReasoningTokens, decimal? CostUsd, IReadOnlyList<string> Trail, string? Error, string? Body);
+
+/// <summary>A route as the console lists it.</summary>
+public sealed record RouteRow(string Model, string Origin, IReadOnlyList<string> AlsoMatches, string Strategy, IReadOnlyList<string> Targets, IReadOnlyList<string> Rules);
+
+/// <summary>A name resolved: how it matched, the route, and each target with the upstream model it would ask for.</summary>
+public sealed record ResolveView(string Model, string MatchedBy, string Route, string Strategy, IReadOnlyList<(string Provider, string UpstreamModel)> Targets);
 
 /// <summary>A logged-in console user: a full admin (<see cref="Tenant"/> null) or one tenant's admin.</summary>
 /// <param name="Actor">As the audit log names it: "admin key", "loopback" or "jwt:SUBJECT".</param>

@@ -135,7 +135,7 @@ internal static class UsageEndpoints
     private static bool TryTime(string text, out DateTimeOffset time) =>
         DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out time);
 
-    private static (int, int)? StatusRange(string status) => status switch
+    internal static (int, int)? StatusRange(string status) => status switch
     {
         "error" => (400, 599),
         [var c and >= '1' and <= '5', 'x' or 'X', 'x' or 'X'] => ((c - '0') * 100, (c - '0') * 100 + 99),

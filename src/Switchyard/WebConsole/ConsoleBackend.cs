@@ -60,6 +60,53 @@ internal sealed class ConsoleBackend(ConfigHolder config, JwtValidator jwt, Virt
         })];
     }
 
+    public async Task<LogPage> LogsAsync(ConsoleUser user, LogQuery query, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        (int, int)? status = null;
+        if (query.Status is { Length: > 0 } s)
+        {
+            status = Admin.UsageEndpoints.StatusRange(s.Trim());
+            if (status is null)
+            {
+                return new LogPage([], null, "Status takes a code (429), a class (4xx) or 'error'.");
+            }
+        }
+        var filter = new RequestFilter(now.AddDays(-StorageOptions.DefaultRetentionDays - 1), now.AddMinutes(1))
+        {
+            Tenant = user.Tenant ?? Blank(query.Tenant),
+            Model = Blank(query.Model),
+            Provider = Blank(query.Provider),
+            Status = status,
+        };
+        var limit = Math.Clamp(query.Limit, 1, 500);
+        var rows = await usage.LogsAsync(filter, limit + 1, query.Before is { } b ? (b.Ts, b.Id) : null, ct).ConfigureAwait(false);
+        var page = rows.Take(limit).Select(r => new LogRow(r.Id, DateTimeOffset.FromUnixTimeMilliseconds(r.Ts), r.RequestId, r.Tenant, r.TenantKey, r.EndUser, r.Protocol,
+            r.Model, r.Route, r.Provider, r.UpstreamModel, r.UpstreamKey, r.Status, r.Attempts, r.LatencyMs, r.TtfbMs, r.InputTokens, r.OutputTokens, r.CachedTokens,
+            r.ReasoningTokens, r.CostNanos is { } c ? Tenancy.Pricing.PriceCard.FromNanos(c) : null,
+            System.Text.Json.JsonSerializer.Deserialize(r.Trail, StoreJson.Default.ListString) ?? [], r.Error, r.Body)).ToList();
+        return new LogPage(page, rows.Count > limit ? new LogCursor(rows[limit - 1].Ts, rows[limit - 1].Id) : null);
+    }
+
+    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
+
+    public IReadOnlyList<RouteRow> Routes(ConsoleUser user) => !user.IsFullAdmin ? [] :
+        [.. config.Current.Config.Routes.Select(r => new RouteRow(r.Model.Length > 0 ? r.Model : "(keywords)", r.Origin,
+            [.. r.Aliases, .. r.Keywords.Select(k => $"*{k}*"), .. (r.IsDefault ? ["(default)"] : Array.Empty<string>())], r.Strategy,
+            [.. r.Targets.Select(t => t.Provider + (t.Model is { } m ? " → " + m : ""))],
+            [.. r.Rules.Select(rule => $"{rule.When.Describe()} → {string.Join(", ", rule.Route.Targets.Select(t => t.Provider + (t.Model is { } m ? " → " + m : "")))}")]))];
+
+    public ResolveView? Resolve(ConsoleUser user, string model)
+    {
+        var snapshot = config.Current;
+        if (!user.IsFullAdmin || snapshot.Routes.Resolve(model.Trim()) is not { } route)
+        {
+            return null;
+        }
+        return new ResolveView(model.Trim(), route.MatchedBy, route.Route.Model, route.Route.Strategy,
+            [.. route.Route.Targets.Select(t => (t.Provider, route.UpstreamModel(t, snapshot.Config.Providers[t.Provider])))]);
+    }
+
     private static UsageTotals Totals(List<UsageLine> lines)
     {
         var requests = lines.Sum(l => l.Requests);

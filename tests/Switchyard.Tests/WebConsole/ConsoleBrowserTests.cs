@@ -132,6 +132,74 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_request_log_filters_pages_and_shows_a_requests_trail()
+    {
+        Assert.Equal(HttpStatusCode.OK, await ChatAsync("gpt-4o"));
+        Assert.Equal(HttpStatusCode.NotFound, await ChatAsync("nothing-routes-here"));
+        var errors = new List<string>();
+        var (context, page) = await _browser.NewPageAsync(_gw.Url, errors);
+        await using var _ = context;
+        await LogInAsync(page, AdminKey);
+        await page.WaitForURLAsync("**/ui");
+
+        // The rows are written behind the requests: search until both are there.
+        await page.GotoAsync("/ui/logs");
+        var rows = page.Locator("tr[data-request]");
+        for (var i = 0; i < 50 && await rows.CountAsync() < 2; i++)
+        {
+            await Task.Delay(200);
+            await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
+        }
+        await Assertions.Expect(rows).ToHaveCountAsync(2);
+
+        await page.GetByRole(AriaRole.Textbox, new() { Name = "Status (429, 4xx, error)", Exact = true }).FillAsync("4xx");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
+        await Assertions.Expect(rows).ToHaveCountAsync(1);
+        await Assertions.Expect(rows.First).ToContainTextAsync("nothing-routes-here");
+
+        await page.GetByRole(AriaRole.Textbox, new() { Name = "Status (429, 4xx, error)", Exact = true }).FillAsync("");
+        await page.GetByRole(AriaRole.Textbox, new() { Name = "Model", Exact = true }).FillAsync("gpt-4o");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
+        await Assertions.Expect(rows).ToHaveCountAsync(1);
+        await rows.First.GetByRole(AriaRole.Button).ClickAsync();
+        var detail = page.Locator("tr[data-detail]");
+        await Assertions.Expect(detail).ToContainTextAsync("route glob gpt-*");
+        await Assertions.Expect(detail).ToContainTextAsync("openai-main");
+        await Browser.AssertAccessibleAsync(page);
+        await Browser.ScreenshotAsync(page, "console-request-detail");
+
+        await page.GetByRole(AriaRole.Textbox, new() { Name = "Status (429, 4xx, error)", Exact = true }).FillAsync("sideways");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Status takes a code");
+        Assert.Empty(errors);
+    }
+
+    [Fact]
+    public async Task The_routes_page_lists_the_table_and_explains_where_a_name_goes()
+    {
+        var errors = new List<string>();
+        var (context, page) = await _browser.NewPageAsync(_gw.Url, errors);
+        await using var _ = context;
+        await LogInAsync(page, AdminKey);
+        await page.WaitForURLAsync("**/ui");
+        await page.GotoAsync("/ui/routes");
+        await Assertions.Expect(page.Locator("tr[data-route='gpt-*']")).ToContainTextAsync("openai-main");
+
+        await page.GetByRole(AriaRole.Textbox, new() { Name = "Model name", Exact = true }).FillAsync("gpt-4.1");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Resolve" }).ClickAsync();
+        var resolution = page.GetByTestId("resolution");
+        await Assertions.Expect(resolution).ToContainTextAsync("route gpt-*");
+        await Assertions.Expect(resolution).ToContainTextAsync("openai-main asks for gpt-4.1");
+        await Browser.AssertAccessibleAsync(page);
+        await Browser.ScreenshotAsync(page, "console-routes");
+
+        await page.GetByRole(AriaRole.Textbox, new() { Name = "Model name", Exact = true }).FillAsync("claude-nowhere");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Resolve" }).ClickAsync();
+        await Assertions.Expect(resolution).ToContainTextAsync("No route matches 'claude-nowhere'");
+        Assert.Empty(errors);
+    }
+
+    [Fact]
     public async Task The_console_can_be_turned_off()
     {
         await using var gw = await Gateway.StartAsync(Gateway.AnyModelToMock + "\nui: {enabled: false}\n");
