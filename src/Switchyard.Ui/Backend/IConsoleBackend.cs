@@ -21,6 +21,15 @@ public interface IConsoleBackend
     /// <summary>A page of the request log, newest first (a tenant admin's confined to its tenant); <see cref="LogPage.Next"/> fetches older rows.</summary>
     Task<LogPage> LogsAsync(ConsoleUser user, LogQuery query, CancellationToken ct);
 
+    /// <summary>The tenants the user manages (a tenant admin: its own) with their virtual keys (by prefix, never the key).</summary>
+    Task<IReadOnlyList<TenantRow>> TenantsAsync(ConsoleUser user, CancellationToken ct);
+
+    /// <summary>A new virtual key for the tenant (recorded in the audit log as the user): the key itself is in the answer, this once.</summary>
+    Task<(CreatedKey? Key, string? Refusal)> CreateVirtualKeyAsync(ConsoleUser user, string tenant, string? name, CancellationToken ct);
+
+    /// <summary>Revokes a virtual key of a tenant the user manages (effective on the next request; audited).</summary>
+    Task<string?> RevokeVirtualKeyAsync(ConsoleUser user, string id, CancellationToken ct);
+
     /// <summary>The routing table (full admins only).</summary>
     IReadOnlyList<RouteRow> Routes(ConsoleUser user);
 
@@ -68,3 +77,12 @@ public sealed record ProviderRow(string Name, string Type, string Origin, string
 
 /// <summary>One key of a pool, masked, with its state (available, cooling_down, disabled) and counts.</summary>
 public sealed record KeyRow(string Id, string Masked, string State, string? DisabledReason, DateTimeOffset? CooldownUntil, long Requests, long Successes, long Failures);
+
+/// <summary>A tenant with its limits and its virtual keys.</summary>
+public sealed record TenantRow(string Name, string Origin, IReadOnlyList<string> Models, string Limits, IReadOnlyList<VirtualKeyRow> Keys);
+
+/// <summary>A virtual key as lists show it: its prefix; <see cref="State"/> active, expired or revoked.</summary>
+public sealed record VirtualKeyRow(string Id, string? Name, string Prefix, string State, DateTimeOffset CreatedAt, DateTimeOffset? ExpiresAt);
+
+/// <summary>A key just created: <see cref="Key"/> is shown once and never again.</summary>
+public sealed record CreatedKey(string Id, string Key, string Tenant, string? Name, string Prefix);

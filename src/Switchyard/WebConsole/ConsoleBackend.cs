@@ -14,7 +14,7 @@ namespace Switchyard.WebConsole;
 /// Everything read here comes from memory or the usage rollups, never the request log.
 /// </summary>
 internal sealed class ConsoleBackend(ConfigHolder config, JwtValidator jwt, VirtualKeys virtualKeys, IKeyStateStore keys, IProviderHealthStore health,
-    UsageQueries usage, TimeProvider time) : IConsoleBackend
+    UsageQueries usage, AuditLog audit, TimeProvider time) : IConsoleBackend
 {
     public bool OpenOnLoopback => config.Current.Config.Auth is { AdminKey: null, Jwt: null };
 
@@ -87,6 +87,56 @@ internal sealed class ConsoleBackend(ConfigHolder config, JwtValidator jwt, Virt
             System.Text.Json.JsonSerializer.Deserialize(r.Trail, StoreJson.Default.ListString) ?? [], r.Error, r.Body)).ToList();
         return new LogPage(page, rows.Count > limit ? new LogCursor(rows[limit - 1].Ts, rows[limit - 1].Id) : null);
     }
+
+    public async Task<IReadOnlyList<TenantRow>> TenantsAsync(ConsoleUser user, CancellationToken ct)
+    {
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        var rows = new List<TenantRow>();
+        foreach (var t in Tenants().Where(t => user.Tenant is null || user.Tenant == t.Name))
+        {
+            var list = (await virtualKeys.ListAsync(t.Name, ct).ConfigureAwait(false)).Select(k => TenantsEndpoints.View(k, now))
+                .Select(k => new VirtualKeyRow(k.Id, k.Name, k.Prefix, k.State, k.CreatedAt, k.ExpiresAt)).ToList();
+            rows.Add(new TenantRow(t.Name, t.Origin, t.Models, Cli.ResourceCommands.Limits(LimitsDocument.Of(t.Limits)), list));
+        }
+        return rows;
+    }
+
+    public async Task<(CreatedKey? Key, string? Refusal)> CreateVirtualKeyAsync(ConsoleUser user, string tenant, string? name, CancellationToken ct)
+    {
+        if (user.Tenant is { } own && own != tenant)
+        {
+            return (null, $"You manage the tenant '{own}' only.");
+        }
+        if (!Tenants().Any(t => t.Name == tenant))
+        {
+            return (null, $"No tenant '{tenant}'.");
+        }
+        var (key, record) = await virtualKeys.CreateAsync(tenant, Blank(name), null, UsageLimits.None, ct).ConfigureAwait(false);
+        var view = TenantsEndpoints.View(record, time.GetUtcNow().ToUnixTimeMilliseconds());
+        await audit.RecordAsync(user.Actor, "vkey.create", $"tenant/{tenant}/vkey/{record.Id}", tenant, null,
+            System.Text.Json.JsonSerializer.Serialize(view, AdminJson.Default.VirtualKeyView), ct).ConfigureAwait(false);
+        return (new CreatedKey(record.Id, key, tenant, record.Name, record.Prefix), null);
+    }
+
+    public async Task<string?> RevokeVirtualKeyAsync(ConsoleUser user, string id, CancellationToken ct)
+    {
+        if (await virtualKeys.FindAsync(id, ct).ConfigureAwait(false) is not { } found || (user.Tenant is { } own && own != found.Tenant))
+        {
+            return $"No virtual key '{id}'.";
+        }
+        if (await virtualKeys.RevokeAsync(id, ct).ConfigureAwait(false) is not { } record)
+        {
+            return $"No virtual key '{id}'.";
+        }
+        var view = TenantsEndpoints.View(record, time.GetUtcNow().ToUnixTimeMilliseconds());
+        await audit.RecordAsync(user.Actor, "vkey.revoke", $"tenant/{record.Tenant}/vkey/{id}", record.Tenant, null,
+            System.Text.Json.JsonSerializer.Serialize(view, AdminJson.Default.VirtualKeyView), ct).ConfigureAwait(false);
+        return null;
+    }
+
+    /// <summary>The file's tenants and the store's (the file wins a name), as the admin API lists them.</summary>
+    private IEnumerable<TenantConfig> Tenants() => config.Current.Config.Tenants
+        .Concat(virtualKeys.StoreTenants.Where(t => !config.Current.Tenants.ByName.ContainsKey(t.Name))).OrderBy(t => t.Name, StringComparer.Ordinal);
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 

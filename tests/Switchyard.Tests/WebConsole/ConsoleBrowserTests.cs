@@ -27,6 +27,8 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
               - {name: openai-main, type: openai, base_url: "{{_fake.Url}}/v1", keys: [sk-upstream-console-0001, sk-upstream-console-0002]}
             routes:
               - {model: "gpt-*", targets: [{provider: openai-main}]}
+            tenants:
+              - {name: team-a, keys: [sk-team-a-static-0001], limits: {rpm: 100} }
             """);
     }
 
@@ -142,25 +144,29 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
         await LogInAsync(page, AdminKey);
         await page.WaitForURLAsync("**/ui");
 
-        // The rows are written behind the requests: search until both are there.
+        // The rows are written behind the requests, and a typed filter reaches the server as the user types: search
+        // until the page shows what the filter selects.
         await page.GotoAsync("/ui/logs");
         var rows = page.Locator("tr[data-request]");
-        for (var i = 0; i < 50 && await rows.CountAsync() < 2; i++)
+        async Task SearchUntilAsync(int count, string model)
         {
-            await Task.Delay(200);
-            await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
+            async Task<bool> Shown() => await rows.CountAsync() == count && (await rows.AllTextContentsAsync()).All(t => t.Contains(model, StringComparison.Ordinal));
+            for (var i = 0; i < 50 && !await Shown(); i++)
+            {
+                await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
+                await Task.Delay(200);
+            }
+            await Assertions.Expect(rows).ToHaveCountAsync(count);
+            Assert.True(await Shown(), string.Join(" | ", await rows.AllTextContentsAsync()));
         }
-        await Assertions.Expect(rows).ToHaveCountAsync(2);
+        await SearchUntilAsync(2, "");
 
         await page.GetByRole(AriaRole.Textbox, new() { Name = "Status (429, 4xx, error)", Exact = true }).FillAsync("4xx");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
-        await Assertions.Expect(rows).ToHaveCountAsync(1);
-        await Assertions.Expect(rows.First).ToContainTextAsync("nothing-routes-here");
+        await SearchUntilAsync(1, "nothing-routes-here");
 
         await page.GetByRole(AriaRole.Textbox, new() { Name = "Status (429, 4xx, error)", Exact = true }).FillAsync("");
         await page.GetByRole(AriaRole.Textbox, new() { Name = "Model", Exact = true }).FillAsync("gpt-4o");
-        await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
-        await Assertions.Expect(rows).ToHaveCountAsync(1);
+        await SearchUntilAsync(1, "gpt-4o");
         await rows.First.GetByRole(AriaRole.Button).ClickAsync();
         var detail = page.Locator("tr[data-detail]");
         await Assertions.Expect(detail).ToContainTextAsync("route glob gpt-*");
@@ -200,6 +206,52 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_virtual_key_is_created_shown_once_copied_used_and_revoked_from_the_console()
+    {
+        var errors = new List<string>();
+        var (context, page) = await _browser.NewPageAsync(_gw.Url, errors);
+        await using var _ = context;
+        await context.GrantPermissionsAsync(["clipboard-read", "clipboard-write"], new() { Origin = _gw.Url });
+        await LogInAsync(page, AdminKey);
+        await page.WaitForURLAsync("**/ui");
+        await page.GotoAsync("/ui/tenants");
+        var tenant = page.Locator("div[data-tenant='team-a']");
+        await Assertions.Expect(tenant).ToContainTextAsync("rpm 100");
+
+        var name = page.GetByRole(AriaRole.Textbox, new() { Name = "Name of a new key for team-a", Exact = true });
+        await name.PressSequentiallyAsync("ci"); // typed as a user types it, then the focus moves on (the field commits its value)
+        await name.PressAsync("Tab");
+        await Assertions.Expect(name).ToHaveValueAsync("ci");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Create key for team-a" }).ClickAsync();
+        var shown = page.GetByTestId("new-key-value");
+        await Assertions.Expect(shown).ToContainTextAsync("sk-sy-");
+        var key = (await shown.TextContentAsync())!.Trim();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Copy", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Copied", Exact = true })).ToBeVisibleAsync();
+        Assert.Equal(key, await page.EvaluateAsync<string>("() => navigator.clipboard.readText()"));
+        await Browser.AssertAccessibleAsync(page);
+        await Browser.ScreenshotAsync(page, "console-new-key");
+
+        Assert.Equal(HttpStatusCode.OK, await ChatAsync("gpt-4o", key));
+        await page.GetByRole(AriaRole.Button, new() { Name = "Done" }).ClickAsync();
+        Assert.DoesNotContain(key, await page.ContentAsync(), StringComparison.Ordinal); // shown once: gone when dismissed
+        var row = tenant.Locator("tr[data-vkey]").Filter(new() { HasText = "ci" });
+        await Assertions.Expect(row).ToContainTextAsync("active");
+        await row.GetByRole(AriaRole.Button).ClickAsync();
+        await Assertions.Expect(row).ToContainTextAsync("revoked");
+        Assert.Equal(HttpStatusCode.Unauthorized, await ChatAsync("gpt-4o", key));
+
+        // Audited as the admin API's changes are, with the console user as the actor.
+        using var auditRequest = new HttpRequestMessage(HttpMethod.Get, "/admin/v1/audit?target=tenant/team-a");
+        auditRequest.Headers.Authorization = new AuthenticationHeaderValue("Bearer", AdminKey);
+        using var auditResponse = await _gw.Client.SendAsync(auditRequest);
+        var entries = System.Text.Json.Nodes.JsonNode.Parse(await auditResponse.Content.ReadAsStringAsync())!["data"]!.AsArray();
+        Assert.Equal(["vkey.revoke", "vkey.create"], entries.Select(e => e!["action"]!.GetValue<string>()));
+        Assert.All(entries, e => Assert.Equal("admin key", e!["actor"]!.GetValue<string>()));
+        Assert.Empty(errors);
+    }
+
+    [Fact]
     public async Task The_console_can_be_turned_off()
     {
         await using var gw = await Gateway.StartAsync(Gateway.AnyModelToMock + "\nui: {enabled: false}\n");
@@ -209,13 +261,13 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, script.StatusCode);
     }
 
-    private async Task<HttpStatusCode> ChatAsync(string model)
+    private async Task<HttpStatusCode> ChatAsync(string model, string key = "sk-sy-console-traffic")
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
         {
             Content = new StringContent($$"""{"model":"{{model}}","messages":[{"role":"user","content":"Hi"}]}""", Encoding.UTF8, "application/json"),
         };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "sk-sy-console-traffic");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
         using var response = await _gw.Client.SendAsync(request);
         return response.StatusCode;
     }
