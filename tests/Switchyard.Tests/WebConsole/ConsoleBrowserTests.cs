@@ -161,11 +161,11 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
         }
         await SearchUntilAsync(2, "");
 
-        await page.GetByRole(AriaRole.Textbox, new() { Name = "Status (429, 4xx, error)", Exact = true }).FillAsync("4xx");
+        await TypeAsync(page, "Status (429, 4xx, error)", "4xx");
         await SearchUntilAsync(1, "nothing-routes-here");
 
-        await page.GetByRole(AriaRole.Textbox, new() { Name = "Status (429, 4xx, error)", Exact = true }).FillAsync("");
-        await page.GetByRole(AriaRole.Textbox, new() { Name = "Model", Exact = true }).FillAsync("gpt-4o");
+        await TypeAsync(page, "Status (429, 4xx, error)", "");
+        await TypeAsync(page, "Model", "gpt-4o");
         await SearchUntilAsync(1, "gpt-4o");
         await rows.First.GetByRole(AriaRole.Button).ClickAsync();
         var detail = page.Locator("tr[data-detail]");
@@ -174,7 +174,7 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
         await Browser.AssertAccessibleAsync(page);
         await Browser.ScreenshotAsync(page, "console-request-detail");
 
-        await page.GetByRole(AriaRole.Textbox, new() { Name = "Status (429, 4xx, error)", Exact = true }).FillAsync("sideways");
+        await TypeAsync(page, "Status (429, 4xx, error)", "sideways");
         await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
         await Assertions.Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Status takes a code");
         Assert.Empty(errors);
@@ -191,7 +191,7 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
         await page.GotoAsync("/ui/routes");
         await Assertions.Expect(page.Locator("tr[data-route='gpt-*']")).ToContainTextAsync("openai-main");
 
-        await page.GetByRole(AriaRole.Textbox, new() { Name = "Model name", Exact = true }).FillAsync("gpt-4.1");
+        await TypeAsync(page, "Model name", "gpt-4.1");
         await page.GetByRole(AriaRole.Button, new() { Name = "Resolve" }).ClickAsync();
         var resolution = page.GetByTestId("resolution");
         await Assertions.Expect(resolution).ToContainTextAsync("route gpt-*");
@@ -199,7 +199,7 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
         await Browser.AssertAccessibleAsync(page);
         await Browser.ScreenshotAsync(page, "console-routes");
 
-        await page.GetByRole(AriaRole.Textbox, new() { Name = "Model name", Exact = true }).FillAsync("claude-nowhere");
+        await TypeAsync(page, "Model name", "claude-nowhere");
         await page.GetByRole(AriaRole.Button, new() { Name = "Resolve" }).ClickAsync();
         await Assertions.Expect(resolution).ToContainTextAsync("No route matches 'claude-nowhere'");
         Assert.Empty(errors);
@@ -259,6 +259,19 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         using var script = await gw.Client.GetAsync("/_framework/blazor.web.js");
         Assert.Equal(HttpStatusCode.NotFound, script.StatusCode);
+    }
+
+    /// <summary>Types into a labelled field as a user does and moves on: the field commits its value when it loses the focus.</summary>
+    private static async Task TypeAsync(IPage page, string label, string text)
+    {
+        var field = page.GetByRole(AriaRole.Textbox, new() { Name = label, Exact = true });
+        await field.FillAsync("");
+        if (text.Length > 0)
+        {
+            await field.PressSequentiallyAsync(text);
+        }
+        await field.PressAsync("Tab");
+        await Assertions.Expect(field).ToHaveValueAsync(text);
     }
 
     private async Task<HttpStatusCode> ChatAsync(string model, string key = "sk-sy-console-traffic")
