@@ -68,18 +68,18 @@ internal sealed class AdminGuard(ConfigHolder config, JwtValidator jwt, VirtualK
 
     private static readonly AdminScope Loopback = new(null, "loopback");
 
-    private static ValueTask<(AdminScope? Scope, AdminError? Refusal)> ResolveAsync(HttpContext http, GatewaySnapshot snapshot, JwtValidator jwt, VirtualKeys keys) =>
-        ResolveAsync(GatewayAuth.PresentedKey(http.Request), GatewayAuth.IsAdmin(http, snapshot.Config.Auth), snapshot, jwt, keys);
+    private static ValueTask<(AdminScope? Scope, AdminError? Refusal)> ResolveAsync(HttpContext http, GatewaySnapshot snapshot, JwtValidator jwt, VirtualKeys keys)
+    {
+        var presented = GatewayAuth.PresentedKey(http.Request);
+        return ResolveAsync(presented, GatewayAuth.IsAdmin(presented, http, snapshot.Config.Auth), snapshot, jwt, keys);
+    }
 
     /// <summary>What a credential typed into the console's login is worth: the same rules as a request's header.</summary>
     public static ValueTask<(AdminScope? Scope, AdminError? Refusal)> ResolveCredentialAsync(string credential, HttpContext http, GatewaySnapshot snapshot, JwtValidator jwt,
         VirtualKeys keys)
     {
-        var auth = snapshot.Config.Auth;
-        var isAdmin = auth.AdminKey is null
-            ? http.Connection.RemoteIpAddress is { } ip && System.Net.IPAddress.IsLoopback(ip)
-            : System.Security.Cryptography.CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(credential), System.Text.Encoding.UTF8.GetBytes(auth.AdminKey));
-        return ResolveAsync(credential.Length == 0 ? null : credential, isAdmin, snapshot, jwt, keys);
+        var presented = credential.Length == 0 ? null : credential;
+        return ResolveAsync(presented, GatewayAuth.IsAdmin(presented, http, snapshot.Config.Auth), snapshot, jwt, keys);
     }
 
     private static async ValueTask<(AdminScope? Scope, AdminError? Refusal)> ResolveAsync(string? presented, bool isAdmin, GatewaySnapshot snapshot, JwtValidator jwt, VirtualKeys keys)

@@ -344,8 +344,7 @@ internal static partial class ConfigEndpoints
     private static ProviderKeyView View(string provider, UpstreamKey key, IKeyStateStore keys, DateTimeOffset now)
     {
         var state = keys.Get(provider, key).Snapshot(key, now);
-        var name = !state.Enabled ? "disabled" : state.CooldownUntil is not null ? "cooling_down" : "available";
-        return new ProviderKeyView(key.Id, key.Masked, key.Origin, key.Weight, key.MaxFailures, Duration(key.Cooldown), key.Enabled, name,
+        return new ProviderKeyView(key.Id, key.Masked, key.Origin, key.Weight, key.MaxFailures, Duration(key.Cooldown), key.Enabled, state.State,
             key.Enabled ? state.DisabledReason : "enabled: false", state.CooldownUntil);
     }
 

@@ -57,8 +57,7 @@ internal static class EffectiveConfigEndpoints
             ["providers"] = new JsonArray([.. c.Providers.Values.OrderBy(p => p.Name, StringComparer.Ordinal)
                 .Select(p => Provider(ConfigEndpoints.View(p, snapshot, keys, health, now)))]),
             ["routes"] = new JsonArray([.. c.Routes.Select(r => Node(ConfigEndpoints.View(r, snapshot), AdminJson.Default.RouteSpecView))]),
-            ["tenants"] = new JsonArray([.. c.Tenants.Concat(virtualKeys.StoreTenants.Where(t => !snapshot.Tenants.ByName.ContainsKey(t.Name)))
-                .OrderBy(t => t.Name, StringComparer.Ordinal).Select(t => Node(TenantsEndpoints.View(t), AdminJson.Default.TenantView))]),
+            ["tenants"] = new JsonArray([.. virtualKeys.AllTenants(snapshot).Select(t => Node(TenantsEndpoints.View(t), AdminJson.Default.TenantView))]),
             ["problems"] = new JsonArray([.. snapshot.OverlayProblems.Select(p => (JsonNode)p)]),
         };
         return TypedResults.Text(root.ToJsonString(), "application/json", statusCode: 200);

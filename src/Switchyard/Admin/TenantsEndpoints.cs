@@ -34,8 +34,7 @@ internal static class TenantsEndpoints
     private static JsonHttpResult<TenantsView> List(HttpContext http, ConfigHolder config, VirtualKeys keys)
     {
         var scope = AdminScope.Of(http);
-        var tenants = config.Current.Config.Tenants.Concat(keys.StoreTenants.Where(t => !config.Current.Tenants.ByName.ContainsKey(t.Name)))
-            .Where(t => scope.Covers(t.Name)).OrderBy(t => t.Name, StringComparer.Ordinal).Select(View).ToList();
+        var tenants = keys.AllTenants(config.Current).Where(t => scope.Covers(t.Name)).Select(View).ToList();
         return TypedResults.Json(new TenantsView(tenants), AdminJson.Default.TenantsView);
     }
 

@@ -7,6 +7,8 @@ using Spectre.Console;
 using Switchyard.Admin;
 using Switchyard.Config;
 
+using static Switchyard.Cli.AdminClient;
+
 namespace Switchyard.Cli;
 
 /// <summary>
@@ -64,17 +66,16 @@ internal static class AdminCommands
             return CheckConfig(file, console, json);
         }
         using var admin = AdminClient.Create(url, cli.Get("--admin-key") ?? env("SWITCHYARD_ADMIN_KEY"), console, json);
-        var http = admin.Http;
         try
         {
             return positional switch
             {
-                ["status"] => await ShowAsync(http, "/providers", console, json, AdminJson.Default.ProvidersView, Status),
-                ["keys"] => await ShowAsync(http, "/providers", console, json, AdminJson.Default.ProvidersView, Keys),
-                ["routes"] => await ShowAsync(http, "/admin/routes", console, json, AdminJson.Default.RoutesView, Routes),
-                ["routes", "resolve", var model] => await ShowAsync(http, "/admin/v1/routes/resolve?model=" + Uri.EscapeDataString(model)
-                    + ObservationCommands.Query(cli, ["thinking", "input_tokens", "tools", "client"]).Replace('?', '&'), console, json, AdminJson.Default.ResolvedRouteView, Resolved),
-                ["reload"] => await ReloadAsync(http, console, json),
+                ["status"] => await admin.ShowAsync("/providers", AdminJson.Default.ProvidersView, Status),
+                ["keys"] => await admin.ShowAsync("/providers", AdminJson.Default.ProvidersView, Keys),
+                ["routes"] => await admin.ShowAsync("/admin/routes", AdminJson.Default.RoutesView, Routes),
+                ["routes", "resolve", var model] => await admin.ShowAsync("/admin/v1/routes/resolve?model=" + Uri.EscapeDataString(model)
+                    + ObservationCommands.Query(cli, ["thinking", "input_tokens", "tools", "client"]).Replace('?', '&'), AdminJson.Default.ResolvedRouteView, Resolved),
+                ["reload"] => await ReloadAsync(admin),
                 ["config", "export"] => await ExportAsync(admin, url),
                 ["providers" or "keys" or "models" or "tenants" or "vkeys", ..] => await ResourceCommands.RunAsync(admin, cli, positional) ?? UsageError(console, null),
                 ["stats" or "usage" or "logs" or "rotation" or "audit", ..] => await ObservationCommands.RunAsync(admin, cli, positional, ct) ?? UsageError(console, null),
@@ -119,25 +120,6 @@ internal static class AdminCommands
         return Usage;
     }
 
-    private static async Task<int> ShowAsync<T>(HttpClient http, string path, IAnsiConsole console, bool json, JsonTypeInfo<T> contract, Action<T, IAnsiConsole> table)
-    {
-        using var resp = await http.GetAsync(path);
-        var text = await resp.Content.ReadAsStringAsync();
-        if (!resp.IsSuccessStatusCode)
-        {
-            return Failed(console, resp.StatusCode, text);
-        }
-        if (json)
-        {
-            console.Profile.Out.Writer.WriteLine(text);
-        }
-        else
-        {
-            table(JsonSerializer.Deserialize(text, contract)!, console);
-        }
-        return Ok;
-    }
-
     /// <summary>The effective config (file and store together) as YAML: for reading and diffing — secrets are masked, so it does not load as is.</summary>
     private static async Task<int> ExportAsync(AdminClient admin, string url)
     {
@@ -151,36 +133,20 @@ internal static class AdminCommands
         return Ok;
     }
 
-    private static async Task<int> ReloadAsync(HttpClient http, IAnsiConsole console, bool json)
+    private static async Task<int> ReloadAsync(AdminClient admin)
     {
-        using var resp = await http.PostAsync("/providers/reload", null);
-        var text = await resp.Content.ReadAsStringAsync();
-        if (json)
+        var (status, text) = await admin.SendAsync(HttpMethod.Post, "/providers/reload", null);
+        if (admin.Json)
         {
-            console.Profile.Out.Writer.WriteLine(text);
-            return resp.IsSuccessStatusCode ? Ok : Refused;
+            admin.Write(text);
+            return AdminClient.IsSuccess(status) ? Ok : Refused;
         }
-        if (resp.IsSuccessStatusCode)
+        if (!AdminClient.IsSuccess(status))
         {
-            console.MarkupLineInterpolated($"[green]reloaded[/]: {JsonSerializer.Deserialize(text, AdminJson.Default.ReloadView)?.Summary}");
-            return Ok;
+            return admin.Failed(status, text);
         }
-        return Failed(console, resp.StatusCode, text);
-    }
-
-    private static int Failed(IAnsiConsole console, HttpStatusCode status, string body)
-    {
-        var message = body;
-        try
-        {
-            var node = JsonNode.Parse(body);
-            message = node?["error"]?["message"]?.GetValue<string>() ?? node?["error"]?.GetValue<string>() ?? body;
-        }
-        catch (System.Text.Json.JsonException)
-        {
-        }
-        console.MarkupLineInterpolated($"[red]{(int)status}[/] {message}");
-        return Refused;
+        admin.Console.MarkupLineInterpolated($"[green]reloaded[/]: {JsonSerializer.Deserialize(text, AdminJson.Default.ReloadView)?.Summary}");
+        return Ok;
     }
 
     private static int CheckConfig(string file, IAnsiConsole console, bool json)
@@ -220,8 +186,8 @@ internal static class AdminCommands
         {
             var h = p.Health;
             var usable = p.Keys.Count(k => k.Enabled && k.CooldownUntil is null);
-            table.AddRow(Text(p.Name), Text(p.Type), Text(h.State), Text(h.CooldownRemainingSeconds), Text(h.ConsecutiveFailures),
-                Text(h.InFlight), Text(h.EwmaTtfbMs), p.Keys.Count == 0 ? "-" : $"{usable}/{p.Keys.Count}");
+            table.AddRow(Cell(p.Name), Cell(p.Type), Cell(h.State), Cell(h.CooldownRemainingSeconds), Cell(h.ConsecutiveFailures),
+                Cell(h.InFlight), Cell(h.EwmaTtfbMs), p.Keys.Count == 0 ? "-" : $"{usable}/{p.Keys.Count}");
         }
         console.Write(table);
     }
@@ -234,9 +200,9 @@ internal static class AdminCommands
             foreach (var k in p.Keys)
             {
                 var codes = string.Join(" ", k.StatusCodes.Select(c => $"{c.Key}:{c.Value}"));
-                table.AddRow(Text(p.Name), Text(k.Index), Text(k.Id), Text(k.Key), k.Enabled ? "yes" : "no (" + Text(k.DisabledReason) + ")",
-                    Text(k.CooldownUntil), Text(k.ConsecutiveFailures), Text(k.Requests), Text(k.Successes), Text(k.Failures),
-                    k.LastFailureStatus is null ? "-" : $"{Text(k.LastFailureStatus)} at {Text(k.LastFailureAt)}", Markup.Escape(codes));
+                table.AddRow(Cell(p.Name), Cell(k.Index), Cell(k.Id), Cell(k.Key), k.Enabled ? "yes" : "no (" + Cell(k.DisabledReason) + ")",
+                    Cell(k.CooldownUntil), Cell(k.ConsecutiveFailures), Cell(k.Requests), Cell(k.Successes), Cell(k.Failures),
+                    k.LastFailureStatus is null ? "-" : $"{Cell(k.LastFailureStatus)} at {Cell(k.LastFailureAt)}", Markup.Escape(codes));
             }
         }
         console.Write(table);
@@ -249,7 +215,7 @@ internal static class AdminCommands
         {
             var also = r.Aliases.Concat(r.Keywords.Select(k => $"*{k}*")).Concat(r.Default ? ["(default)"] : []);
             var targets = r.Targets.Select(t => t.Provider + (t.Model is { } m ? " → " + m : ""));
-            table.AddRow(Text(r.Model), Markup.Escape(string.Join(", ", also)), Text(r.Strategy), Text(r.Mode), Markup.Escape(string.Join(", ", targets)));
+            table.AddRow(Cell(r.Model), Markup.Escape(string.Join(", ", also)), Cell(r.Strategy), Cell(r.Mode), Markup.Escape(string.Join(", ", targets)));
         }
         console.Write(table);
     }
@@ -262,23 +228,15 @@ internal static class AdminCommands
             var checks = new Table().AddColumns("rule", "when", "holds", "takes it");
             foreach (var r in rules)
             {
-                checks.AddRow(Text(r.Index), Text(r.When), r.Holds ? "yes" : "no", r.Selected ? "[green]yes[/]" : "");
+                checks.AddRow(Cell(r.Index), Cell(r.When), r.Holds ? "yes" : "no", r.Selected ? "[green]yes[/]" : "");
             }
             console.Write(checks);
         }
         var table = new Table().AddColumns("provider", "upstream model");
         foreach (var t in body.Targets)
         {
-            table.AddRow(Text(t.Provider), Text(t.UpstreamModel));
+            table.AddRow(Cell(t.Provider), Cell(t.UpstreamModel));
         }
         console.Write(table);
     }
-
-    private static string Text<T>(T? value) => Markup.Escape(value switch
-    {
-        null => "-",
-        DateTimeOffset d => d.ToString("O", System.Globalization.CultureInfo.InvariantCulture),
-        IFormattable f => f.ToString(null, System.Globalization.CultureInfo.InvariantCulture),
-        _ => value.ToString() ?? "-",
-    });
 }

@@ -6,7 +6,7 @@ namespace Switchyard.Cli;
 /// </summary>
 internal sealed class CliArgs
 {
-    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "--json", "--follow", "-f", "--inline-secrets", "--disabled", "--help", "-h", "--force" };
+    private static readonly HashSet<string> Flags = new(StringComparer.Ordinal) { "--json", "--inline-secrets", "--disabled", "--help", "-h", "--force" };
 
     private readonly Dictionary<string, List<string>> _options = new(StringComparer.Ordinal);
     private readonly HashSet<string> _flags = new(StringComparer.Ordinal);

@@ -188,7 +188,7 @@ internal static class ResourceCommands
             body["limits"] = limits;
         }
         return await admin.ChangeAsync(HttpMethod.Post, "/admin/v1/tenants", body, AdminJson.Default.TenantView,
-            (t, console) => console.MarkupLineInterpolated($"[green]created tenant {t.Name}[/] (models {string.Join(", ", t.Models.DefaultIfEmpty("*"))}; limits {Limits(t.Limits)})"));
+            (t, console) => console.MarkupLineInterpolated($"[green]created tenant {t.Name}[/] (models {string.Join(", ", t.Models.DefaultIfEmpty("*"))}; limits {t.Limits.Describe()})"));
     }
 
     private static async Task<int> VirtualKeysAsync(AdminClient admin, string? tenant)
@@ -225,7 +225,7 @@ internal static class ResourceCommands
         var table = new Table().AddColumns("tenant", "id", "name", "prefix", "state", "created", "expires", "revoked", "limits");
         foreach (var k in all)
         {
-            table.AddRow(Cell(k.Tenant), Cell(k.Id), Cell(k.Name), Cell(k.Prefix), Cell(k.State), Cell(k.CreatedAt), Cell(k.ExpiresAt), Cell(k.RevokedAt), Markup.Escape(Limits(k.Limits)));
+            table.AddRow(Cell(k.Tenant), Cell(k.Id), Cell(k.Name), Cell(k.Prefix), Cell(k.State), Cell(k.CreatedAt), Cell(k.ExpiresAt), Cell(k.RevokedAt), Markup.Escape(k.Limits.Describe()));
         }
         admin.Console.Write(table);
         return AdminCommands.Ok;
@@ -288,29 +288,9 @@ internal static class ResourceCommands
         foreach (var t in view.Data)
         {
             table.AddRow(Cell(t.Name), Cell(t.Origin), Markup.Escape(string.Join(", ", t.Models.DefaultIfEmpty("*"))), Cell(t.StaticKeys),
-                Markup.Escape(Limits(t.Limits)), Markup.Escape(Limits(t.UserLimits)), t.CaptureBodies ? "yes" : "no");
+                Markup.Escape(t.Limits.Describe()), Markup.Escape(t.UserLimits.Describe()), t.CaptureBodies ? "yes" : "no");
         }
         console.Write(table);
-    }
-
-    internal static string Limits(Tenancy.LimitsDocument l)
-    {
-        var parts = new List<string>();
-        void Add<T>(string name, T? v) where T : struct
-        {
-            if (v is { } value)
-            {
-                parts.Add($"{name} {Cell(value)}");
-            }
-        }
-        Add("rpm", l.Rpm);
-        Add("tpm", l.Tpm);
-        Add("requests/day", l.RequestsPerDay);
-        Add("tokens/day", l.TokensPerDay);
-        Add("concurrent", l.Concurrent);
-        Add("$/day", l.BudgetUsdPerDay);
-        Add("$/month", l.BudgetUsdPerMonth);
-        return parts.Count == 0 ? "none" : string.Join(", ", parts);
     }
 
     private static void Problems(IReadOnlyList<string> problems, IAnsiConsole console)

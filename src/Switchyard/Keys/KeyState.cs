@@ -177,4 +177,8 @@ internal sealed class KeyState
 internal sealed record KeySnapshot(
     string Key, bool Enabled, string? DisabledReason, DateTimeOffset? CooldownUntil, bool HalfOpen, int ConsecutiveFailures,
     DateTimeOffset? LastFailureAt, int? LastFailureStatus, DateTimeOffset? LastUsed, long Requests, long Successes, long Failures,
-    int InFlight, SortedDictionary<int, long> StatusCounts);
+    int InFlight, SortedDictionary<int, long> StatusCounts)
+{
+    /// <summary>As the admin API and the console name it: available, cooling_down or disabled.</summary>
+    public string State => !Enabled ? "disabled" : CooldownUntil is not null ? "cooling_down" : "available";
+}

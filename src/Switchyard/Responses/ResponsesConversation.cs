@@ -15,6 +15,17 @@ internal static class ResponsesConversation
     public static async ValueTask<byte[]> ExpandAsync(byte[] body, ResponsesExchange exchange, ResponseStore store, string tenant, CancellationToken ct)
     {
         exchange.Tenant = tenant;
+        // A forward-only look at the top-level fields (no document): most requests continue nothing, and a client that
+        // stores nothing (Codex: store:false) never pays for a parse here.
+        var (stores, previousId) = TopLevel(body);
+        exchange.Store = stores;
+        if (previousId is null)
+        {
+            exchange.RequestBody = stores ? body : null; // its items are written out only if the answer is stored
+            return body;
+        }
+        var previous = await store.GetAsync(previousId, tenant, ct).ConfigureAwait(false) ?? throw new ProtocolException(new GatewayError(ErrorKind.InvalidRequest,
+            $"Previous response with id '{previousId}' not found.") { Param = "previous_response_id", Code = "previous_response_not_found" });
         JsonDocument doc;
         try
         {
@@ -26,35 +37,72 @@ internal static class ResponsesConversation
         }
         using (doc)
         {
-            if (PreviousIdOf(doc.RootElement) is not { } previousId)
-            {
-                return Expand(body, doc.RootElement, exchange, null);
-            }
-            var previous = await store.GetAsync(previousId, tenant, ct).ConfigureAwait(false) ?? throw new ProtocolException(new GatewayError(ErrorKind.InvalidRequest,
-                $"Previous response with id '{previousId}' not found.") { Param = "previous_response_id", Code = "previous_response_not_found" });
             return Expand(body, doc.RootElement, exchange, previous);
         }
     }
 
-    private static string? PreviousIdOf(JsonElement root) =>
-        root.ValueKind == JsonValueKind.Object && root.TryGetProperty("previous_response_id", out var p) && p.ValueKind == JsonValueKind.String ? p.GetString() : null;
+    /// <summary>
+    /// <c>store</c> (true unless false) and <c>previous_response_id</c>, read with the reader skipping every other value.
+    /// A body that is not a JSON object is left to the sniff, which names what is wrong with it.
+    /// </summary>
+    private static (bool Store, string? PreviousId) TopLevel(ReadOnlySpan<byte> body)
+    {
+        var stores = true;
+        string? previousId = null;
+        var reader = new Utf8JsonReader(body, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, MaxDepth = 256 });
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return (true, null);
+            }
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isStore = reader.ValueTextEquals("store"u8);
+                var isPrevious = !isStore && reader.ValueTextEquals("previous_response_id"u8);
+                reader.Read();
+                if (isStore)
+                {
+                    stores = reader.TokenType != JsonTokenType.False;
+                }
+                else if (isPrevious && reader.TokenType == JsonTokenType.String)
+                {
+                    previousId = reader.GetString();
+                }
+                reader.Skip();
+            }
+        }
+        catch (JsonException)
+        {
+            return (true, null);
+        }
+        return (stores, previousId);
+    }
 
-    private static byte[] Expand(byte[] body, JsonElement root, ResponsesExchange exchange, StoredResponse? previous)
+    /// <summary>The conversation a request without <c>previous_response_id</c> sent, as Responses items (when its answer is stored).</summary>
+    public static byte[]? ItemsOf(byte[] body)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            return doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("input", out var input)
+                && input.ValueKind is JsonValueKind.String or JsonValueKind.Array
+                ? Write(w => WriteItems(w, [], input))
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static byte[] Expand(byte[] body, JsonElement root, ResponsesExchange exchange, StoredResponse previous)
     {
         if (root.ValueKind != JsonValueKind.Object)
         {
             return body;
         }
-        exchange.Store = !(root.TryGetProperty("store", out var s) && s.ValueKind == JsonValueKind.False);
         var hasInput = root.TryGetProperty("input", out var input) && input.ValueKind is JsonValueKind.String or JsonValueKind.Array;
-        if (previous is null)
-        {
-            if (exchange.Store && hasInput)
-            {
-                exchange.InputItems = Write(w => WriteItems(w, [], input));
-            }
-            return body;
-        }
         exchange.PreviousResponseId = previous.Id;
         var history = new List<JsonElement>();
         using var before = JsonDocument.Parse(previous.InputItems);

@@ -27,6 +27,8 @@ internal sealed class ResponsesExchange
     public bool Store { get; set; }
     /// <summary>The whole conversation this request sends, as Responses items (the history it continues included).</summary>
     public byte[]? InputItems { get; set; }
+    /// <summary>A stored request that continues nothing: its items are written from it when the answer is saved.</summary>
+    public byte[]? RequestBody { get; set; }
     /// <summary>The stored response this one continues (the gateway expanded it: it is echoed, never sent upstream).</summary>
     public string? PreviousResponseId { get; set; }
 
@@ -65,9 +67,9 @@ internal sealed class ResponsesExchange
 
     private void Save(string id, byte[] response)
     {
-        if (_store is not null && Store && Tenant is not null && InputItems is not null)
+        if (_store is not null && Store && Tenant is not null && (InputItems ??= RequestBody is { } body ? ResponsesConversation.ItemsOf(body) : null) is { } items)
         {
-            _store.Save(new StoredResponse(id, Tenant, CreatedAt, InputItems, response));
+            _store.Save(new StoredResponse(id, Tenant, CreatedAt, items, response));
         }
     }
 }

@@ -74,13 +74,16 @@ internal static class GatewayAuth
         && http.Connection.RemoteIpAddress is { } ip && IPAddress.IsLoopback(ip);
 
     /// <summary>Admin endpoints: the admin key when one is configured, else loopback callers only.</summary>
-    public static bool IsAdmin(HttpContext http, AuthOptions auth)
+    public static bool IsAdmin(HttpContext http, AuthOptions auth) => IsAdmin(PresentedKey(http.Request), http, auth);
+
+    /// <summary>The admin key was presented (compared in constant time) — or none is configured and the caller is local.</summary>
+    public static bool IsAdmin(string? presented, HttpContext http, AuthOptions auth)
     {
         if (auth.AdminKey is null)
         {
             return http.Connection.RemoteIpAddress is { } ip && IPAddress.IsLoopback(ip);
         }
-        return PresentedKey(http.Request) is { } presented
+        return presented is not null
             && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(auth.AdminKey));
     }
 

@@ -25,6 +25,27 @@ internal sealed record LimitsDocument(int? RequestsPerDay, long? TokensPerDay, i
         RequestsPerDay < 1 ? "requests_per_day" : TokensPerDay < 1 ? "tokens_per_day" : Rpm < 1 ? "rpm" : Tpm < 1 ? "tpm"
         : Concurrent < 1 ? "concurrent" : BudgetUsdPerDay < 0 ? "budget_usd_per_day" : BudgetUsdPerMonth < 0 ? "budget_usd_per_month" : null;
 
+    /// <summary>For people: "rpm 60, $/day 5" (only the limits set), or "none".</summary>
+    public string Describe()
+    {
+        var parts = new List<string>();
+        void Add<T>(string name, T? v) where T : struct, IFormattable
+        {
+            if (v is { } value)
+            {
+                parts.Add($"{name} {value.ToString(null, System.Globalization.CultureInfo.InvariantCulture)}");
+            }
+        }
+        Add("rpm", Rpm);
+        Add("tpm", Tpm);
+        Add("requests/day", RequestsPerDay);
+        Add("tokens/day", TokensPerDay);
+        Add("concurrent", Concurrent);
+        Add("$/day", BudgetUsdPerDay);
+        Add("$/month", BudgetUsdPerMonth);
+        return parts.Count == 0 ? "none" : string.Join(", ", parts);
+    }
+
     /// <summary>A store column as the document (<c>{}</c>: no limits).</summary>
     public static LimitsDocument Read(string json) => JsonSerializer.Deserialize(json, LimitsJson.Default.LimitsDocument) ?? new(null, null, null, null, null, null, null);
 

@@ -27,6 +27,10 @@ internal sealed class VirtualKeys(TenancyRecords records, TimeProvider time)
     /// <summary>Whether the store holds a key that could authenticate a caller (then the gateway is never open).</summary>
     public bool AnyActive => Interlocked.Read(ref _active) > 0;
 
+    /// <summary>Every tenant as the admin API lists it: the file's, then the store's the file does not name (the file wins a name), by name.</summary>
+    public IEnumerable<TenantConfig> AllTenants(Config.GatewaySnapshot snapshot) => snapshot.Config.Tenants
+        .Concat(StoreTenants.Where(t => !snapshot.Tenants.ByName.ContainsKey(t.Name))).OrderBy(t => t.Name, StringComparer.Ordinal);
+
     public IEnumerable<TenantConfig> StoreTenants => _tenants.Values.OrderBy(t => t.Name, StringComparer.Ordinal);
 
     public TenantConfig? StoreTenant(string name) => _tenants.GetValueOrDefault(name);

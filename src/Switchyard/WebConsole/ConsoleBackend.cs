@@ -52,8 +52,7 @@ internal sealed class ConsoleBackend(ConfigHolder config, JwtValidator jwt, Virt
             var pool = p.Keys.Where(k => k.Secret.Length > 0).Select(k =>
             {
                 var s = keys.Get(p.Name, k).Snapshot(k, now);
-                var state = !s.Enabled ? "disabled" : s.CooldownUntil is not null ? "cooling_down" : "available";
-                return new KeyRow(k.Id, k.Masked, state, s.DisabledReason, s.CooldownUntil, s.Requests, s.Successes, s.Failures);
+                return new KeyRow(k.Id, k.Masked, s.State, s.DisabledReason, s.CooldownUntil, s.Requests, s.Successes, s.Failures);
             }).ToList();
             return new ProviderRow(p.Name, p.Kind.ToString().ToLowerInvariant(), p.Origin, p.Kind == ProviderKind.Mock ? null : p.BaseUrl.ToString(), h.State,
                 Math.Round(h.CooldownRemainingSeconds, 1), h.ConsecutiveFailures, h.InFlight, h.EwmaTtfbMs, h.Requests, h.Failures, pool);
@@ -96,7 +95,7 @@ internal sealed class ConsoleBackend(ConfigHolder config, JwtValidator jwt, Virt
         {
             var list = (await virtualKeys.ListAsync(t.Name, ct).ConfigureAwait(false)).Select(k => TenantsEndpoints.View(k, now))
                 .Select(k => new VirtualKeyRow(k.Id, k.Name, k.Prefix, k.State, k.CreatedAt, k.ExpiresAt)).ToList();
-            rows.Add(new TenantRow(t.Name, t.Origin, t.Models, Cli.ResourceCommands.Limits(LimitsDocument.Of(t.Limits)), list));
+            rows.Add(new TenantRow(t.Name, t.Origin, t.Models, LimitsDocument.Of(t.Limits).Describe(), list));
         }
         return rows;
     }
@@ -134,9 +133,7 @@ internal sealed class ConsoleBackend(ConfigHolder config, JwtValidator jwt, Virt
         return null;
     }
 
-    /// <summary>The file's tenants and the store's (the file wins a name), as the admin API lists them.</summary>
-    private IEnumerable<TenantConfig> Tenants() => config.Current.Config.Tenants
-        .Concat(virtualKeys.StoreTenants.Where(t => !config.Current.Tenants.ByName.ContainsKey(t.Name))).OrderBy(t => t.Name, StringComparer.Ordinal);
+    private IEnumerable<TenantConfig> Tenants() => virtualKeys.AllTenants(config.Current);
 
     private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
