@@ -73,6 +73,7 @@ internal static class GatewayHost
         if (config.ConsoleEnabled)
         {
             services.AddConsole();
+            services.AddSingleton<WebConsole.Playground>();
             services.AddSingleton<Ui.Backend.IConsoleBackend, WebConsole.ConsoleBackend>();
         }
 

@@ -9,6 +9,7 @@ internal static class AdminFeature
     /// <summary>The admin API's OpenAPI document: its endpoints only, its bodies in snake_case as they are written.</summary>
     public static IServiceCollection AddAdminApi(this IServiceCollection services)
     {
+        services.AddSingleton<AdminActions>();
         services.AddOpenApi(o =>
         {
             o.ShouldInclude = d => d.RelativePath is { } p && (p.StartsWith("admin/", StringComparison.Ordinal) || p.StartsWith("providers", StringComparison.Ordinal)

@@ -14,7 +14,7 @@ namespace Switchyard.Admin;
 /// (<c>origin: file | store</c>); store objects carry a <c>version</c>, sent as the <c>ETag</c> and checked against
 /// <c>If-Match</c> on changes. Changes go through <see cref="ConfigChanges"/> and take effect at once.
 /// </summary>
-internal static partial class ConfigEndpoints
+internal static class ConfigEndpoints
 {
     public static RouteGroupBuilder MapConfigApi(this RouteGroupBuilder admin)
     {
@@ -27,10 +27,10 @@ internal static partial class ConfigEndpoints
         api.MapPost("/admin/v1/providers/{name}/test", TestAsync).Body<ProviderTestRequest>(required: false).Produces<ProviderTestView>(200);
         api.MapGet("/admin/v1/providers/{name}/keys", ListKeys).Produces<ProviderKeysView>(200);
         api.MapPost("/admin/v1/providers/{name}/keys", AddKeyAsync).Body<KeySpecRequest>().Produces<ProviderKeyView>(201);
-        api.MapPost("/admin/v1/providers/{name}/keys/{id}/enable", (string name, string id, HttpContext http, ConfigChanges changes, ConfigHolder config, IKeyStateStore keys, TimeProvider time) =>
-            SetEnabledAsync(name, id, true, http, changes, config, keys, time)).Produces<ProviderKeyView>(200);
-        api.MapPost("/admin/v1/providers/{name}/keys/{id}/disable", (string name, string id, HttpContext http, ConfigChanges changes, ConfigHolder config, IKeyStateStore keys, TimeProvider time) =>
-            SetEnabledAsync(name, id, false, http, changes, config, keys, time)).Produces<ProviderKeyView>(200);
+        api.MapPost("/admin/v1/providers/{name}/keys/{id}/enable", (string name, string id, HttpContext http, AdminActions actions) =>
+            SetEnabledAsync(name, id, true, http, actions)).Produces<ProviderKeyView>(200);
+        api.MapPost("/admin/v1/providers/{name}/keys/{id}/disable", (string name, string id, HttpContext http, AdminActions actions) =>
+            SetEnabledAsync(name, id, false, http, actions)).Produces<ProviderKeyView>(200);
         api.MapDelete("/admin/v1/providers/{name}/keys/{id}", DeleteKeyAsync);
         api.MapGet("/admin/v1/routes", ListRoutes).Produces<RouteSpecsView>(200);
         api.MapPost("/admin/v1/routes", CreateRouteAsync).Body<RouteSpecRequest>().Produces<RouteSpecView>(201);
@@ -61,26 +61,18 @@ internal static partial class ConfigEndpoints
         return Json(http, View(provider, snapshot, keys, health, time.GetUtcNow()));
     }
 
-    private static async Task<Results<JsonHttpResult<ProviderSpecView>, AdminError>> CreateProviderAsync(HttpRequest request, ConfigChanges changes, ConfigHolder config,
-        IKeyStateStore keys, IProviderHealthStore health, TimeProvider time)
+    private static async Task<Results<JsonHttpResult<ProviderSpecView>, AdminError>> CreateProviderAsync(HttpRequest request, AdminActions actions)
     {
         var (body, badBody) = await ReadObjectAsync(request, "{\"name\": …, \"type\": …, \"base_url\"?: …, \"keys\": [\"sk-…\" | {\"key\": …}], …} (a provider as the YAML file writes it)");
         if (badBody is not null)
         {
             return badBody;
         }
-        var change = await changes.CreateProviderAsync(body!, request.HttpContext.RequestAborted);
-        if (change.Error is { } error)
-        {
-            return new AdminError(error);
-        }
-        var after = View(change.Value!, config.Current, keys, health, time.GetUtcNow());
-        await AuditEndpoints.RecordAsync(request.HttpContext, "provider.create", "provider/" + after.Name, null, null, after, AdminJson.Default.ProviderSpecView);
-        return Json(request.HttpContext, after, StatusCodes.Status201Created);
+        var change = await actions.CreateProviderAsync(AdminScope.Of(request.HttpContext), body!, request.HttpContext.RequestAborted);
+        return change.Error is { } error ? new AdminError(error) : Json(request.HttpContext, change.Value!, StatusCodes.Status201Created);
     }
 
-    private static async Task<Results<JsonHttpResult<ProviderSpecView>, AdminError>> UpdateProviderAsync(string name, HttpRequest request, ConfigChanges changes, ConfigHolder config,
-        IKeyStateStore keys, IProviderHealthStore health, TimeProvider time)
+    private static async Task<Results<JsonHttpResult<ProviderSpecView>, AdminError>> UpdateProviderAsync(string name, HttpRequest request, AdminActions actions)
     {
         var tag = IfMatch(request);
         if (tag.Error is { } badTag)
@@ -92,87 +84,32 @@ internal static partial class ConfigEndpoints
         {
             return badBody;
         }
-        var before = config.Current.Config.Providers.GetValueOrDefault(name) is { } was ? View(was, config.Current, keys, health, time.GetUtcNow()) : null;
-        var change = await changes.UpdateProviderAsync(name, body!, tag.Version, request.HttpContext.RequestAborted);
-        if (change.Error is { } error)
-        {
-            return new AdminError(error);
-        }
-        var after = View(change.Value!, config.Current, keys, health, time.GetUtcNow());
-        await AuditEndpoints.RecordAsync(request.HttpContext, "provider.update", "provider/" + name, null, before, after, AdminJson.Default.ProviderSpecView);
-        return Json(request.HttpContext, after);
+        var change = await actions.UpdateProviderAsync(AdminScope.Of(request.HttpContext), name, body!, tag.Version, request.HttpContext.RequestAborted);
+        return change.Error is { } error ? new AdminError(error) : Json(request.HttpContext, change.Value!);
     }
 
-    private static async Task<Results<NoContent, AdminError>> DeleteProviderAsync(string name, HttpRequest request, ConfigChanges changes, ConfigHolder config,
-        IKeyStateStore keys, IProviderHealthStore health, TimeProvider time)
+    private static async Task<Results<NoContent, AdminError>> DeleteProviderAsync(string name, HttpRequest request, AdminActions actions)
     {
         var tag = IfMatch(request);
         if (tag.Error is { } badTag)
         {
             return badTag;
         }
-        var before = config.Current.Config.Providers.GetValueOrDefault(name) is { } was ? View(was, config.Current, keys, health, time.GetUtcNow()) : null;
-        var change = await changes.DeleteProviderAsync(name, tag.Version, request.HttpContext.RequestAborted);
-        if (change.Error is { } error)
-        {
-            return new AdminError(error);
-        }
-        await AuditEndpoints.RecordAsync(request.HttpContext, "provider.delete", "provider/" + name, null, before, null, AdminJson.Default.ProviderSpecView);
-        return TypedResults.NoContent();
+        return await actions.DeleteProviderAsync(AdminScope.Of(request.HttpContext), name, tag.Version, request.HttpContext.RequestAborted) is { } error
+            ? new AdminError(error) : TypedResults.NoContent();
     }
 
     /// <summary>One minimal real call with a key of the pool (the first usable one unless named) or a key to try before adding it.</summary>
-    private static async Task<Results<JsonHttpResult<ProviderTestView>, AdminError>> TestAsync(string name, HttpRequest request, ConfigHolder config,
-        Providers.ConnectionTest test, IKeyStateStore keys, TimeProvider time)
+    private static async Task<Results<JsonHttpResult<ProviderTestView>, AdminError>> TestAsync(string name, HttpRequest request, AdminActions actions)
     {
-        var snapshot = config.Current;
-        if (!snapshot.Config.Providers.TryGetValue(name, out var provider))
-        {
-            return NotFound($"No provider '{name}'.");
-        }
         var (body, problem) = request.ContentLength is 0 ? (new ProviderTestRequest(null, null), null) : await ReadAsync(request, AdminJson.Default.ProviderTestRequest);
         if (problem is not null)
         {
             return problem;
         }
-        UpstreamKey? key;
-        if (body!.Key is { Length: > 0 } given)
-        {
-            key = Pool(provider).FirstOrDefault(k => k.Id == given)
-                ?? (KeyIdPattern().IsMatch(given)
-                    ? null
-                    : new UpstreamKey(given, 1, 1, TimeSpan.Zero, true));
-            if (key is null)
-            {
-                return NotFound($"No key '{given}' on the provider '{name}' (give a key id of GET /admin/v1/providers/{name}/keys, or the key itself to try it).");
-            }
-        }
-        else
-        {
-            var now = time.GetUtcNow();
-            key = Pool(provider).FirstOrDefault(k => keys.Get(name, k).IsAvailable(k, now)) ?? Pool(provider).FirstOrDefault() ?? provider.Keys.FirstOrDefault();
-        }
-        var model = body.Model is { Length: > 0 } m ? m : TestModel(provider, snapshot.Config);
-        if (model is null)
-        {
-            return new AdminError(GatewayError.Invalid($"No route names a model for '{name}': say which one to try ({{\"model\": …}}).", "model"));
-        }
-        var result = await test.RunAsync(provider, key, model, snapshot.Secrets, request.HttpContext.RequestAborted);
-        return TypedResults.Json(new ProviderTestView(name, result.Ok, result.Status, result.LatencyMs, result.Model, result.Key, result.Answer, result.Error, result.RateLimits),
-            AdminJson.Default.ProviderTestView);
+        var change = await actions.TestProviderAsync(AdminScope.Of(request.HttpContext), name, body!.Key, body.Model, request.HttpContext.RequestAborted);
+        return change.Error is { } error ? new AdminError(error) : TypedResults.Json(change.Value!, AdminJson.Default.ProviderTestView);
     }
-
-    /// <summary>A model this provider serves: a route target's model, a route's exact name, or the provider's big/small model.</summary>
-    private static string? TestModel(ProviderConfig provider, GatewayConfig config)
-    {
-        var targets = config.Routes.SelectMany(r => r.Targets.Where(t => t.Provider == provider.Name).Select(t => (Route: r, Target: t))).ToList();
-        return targets.Select(x => x.Target.Model).FirstOrDefault(m => m is { Length: > 0 } && m != "passthrough")
-            ?? targets.Where(x => !x.Route.IsGlob && x.Route.Model.Length > 0).Select(x => x.Route.Model).FirstOrDefault()
-            ?? new[] { provider.BigModel, provider.SmallModel }.FirstOrDefault(m => m is { Length: > 0 } && m != "passthrough");
-    }
-
-    [System.Text.RegularExpressions.GeneratedRegex("^[0-9a-f]{16}$")]
-    private static partial System.Text.RegularExpressions.Regex KeyIdPattern();
 
     /// <summary>A typed body, or the 400 that says where the JSON went wrong.</summary>
     private static async Task<(T? Body, AdminError? Error)> ReadAsync<T>(HttpRequest request, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type) where T : class
@@ -201,52 +138,25 @@ internal static partial class ConfigEndpoints
         return TypedResults.Json(new ProviderKeysView([.. Pool(provider).Select(k => View(name, k, keys, now))]), AdminJson.Default.ProviderKeysView);
     }
 
-    private static async Task<Results<JsonHttpResult<ProviderKeyView>, AdminError>> AddKeyAsync(string name, HttpRequest request, ConfigChanges changes, IKeyStateStore keys, TimeProvider time)
+    private static async Task<Results<JsonHttpResult<ProviderKeyView>, AdminError>> AddKeyAsync(string name, HttpRequest request, AdminActions actions)
     {
         var (body, badBody) = await ReadObjectAsync(request, "{\"key\": \"sk-…\", \"weight\"?: 1, \"max_failures\"?: 3, \"cooldown\"?: \"60s\", \"enabled\"?: true}");
         if (badBody is not null)
         {
             return badBody;
         }
-        var change = await changes.AddKeyAsync(name, body!, request.HttpContext.RequestAborted);
-        if (change.Error is { } error)
-        {
-            return new AdminError(error);
-        }
-        var after = View(name, change.Value!, keys, time.GetUtcNow());
-        await AuditEndpoints.RecordAsync(request.HttpContext, "key.add", $"provider/{name}/key/{after.Id}", null, null, after, AdminJson.Default.ProviderKeyView);
-        return TypedResults.Json(after, AdminJson.Default.ProviderKeyView, statusCode: StatusCodes.Status201Created);
+        var change = await actions.AddKeyAsync(AdminScope.Of(request.HttpContext), name, body!, request.HttpContext.RequestAborted);
+        return change.Error is { } error ? new AdminError(error) : TypedResults.Json(change.Value!, AdminJson.Default.ProviderKeyView, statusCode: StatusCodes.Status201Created);
     }
 
-    private static async Task<Results<JsonHttpResult<ProviderKeyView>, AdminError>> SetEnabledAsync(string name, string id, bool enabled, HttpContext http, ConfigChanges changes,
-        ConfigHolder config, IKeyStateStore keys, TimeProvider time)
+    private static async Task<Results<JsonHttpResult<ProviderKeyView>, AdminError>> SetEnabledAsync(string name, string id, bool enabled, HttpContext http, AdminActions actions)
     {
-        var before = KeyView(name, id, config, keys, time);
-        var change = await changes.SetKeyEnabledAsync(name, id, enabled, http.RequestAborted);
-        if (change.Error is { } error)
-        {
-            return new AdminError(error);
-        }
-        var after = View(name, change.Value!, keys, time.GetUtcNow());
-        await AuditEndpoints.RecordAsync(http, enabled ? "key.enable" : "key.disable", $"provider/{name}/key/{id}", null, before, after, AdminJson.Default.ProviderKeyView);
-        return TypedResults.Json(after, AdminJson.Default.ProviderKeyView);
+        var change = await actions.SetKeyEnabledAsync(AdminScope.Of(http), name, id, enabled, http.RequestAborted);
+        return change.Error is { } error ? new AdminError(error) : TypedResults.Json(change.Value!, AdminJson.Default.ProviderKeyView);
     }
 
-    private static ProviderKeyView? KeyView(string provider, string id, ConfigHolder config, IKeyStateStore keys, TimeProvider time) =>
-        config.Current.Config.Providers.TryGetValue(provider, out var p) && Pool(p).FirstOrDefault(k => k.Id == id) is { } key ? View(provider, key, keys, time.GetUtcNow()) : null;
-
-    private static async Task<Results<NoContent, AdminError>> DeleteKeyAsync(string name, string id, HttpContext http, ConfigChanges changes, ConfigHolder config,
-        IKeyStateStore keys, TimeProvider time)
-    {
-        var before = KeyView(name, id, config, keys, time);
-        var change = await changes.DeleteKeyAsync(name, id, http.RequestAborted);
-        if (change.Error is { } error)
-        {
-            return new AdminError(error);
-        }
-        await AuditEndpoints.RecordAsync(http, "key.delete", $"provider/{name}/key/{id}", null, before, null, AdminJson.Default.ProviderKeyView);
-        return TypedResults.NoContent();
-    }
+    private static async Task<Results<NoContent, AdminError>> DeleteKeyAsync(string name, string id, HttpContext http, AdminActions actions) =>
+        await actions.DeleteKeyAsync(AdminScope.Of(http), name, id, http.RequestAborted) is { } error ? new AdminError(error) : TypedResults.NoContent();
 
     // ---- routes ----------------------------------------------------------------------------------------------------
 
@@ -263,24 +173,18 @@ internal static partial class ConfigEndpoints
         return snapshot.Config.Routes.FirstOrDefault(r => r.Model == model) is { } route ? Json(http, View(route, snapshot)) : NotFound($"No route '{model}'.");
     }
 
-    private static async Task<Results<JsonHttpResult<RouteSpecView>, AdminError>> CreateRouteAsync(HttpRequest request, ConfigChanges changes, ConfigHolder config)
+    private static async Task<Results<JsonHttpResult<RouteSpecView>, AdminError>> CreateRouteAsync(HttpRequest request, AdminActions actions)
     {
         var (body, badBody) = await ReadObjectAsync(request, "{\"model\": …, \"targets\": [{\"provider\": …, \"model\"?: …}], \"aliases\"?: […], \"strategy\"?: …} (a route as the YAML file writes it)");
         if (badBody is not null)
         {
             return badBody;
         }
-        var change = await changes.CreateRouteAsync(body!, request.HttpContext.RequestAborted);
-        if (change.Error is { } error)
-        {
-            return new AdminError(error);
-        }
-        var after = View(change.Value!, config.Current);
-        await AuditEndpoints.RecordAsync(request.HttpContext, "route.create", "route/" + after.Model, null, null, after, AdminJson.Default.RouteSpecView);
-        return Json(request.HttpContext, after, StatusCodes.Status201Created);
+        var change = await actions.CreateRouteAsync(AdminScope.Of(request.HttpContext), body!, request.HttpContext.RequestAborted);
+        return change.Error is { } error ? new AdminError(error) : Json(request.HttpContext, change.Value!, StatusCodes.Status201Created);
     }
 
-    private static async Task<Results<JsonHttpResult<RouteSpecView>, AdminError>> UpdateRouteAsync(string model, HttpRequest request, ConfigChanges changes, ConfigHolder config)
+    private static async Task<Results<JsonHttpResult<RouteSpecView>, AdminError>> UpdateRouteAsync(string model, HttpRequest request, AdminActions actions)
     {
         model = Uri.UnescapeDataString(model);
         var tag = IfMatch(request);
@@ -293,18 +197,11 @@ internal static partial class ConfigEndpoints
         {
             return badBody;
         }
-        var before = RouteView(model, config);
-        var change = await changes.UpdateRouteAsync(model, body!, tag.Version, request.HttpContext.RequestAborted);
-        if (change.Error is { } error)
-        {
-            return new AdminError(error);
-        }
-        var after = View(change.Value!, config.Current);
-        await AuditEndpoints.RecordAsync(request.HttpContext, "route.update", "route/" + model, null, before, after, AdminJson.Default.RouteSpecView);
-        return Json(request.HttpContext, after);
+        var change = await actions.UpdateRouteAsync(AdminScope.Of(request.HttpContext), model, body!, tag.Version, request.HttpContext.RequestAborted);
+        return change.Error is { } error ? new AdminError(error) : Json(request.HttpContext, change.Value!);
     }
 
-    private static async Task<Results<NoContent, AdminError>> DeleteRouteAsync(string model, HttpRequest request, ConfigChanges changes, ConfigHolder config)
+    private static async Task<Results<NoContent, AdminError>> DeleteRouteAsync(string model, HttpRequest request, AdminActions actions)
     {
         model = Uri.UnescapeDataString(model);
         var tag = IfMatch(request);
@@ -312,18 +209,9 @@ internal static partial class ConfigEndpoints
         {
             return badTag;
         }
-        var before = RouteView(model, config);
-        var change = await changes.DeleteRouteAsync(model, tag.Version, request.HttpContext.RequestAborted);
-        if (change.Error is { } error)
-        {
-            return new AdminError(error);
-        }
-        await AuditEndpoints.RecordAsync(request.HttpContext, "route.delete", "route/" + model, null, before, null, AdminJson.Default.RouteSpecView);
-        return TypedResults.NoContent();
+        return await actions.DeleteRouteAsync(AdminScope.Of(request.HttpContext), model, tag.Version, request.HttpContext.RequestAborted) is { } error
+            ? new AdminError(error) : TypedResults.NoContent();
     }
-
-    private static RouteSpecView? RouteView(string model, ConfigHolder config) =>
-        config.Current.Config.Routes.FirstOrDefault(r => r.Model == model && r.Origin == ConfigOrigin.Store) is { } route ? View(route, config.Current) : null;
 
     // ---- views -----------------------------------------------------------------------------------------------------
 
@@ -339,9 +227,9 @@ internal static partial class ConfigEndpoints
         p.Origin == ConfigOrigin.Store ? snapshot.Overlay.Provider(p.Name)?.Record.Version : null);
 
     /// <summary>The keys a pool really has (a key-optional local server's empty placeholder is none).</summary>
-    private static IEnumerable<UpstreamKey> Pool(ProviderConfig p) => p.Keys.Where(k => k.Secret.Length > 0);
+    internal static IEnumerable<UpstreamKey> Pool(ProviderConfig p) => p.Keys.Where(k => k.Secret.Length > 0);
 
-    private static ProviderKeyView View(string provider, UpstreamKey key, IKeyStateStore keys, DateTimeOffset now)
+    internal static ProviderKeyView View(string provider, UpstreamKey key, IKeyStateStore keys, DateTimeOffset now)
     {
         var state = keys.Get(provider, key).Snapshot(key, now);
         return new ProviderKeyView(key.Id, key.Masked, key.Origin, key.Weight, key.MaxFailures, Duration(key.Cooldown), key.Enabled, state.State,

@@ -22,7 +22,10 @@ internal static class EffectiveConfigEndpoints
     }
 
     private static Microsoft.AspNetCore.Http.HttpResults.ContentHttpResult Export(ConfigHolder config, VirtualKeys virtualKeys, IKeyStateStore keys, IProviderHealthStore health, TimeProvider time,
-        Storage.Store store)
+        Storage.Store store) => TypedResults.Text(Document(config, virtualKeys, keys, health, time, store).ToJsonString(), "application/json", statusCode: 200);
+
+    /// <summary>The effective config, secrets masked (what the console's settings page shows too).</summary>
+    internal static JsonObject Document(ConfigHolder config, VirtualKeys virtualKeys, IKeyStateStore keys, IProviderHealthStore health, TimeProvider time, Storage.Store store)
     {
         var snapshot = config.Current;
         var c = snapshot.Config;
@@ -60,7 +63,7 @@ internal static class EffectiveConfigEndpoints
             ["tenants"] = new JsonArray([.. virtualKeys.AllTenants(snapshot).Select(t => Node(TenantsEndpoints.View(t), AdminJson.Default.TenantView))]),
             ["problems"] = new JsonArray([.. snapshot.OverlayProblems.Select(p => (JsonNode)p)]),
         };
-        return TypedResults.Text(root.ToJsonString(), "application/json", statusCode: 200);
+        return root;
     }
 
     /// <summary>A provider as the file writes it: its keys as <c>{key (masked), weight, max_failures, cooldown, enabled, origin}</c>, no live health.</summary>

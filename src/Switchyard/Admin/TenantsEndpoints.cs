@@ -43,42 +43,15 @@ internal static class TenantsEndpoints
         : Find(name, config, keys) is { } tenant ? TypedResults.Json(View(tenant), AdminJson.Default.TenantView)
         : NoTenant(name);
 
-    private static async Task<Results<JsonHttpResult<TenantView>, AdminError>> CreateAsync(HttpRequest request, ConfigHolder config, VirtualKeys keys)
+    private static async Task<Results<JsonHttpResult<TenantView>, AdminError>> CreateAsync(HttpRequest request, AdminActions actions)
     {
         var (body, problem) = await ReadAsync(request, AdminJson.Default.CreateTenantRequest);
         if (body is null)
         {
             return Invalid($"The body must be a JSON object {{\"name\": …, \"models\"?: [globs], \"limits\"?: {{…}}, \"user_limits\"?: {{…}}}}{problem}.", null);
         }
-        if (body.Name is null || !TenantConfig.IsValidName(body.Name))
-        {
-            return Invalid($"'name' must be {TenantConfig.NameRule}.", "name");
-        }
-        if (body.Models is { } globs && globs.Any(string.IsNullOrWhiteSpace))
-        {
-            return Invalid("'models' must list non-empty globs over model names (e.g. \"gpt-*\").", "models");
-        }
-        if ((InvalidLimits(body.Limits, "limits") ?? InvalidLimits(body.UserLimits, "user_limits")) is { } badLimits)
-        {
-            return badLimits;
-        }
-        if (config.Current.Tenants.ByName.ContainsKey(body.Name))
-        {
-            return FileTenant(body.Name);
-        }
-        var models = body.Models is { Count: > 0 } m ? m.ToImmutableArray() : TenantConfig.AnyModel;
-        var tenant = new TenantConfig(body.Name, [], models, "store")
-        {
-            Limits = body.Limits?.ToLimits() ?? UsageLimits.None,
-            UserLimits = body.UserLimits?.ToLimits() ?? UsageLimits.None,
-            CaptureBodies = body.CaptureBodies ?? false,
-        };
-        if (await keys.CreateTenantAsync(tenant, request.HttpContext.RequestAborted) is not { } created)
-        {
-            return new AdminError(new GatewayError(ErrorKind.Conflict, $"The tenant '{body.Name}' exists already."));
-        }
-        await AuditEndpoints.RecordAsync(request.HttpContext, "tenant.create", "tenant/" + created.Name, created.Name, null, View(created), AdminJson.Default.TenantView);
-        return TypedResults.Json(View(created), AdminJson.Default.TenantView, statusCode: StatusCodes.Status201Created);
+        var change = await actions.CreateTenantAsync(AdminScope.Of(request.HttpContext), body, request.HttpContext.RequestAborted);
+        return change.Error is { } error ? new AdminError(error) : TypedResults.Json(change.Value!, AdminJson.Default.TenantView, statusCode: StatusCodes.Status201Created);
     }
 
     private static async Task<Results<JsonHttpResult<TenantView>, AdminError>> PatchAsync(string name, HttpRequest request, ConfigHolder config, VirtualKeys keys)
@@ -134,8 +107,7 @@ internal static class TenantsEndpoints
         return TypedResults.NoContent();
     }
 
-    private static AdminError FileTenant(string name) =>
-        new(new GatewayError(ErrorKind.Conflict, $"The tenant '{name}' is defined in the config file: change it there."));
+    private static AdminError FileTenant(string name) => new(AdminActions.FileTenant(name));
 
     private static async Task<Results<JsonHttpResult<VirtualKeysView>, AdminError>> ListKeysAsync(string name, HttpContext http, ConfigHolder config, VirtualKeys keys, TimeProvider time, CancellationToken ct)
     {
@@ -152,50 +124,25 @@ internal static class TenantsEndpoints
         return TypedResults.Json(new VirtualKeysView(list), AdminJson.Default.VirtualKeysView);
     }
 
-    private static async Task<Results<JsonHttpResult<CreatedKeyView>, AdminError>> CreateKeyAsync(string name, HttpRequest request, ConfigHolder config, VirtualKeys keys, TimeProvider time)
+    private static async Task<Results<JsonHttpResult<CreatedKeyView>, AdminError>> CreateKeyAsync(string name, HttpRequest request, AdminActions actions)
     {
         if (AdminScope.RefusesTenant(request.HttpContext, name) is { } outside)
         {
             return outside;
-        }
-        if (Find(name, config, keys) is null)
-        {
-            return NoTenant(name);
         }
         var (body, problem) = request.ContentLength is 0 ? (new CreateKeyRequest(null, null, null), "") : await ReadAsync(request, AdminJson.Default.CreateKeyRequest);
         if (body is null)
         {
             return Invalid($"The body must be a JSON object {{\"name\"?: …, \"expires_at\"?: ISO 8601 time, \"limits\"?: {{…}}}}{problem}.", null);
         }
-        if (InvalidLimits(body.Limits, "limits") is { } badLimits)
-        {
-            return badLimits;
-        }
-        if (body.ExpiresAt is { } expires && expires <= time.GetUtcNow())
-        {
-            return Invalid("'expires_at' is in the past.", "expires_at");
-        }
-        var limits = body.Limits?.ToLimits() ?? UsageLimits.None;
-        var (key, record) = await keys.CreateAsync(name, body.Name, body.ExpiresAt, limits, request.HttpContext.RequestAborted);
-        await AuditEndpoints.RecordAsync(request.HttpContext, "vkey.create", $"tenant/{name}/vkey/{record.Id}", name, null,
-            View(record, time.GetUtcNow().ToUnixTimeMilliseconds()), AdminJson.Default.VirtualKeyView);
-        return TypedResults.Json(new CreatedKeyView(record.Id, key, record.Tenant, record.Name, record.Prefix,
-            DateTimeOffset.FromUnixTimeMilliseconds(record.CreatedAt), body.ExpiresAt, LimitsDocument.Of(limits)), AdminJson.Default.CreatedKeyView, statusCode: StatusCodes.Status201Created);
+        var change = await actions.CreateVirtualKeyAsync(AdminScope.Of(request.HttpContext), name, body, request.HttpContext.RequestAborted);
+        return change.Error is { } error ? new AdminError(error) : TypedResults.Json(change.Value!, AdminJson.Default.CreatedKeyView, statusCode: StatusCodes.Status201Created);
     }
 
-    private static async Task<Results<JsonHttpResult<VirtualKeyView>, AdminError>> RevokeAsync(string id, HttpContext http, VirtualKeys keys, TimeProvider time, CancellationToken ct)
+    private static async Task<Results<JsonHttpResult<VirtualKeyView>, AdminError>> RevokeAsync(string id, HttpContext http, AdminActions actions, CancellationToken ct)
     {
-        if (await OutsideScopeAsync(http, keys, id, ct) is { } outside)
-        {
-            return outside;
-        }
-        if (await keys.RevokeAsync(id, ct) is not { } record)
-        {
-            return new AdminError(new GatewayError(ErrorKind.NotFound, $"No virtual key '{id}'."));
-        }
-        var after = View(record, time.GetUtcNow().ToUnixTimeMilliseconds());
-        await AuditEndpoints.RecordAsync(http, "vkey.revoke", $"tenant/{record.Tenant}/vkey/{id}", record.Tenant, null, after, AdminJson.Default.VirtualKeyView);
-        return TypedResults.Json(after, AdminJson.Default.VirtualKeyView);
+        var change = await actions.RevokeVirtualKeyAsync(AdminScope.Of(http), id, ct);
+        return change.Error is { } error ? new AdminError(error) : TypedResults.Json(change.Value!, AdminJson.Default.VirtualKeyView);
     }
 
     /// <summary>A tenant admin may touch its own tenant's keys only (another tenant's key is refused as if it did not exist).</summary>
@@ -253,8 +200,7 @@ internal static class TenantsEndpoints
 
     private static AdminError Invalid(string message, string? param) => new(GatewayError.Invalid(message, param));
 
-    private static AdminError? InvalidLimits(LimitsDocument? limits, string field) =>
-        limits?.InvalidField() is { } bad ? Invalid($"'{field}.{bad}' must be at least {(bad.StartsWith("budget", StringComparison.Ordinal) ? 0 : 1)}.", $"{field}.{bad}") : null;
+    private static AdminError? InvalidLimits(LimitsDocument? limits, string field) => AdminActions.InvalidLimits(limits, field) is { } bad ? new AdminError(bad) : null;
 
     /// <summary>The body, or null and why not (where the JSON went wrong: an unknown limit's name, a wrong type).</summary>
     private static async Task<(T? Body, string Problem)> ReadAsync<T>(HttpRequest request, JsonTypeInfo<T> type) where T : class

@@ -18,7 +18,7 @@ internal sealed partial class ChatHandler(InboundPrologue prologue, Dispatcher d
     /// <param name="expand">Rewrites the body once the caller is known (<see cref="InboundPrologue.RunAsync"/>).</param>
     public async Task HandleAsync(HttpContext http, ClientProtocol client, bool forceStream = false, string? pathModel = null, bool pathStream = false, BodyExpansion? expand = null)
     {
-        metrics.InFlight.Add(1);
+        metrics.RequestStarted();
         try
         {
             await HandleCoreAsync(http, client, forceStream, pathModel, pathStream, expand).ConfigureAwait(false);
@@ -39,7 +39,7 @@ internal sealed partial class ChatHandler(InboundPrologue prologue, Dispatcher d
         }
         finally
         {
-            metrics.InFlight.Add(-1);
+            metrics.RequestEnded();
         }
     }
 
@@ -79,7 +79,7 @@ internal sealed partial class ChatHandler(InboundPrologue prologue, Dispatcher d
         ctx.Trail.Add($"route {route.MatchedBy} ({route.Route.Strategy})");
         if (ctx.Stream)
         {
-            metrics.InFlightStreams.Add(1);
+            metrics.StreamStarted();
         }
         AttemptResult result;
         try
@@ -90,7 +90,7 @@ internal sealed partial class ChatHandler(InboundPrologue prologue, Dispatcher d
         {
             if (ctx.Stream)
             {
-                metrics.InFlightStreams.Add(-1);
+                metrics.StreamEnded();
             }
         }
         if (result.Status is not (AttemptStatus.Served or AttemptStatus.ClientGone))

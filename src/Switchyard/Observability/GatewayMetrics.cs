@@ -27,13 +27,42 @@ internal sealed class GatewayMetrics
         Overhead = meter.CreateHistogram<double>("switchyard_gateway_overhead_seconds", "s", "Time spent in the gateway itself: total time minus time waiting on upstreams.", tags: null, advice: SecondsBuckets);
     }
 
+    private long _inFlight, _inFlightStreams;
+
+    /// <summary>Requests and streams being served now, readable (the console shows them; an UpDownCounter cannot be read back).</summary>
+    public (long Requests, long Streams) Live => (Volatile.Read(ref _inFlight), Volatile.Read(ref _inFlightStreams));
+
+    public void RequestStarted()
+    {
+        InFlight.Add(1);
+        Interlocked.Increment(ref _inFlight);
+    }
+
+    public void RequestEnded()
+    {
+        InFlight.Add(-1);
+        Interlocked.Decrement(ref _inFlight);
+    }
+
+    public void StreamStarted()
+    {
+        InFlightStreams.Add(1);
+        Interlocked.Increment(ref _inFlightStreams);
+    }
+
+    public void StreamEnded()
+    {
+        InFlightStreams.Add(-1);
+        Interlocked.Decrement(ref _inFlightStreams);
+    }
+
     public Counter<long> Requests { get; }
     public Histogram<double> Duration { get; }
     public Histogram<double> TimeToFirstByte { get; }
     public Counter<long> Tokens { get; }
     public Counter<long> Retries { get; }
-    public UpDownCounter<long> InFlight { get; }
-    public UpDownCounter<long> InFlightStreams { get; }
+    private UpDownCounter<long> InFlight { get; }
+    private UpDownCounter<long> InFlightStreams { get; }
     public Counter<long> Failovers { get; }
     public Histogram<double> Overhead { get; }
 }

@@ -34,6 +34,10 @@ internal sealed record UsageLine(string? Tenant, string? Key, string? User, stri
     public double LatencyMs { get; set; }
 }
 
+/// <summary>One step of a usage series: its start and the sums over it, with the latency histogram (see <see cref="LatencyHistogram"/>).</summary>
+internal sealed record UsagePoint(long Bucket, long Requests, long Errors, long InputTokens, long OutputTokens, long CostNanos, double LatencyMs,
+    double TtfbMs, long TtfbCount, long[] Histogram);
+
 /// <summary>One row of <c>request_log</c> as the logs API shows it.</summary>
 internal sealed record LoggedRequest(long Id, long Ts, string RequestId, string? Tenant, string? TenantKey, string? EndUser, string Protocol, string Model,
     string? Route, string? Provider, string? UpstreamModel, string? UpstreamKey, int Status, int Attempts, double LatencyMs, double? TtfbMs,
@@ -115,6 +119,35 @@ internal sealed class UsageQueries(Store store)
         }
         return [.. lines.Values.OrderBy(l => l.Day).ThenByDescending(l => l.CostNanos).ThenByDescending(l => l.Requests)
             .ThenBy(l => (l.Tenant, l.Key, l.User, l.Model, l.Provider).ToString(), StringComparer.Ordinal)];
+    }
+
+    /// <summary>
+    /// Usage over time, oldest step first (steps without traffic are absent): from <c>usage_minute</c> in steps of
+    /// <paramref name="step"/> (a whole number of minutes), or from <c>usage_day</c> by day when <paramref name="step"/> is null.
+    /// </summary>
+    public async Task<List<UsagePoint>> SeriesAsync(RequestFilter filter, TimeSpan? step, CancellationToken ct)
+    {
+        await using var connection = await store.OpenConnectionAsync(ct).ConfigureAwait(false);
+        await using var query = connection.CreateCommand();
+        var where = Where(query, filter, "bucket", filter.From.ToUnixTimeMilliseconds(), filter.To.ToUnixTimeMilliseconds());
+        var bucket = "bucket";
+        if (step is { } s)
+        {
+            bucket = "bucket - bucket % @step";
+            Add(query, "@step", (long)s.TotalMilliseconds);
+        }
+        query.CommandText = $"SELECT {bucket} AS step, SUM(requests), SUM(errors), SUM(input_tokens), SUM(output_tokens), SUM(cost_nanousd), SUM(latency_ms), "
+            + $"SUM(ttfb_ms), SUM(ttfb_count), {string.Join(", ", LatencyHistogram.Columns.Select(c => $"SUM({c})"))} "
+            + $"FROM {(step is null ? "usage_day" : "usage_minute")} WHERE {where} GROUP BY step ORDER BY step";
+        var points = new List<UsagePoint>();
+        await using var reader = await query.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+        {
+            points.Add(new UsagePoint(Long(reader, 0), Long(reader, 1), Long(reader, 2), Long(reader, 3), Long(reader, 4), Long(reader, 5),
+                Convert.ToDouble(reader.GetValue(6), CultureInfo.InvariantCulture), Convert.ToDouble(reader.GetValue(7), CultureInfo.InvariantCulture), Long(reader, 8),
+                [.. Enumerable.Range(9, LatencyHistogram.Columns.Length).Select(i => Long(reader, i))]));
+        }
+        return points;
     }
 
     /// <summary>Up to <paramref name="limit"/> rows, newest first, older than <paramref name="before"/> (the previous page's last).</summary>

@@ -13,8 +13,9 @@ internal static class UsageRollups
 
     private sealed class Sums
     {
-        public long Requests, Errors, Input, Output, Cached, CacheWrite, Reasoning, Cost;
-        public double Latency;
+        public long Requests, Errors, Input, Output, Cached, CacheWrite, Reasoning, Cost, TtfbCount;
+        public double Latency, Ttfb;
+        public readonly long[] Histogram = new long[LatencyHistogram.Columns.Length];
 
         public void Add(RequestLogRow r)
         {
@@ -27,11 +28,18 @@ internal static class UsageRollups
             Reasoning += r.ReasoningTokens;
             Cost += r.CostNanos ?? 0;
             Latency += r.LatencyMs;
+            Histogram[LatencyHistogram.Bucket(r.LatencyMs)]++;
+            if (r.TtfbMs is { } ttfb)
+            {
+                TtfbCount++;
+                Ttfb += ttfb;
+            }
         }
     }
 
     private static readonly string[] Dimensions = ["bucket", "tenant", "tenant_key", "end_user", "model", "provider"];
-    private static readonly string[] Measures = ["requests", "errors", "input_tokens", "output_tokens", "cached_tokens", "cache_write_tokens", "reasoning_tokens", "cost_nanousd", "latency_ms"];
+    private static readonly string[] Measures = ["requests", "errors", "input_tokens", "output_tokens", "cached_tokens", "cache_write_tokens", "reasoning_tokens", "cost_nanousd", "latency_ms",
+        "ttfb_ms", "ttfb_count", .. LatencyHistogram.Columns];
 
     public static long MinuteOf(long ts) => ts - ts % 60_000;
 
@@ -76,7 +84,8 @@ internal static class UsageRollups
         var p = upsert.AddParameters(columns);
         foreach (var (g, s) in groups)
         {
-            object[] values = [g.Bucket, g.Tenant, g.TenantKey, g.User, g.Model, g.Provider, s.Requests, s.Errors, s.Input, s.Output, s.Cached, s.CacheWrite, s.Reasoning, s.Cost, s.Latency];
+            object[] values = [g.Bucket, g.Tenant, g.TenantKey, g.User, g.Model, g.Provider, s.Requests, s.Errors, s.Input, s.Output, s.Cached, s.CacheWrite, s.Reasoning, s.Cost, s.Latency,
+                s.Ttfb, s.TtfbCount, .. s.Histogram.Select(c => (object)c)];
             for (var i = 0; i < values.Length; i++)
             {
                 p[i].Value = values[i];

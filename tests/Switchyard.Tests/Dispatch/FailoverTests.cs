@@ -164,10 +164,14 @@ public sealed class FailoverTests
         var events = body.Split("\n\n");
         var upToHello = events.TakeWhile(e => !e.Contains("\"Hello\"", StringComparison.Ordinal)).Count() + 1;
         var firstEvents = string.Join("\n\n", events.Take(upToHello)) + "\n\n";
+        // The connection dies once the client has the response's head (the gateway is committed to this provider), not
+        // after a fixed delay: on a loaded machine a reset could otherwise discard the first events before the gateway read them.
+        var clientHasHead = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         await using var dying = await FakeUpstream.StartAsync(async (ctx, req) =>
         {
             await FakeUpstream.Sse(firstEvents)(ctx, req);
-            await Task.Delay(300); // let the first events reach the client before the reset discards anything in flight
+            await clientHasHead.Task.WaitAsync(TimeSpan.FromSeconds(30));
+            await Task.Delay(100); // and the events behind the head are on their way to it
             ctx.Abort(); // the provider's connection dies mid-stream
         });
         await using var spare = await FakeUpstream.StartAsync(FakeUpstream.Scripted(upstream));
@@ -181,6 +185,7 @@ public sealed class FailoverTests
             """);
         var path = client == "openai" ? "/v1/chat/completions" : "/v1/messages";
         using var resp = await gw.PostJsonAsync(path, ProtocolMatrixTests.ClientRequest(client, stream: true, tools: false).Replace("matrix-model", "m", StringComparison.Ordinal));
+        clientHasHead.SetResult();
         var view = await ClientView.ReadAsync(resp, client);
         Assert.Equal(HttpStatusCode.OK, view.Status);
         Assert.Equal("dying", resp.Headers.GetValues("x-switchyard-provider").Single());

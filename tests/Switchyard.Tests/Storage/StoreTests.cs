@@ -15,11 +15,11 @@ public sealed class StoreTests
     public async Task Migrations_apply_in_order_once_and_a_restart_applies_none(string dialect)
     {
         await using var db = await TestStore.CreateAsync(dialect, migrate: false);
-        Assert.Equal(["0001_tenants_and_virtual_keys.sql", "0002_request_log.sql", "0003_usage_and_cost.sql", "0004_usage_rollups.sql", "0005_body_capture.sql", "0006_upstream_key_stats.sql", "0007_config_overlay.sql", "0008_audit_log.sql", "0009_responses.sql"], db.Store.Migrate());
+        Assert.Equal(["0001_tenants_and_virtual_keys.sql", "0002_request_log.sql", "0003_usage_and_cost.sql", "0004_usage_rollups.sql", "0005_body_capture.sql", "0006_upstream_key_stats.sql", "0007_config_overlay.sql", "0008_audit_log.sql", "0009_responses.sql", "0010_latency_histograms.sql"], db.Store.Migrate());
         await using var again = db.Reopen();
         Assert.Empty(again.Migrate());
         await using var c = await again.OpenConnectionAsync(default);
-        Assert.Equal(9, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM schemaversions"));
+        Assert.Equal(10, await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM schemaversions"));
     }
 
     [Theory]

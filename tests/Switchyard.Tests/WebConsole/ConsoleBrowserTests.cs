@@ -39,13 +39,7 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
         await _browser.DisposeAsync();
     }
 
-    private async Task LogInAsync(IPage page, string credential)
-    {
-        await page.GotoAsync("/ui");
-        await page.WaitForURLAsync("**/ui/login**");
-        await page.GetByLabel("Admin key or admin token").FillAsync(credential);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
-    }
+    private static Task LogInAsync(IPage page, string credential) => ConsoleFlows.LogInAsync(page, credential);
 
     [Fact]
     public async Task A_wrong_key_is_refused_and_the_admin_key_opens_a_live_dashboard()
@@ -261,18 +255,7 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, script.StatusCode);
     }
 
-    /// <summary>Types into a labelled field as a user does and moves on: the field commits its value when it loses the focus.</summary>
-    private static async Task TypeAsync(IPage page, string label, string text)
-    {
-        var field = page.GetByRole(AriaRole.Textbox, new() { Name = label, Exact = true });
-        await field.FillAsync("");
-        if (text.Length > 0)
-        {
-            await field.PressSequentiallyAsync(text);
-        }
-        await field.PressAsync("Tab");
-        await Assertions.Expect(field).ToHaveValueAsync(text);
-    }
+    private static Task TypeAsync(IPage page, string label, string text) => ConsoleFlows.TypeAsync(page, label, text);
 
     private async Task<HttpStatusCode> ChatAsync(string model, string key = "sk-sy-console-traffic")
     {
