@@ -254,7 +254,7 @@ foreach (var s in scenarios)
             {
                 continue;
             }
-            using var dashboard = name == "dashboard" ? await Dashboard.OpenAsync(chromium!, $"http://127.0.0.1:{switchyardPort}/ui", work) : null;
+            await using var dashboard = name == "dashboard" ? await Dashboard.OpenAsync(chromium!, $"http://127.0.0.1:{switchyardPort}/ui") : null;
             var cpu0 = process!.CpuSeconds();
             var r = await Wrk.RunAsync(w.Url, w.Body, w.Headers, 16, duration, work);
             perTarget[name].Add((r, process.CpuSeconds() - cpu0));

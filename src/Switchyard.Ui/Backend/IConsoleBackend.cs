@@ -45,6 +45,9 @@ public interface IConsoleBackend
     /// <summary>Revokes a virtual key of a tenant the user manages (effective on the next request; audited).</summary>
     Task<string?> RevokeVirtualKeyAsync(ConsoleUser user, string id, CancellationToken ct);
 
+    /// <summary>A new key in place of a working one (shown once); the old one keeps working for a day.</summary>
+    Task<(CreatedKey? Key, string? Refusal)> RotateVirtualKeyAsync(ConsoleUser user, string id, CancellationToken ct);
+
     /// <summary>A new tenant (full admins only).</summary>
     Task<string?> CreateTenantAsync(ConsoleUser user, NewTenant tenant, CancellationToken ct);
 
@@ -74,7 +77,17 @@ public interface IConsoleBackend
 
 /// <summary>The log's filters (each null matches anything) and the page: <see cref="Before"/> is the previous page's cursor.</summary>
 /// <param name="Status">A code (429), a class (4xx) or "error" (400 and above).</param>
-public sealed record LogQuery(string? Tenant, string? Model, string? Provider, string? Status, int Limit = 50, LogCursor? Before = null);
+public sealed record LogQuery(string? Tenant, string? Model, string? Provider, string? Status, int Limit = 50, LogCursor? Before = null)
+{
+    /// <summary>A virtual key's prefix (or a static key as the log masks it).</summary>
+    public string? Key { get; init; }
+
+    /// <summary>The client protocol: openai, responses, anthropic or gemini.</summary>
+    public string? Protocol { get; init; }
+
+    /// <summary>Only requests this recent (null: the whole retention).</summary>
+    public TimeSpan? Within { get; init; }
+}
 
 public sealed record LogCursor(long Ts, long Id);
 

@@ -301,6 +301,31 @@ internal sealed partial class AdminActions(ConfigChanges changes, ConfigHolder c
         return new(after, null);
     }
 
+    private const int DefaultGraceSeconds = 24 * 3600, MaxGraceSeconds = 30 * 24 * 3600;
+
+    /// <summary>A new key in place of a working one; the old key keeps working for the grace period (default a day, 0: it stops now).</summary>
+    public async Task<Change<RotatedKeyView>> RotateVirtualKeyAsync(AdminScope scope, string id, int? graceSeconds, CancellationToken ct)
+    {
+        if (!scope.IsFull && !(await virtualKeys.FindAsync(id, ct).ConfigureAwait(false) is { } key && scope.Covers(key.Tenant)))
+        {
+            return scope.Outside($"the key '{id}'").Error;
+        }
+        if (graceSeconds is < 0 or > MaxGraceSeconds)
+        {
+            return GatewayError.Invalid($"'grace_seconds' must be from 0 to {MaxGraceSeconds} (30 days).", "grace_seconds");
+        }
+        if (await virtualKeys.RotateAsync(id, TimeSpan.FromSeconds(graceSeconds ?? DefaultGraceSeconds), ct).ConfigureAwait(false) is not { } rotated)
+        {
+            return NotFound($"No working virtual key '{id}' (it does not exist, or it was revoked or has expired).");
+        }
+        var (secret, record, oldExpiresAt) = rotated;
+        await RecordAsync(scope, "vkey.rotate", $"tenant/{record.Tenant}/vkey/{id}", record.Tenant, null, TenantsEndpoints.View(record, record.CreatedAt),
+            AdminJson.Default.VirtualKeyView).ConfigureAwait(false);
+        var created = new CreatedKeyView(record.Id, secret, record.Tenant, record.Name, record.Prefix, DateTimeOffset.FromUnixTimeMilliseconds(record.CreatedAt),
+            record.ExpiresAt is { } e ? DateTimeOffset.FromUnixTimeMilliseconds(e) : null, LimitsDocument.Read(record.Limits));
+        return new(new RotatedKeyView(created, id, oldExpiresAt), null);
+    }
+
     internal static GatewayError FileTenant(string name) => new(ErrorKind.Conflict, $"The tenant '{name}' is defined in the config file: change it there.");
 
     internal static GatewayError? InvalidLimits(LimitsDocument? limits, string field) =>

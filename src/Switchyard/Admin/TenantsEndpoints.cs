@@ -145,44 +145,15 @@ internal static class TenantsEndpoints
         return change.Error is { } error ? new AdminError(error) : TypedResults.Json(change.Value!, AdminJson.Default.VirtualKeyView);
     }
 
-    /// <summary>A tenant admin may touch its own tenant's keys only (another tenant's key is refused as if it did not exist).</summary>
-    private static async Task<AdminError?> OutsideScopeAsync(HttpContext http, VirtualKeys keys, string id, CancellationToken ct)
+    private static async Task<Results<JsonHttpResult<RotatedKeyView>, AdminError>> RotateAsync(string id, HttpRequest request, AdminActions actions)
     {
-        var scope = AdminScope.Of(http);
-        if (scope.IsFull)
-        {
-            return null;
-        }
-        return await keys.FindAsync(id, ct) is { } key && scope.Covers(key.Tenant) ? null : scope.Outside($"the key '{id}'");
-    }
-
-    private const int DefaultGraceSeconds = 24 * 3600, MaxGraceSeconds = 30 * 24 * 3600;
-
-    private static async Task<Results<JsonHttpResult<RotatedKeyView>, AdminError>> RotateAsync(string id, HttpRequest request, VirtualKeys keys)
-    {
-        if (await OutsideScopeAsync(request.HttpContext, keys, id, request.HttpContext.RequestAborted) is { } outside)
-        {
-            return outside;
-        }
         var (body, problem) = request.ContentLength is 0 ? (new RotateKeyRequest(null), "") : await ReadAsync(request, AdminJson.Default.RotateKeyRequest);
         if (body is null)
         {
             return Invalid($"The body must be a JSON object {{\"grace_seconds\"?: seconds the old key keeps working}}{problem}.", null);
         }
-        if (body.GraceSeconds is < 0 or > MaxGraceSeconds)
-        {
-            return Invalid($"'grace_seconds' must be from 0 to {MaxGraceSeconds} (30 days).", "grace_seconds");
-        }
-        if (await keys.RotateAsync(id, TimeSpan.FromSeconds(body.GraceSeconds ?? DefaultGraceSeconds), request.HttpContext.RequestAborted) is not { } rotated)
-        {
-            return new AdminError(new GatewayError(ErrorKind.NotFound, $"No working virtual key '{id}' (it does not exist, or it was revoked or has expired)."));
-        }
-        var (key, record, oldExpiresAt) = rotated;
-        await AuditEndpoints.RecordAsync(request.HttpContext, "vkey.rotate", $"tenant/{record.Tenant}/vkey/{id}", record.Tenant, null,
-            View(record, record.CreatedAt), AdminJson.Default.VirtualKeyView);
-        var created = new CreatedKeyView(record.Id, key, record.Tenant, record.Name, record.Prefix, DateTimeOffset.FromUnixTimeMilliseconds(record.CreatedAt),
-            Time(record.ExpiresAt), LimitsDocument.Read(record.Limits));
-        return TypedResults.Json(new RotatedKeyView(created, id, oldExpiresAt), AdminJson.Default.RotatedKeyView, statusCode: StatusCodes.Status201Created);
+        var change = await actions.RotateVirtualKeyAsync(AdminScope.Of(request.HttpContext), id, body.GraceSeconds, request.HttpContext.RequestAborted);
+        return change.Error is { } error ? new AdminError(error) : TypedResults.Json(change.Value!, AdminJson.Default.RotatedKeyView, statusCode: StatusCodes.Status201Created);
     }
 
     private static TenantConfig? Find(string name, ConfigHolder config, VirtualKeys keys) =>

@@ -13,6 +13,8 @@ internal sealed record RequestFilter(DateTimeOffset From, DateTimeOffset To)
     public string? User { get; init; }
     public string? Model { get; init; }
     public string? Provider { get; init; }
+    /// <summary>Logs only: the client protocol (openai, responses, anthropic, gemini).</summary>
+    public string? Protocol { get; init; }
     /// <summary>Logs only: the status range [StatusFrom, StatusTo].</summary>
     public (int From, int To)? Status { get; init; }
 }
@@ -156,6 +158,11 @@ internal sealed class UsageQueries(Store store)
         await using var connection = await store.OpenConnectionAsync(ct).ConfigureAwait(false);
         await using var query = connection.CreateCommand();
         var where = Where(query, filter, "ts", filter.From.ToUnixTimeMilliseconds(), filter.To.ToUnixTimeMilliseconds());
+        if (filter.Protocol is { } protocol)
+        {
+            where.Append(" AND protocol = @protocol");
+            Add(query, "@protocol", protocol);
+        }
         if (filter.Status is var (statusFrom, statusTo))
         {
             where.Append(" AND status >= @status_from AND status <= @status_to");

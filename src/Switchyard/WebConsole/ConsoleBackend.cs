@@ -131,11 +131,13 @@ internal sealed partial class ConsoleBackend(ConfigHolder config, JwtValidator j
                 return new LogPage([], null, "Status takes a code (429), a class (4xx) or 'error'.");
             }
         }
-        var filter = new RequestFilter(now.AddDays(-StorageOptions.DefaultRetentionDays - 1), now.AddMinutes(1))
+        var filter = new RequestFilter(query.Within is { } within ? now - within : now.AddDays(-StorageOptions.DefaultRetentionDays - 1), now.AddMinutes(1))
         {
             Tenant = user.Tenant ?? Blank(query.Tenant),
+            Key = Blank(query.Key)?.TrimEnd('…'),
             Model = Blank(query.Model),
             Provider = Blank(query.Provider),
+            Protocol = Blank(query.Protocol),
             Status = status,
         };
         var limit = Math.Clamp(query.Limit, 1, 500);
@@ -208,6 +210,12 @@ internal sealed partial class ConsoleBackend(ConfigHolder config, JwtValidator j
 
     public async Task<string?> RevokeVirtualKeyAsync(ConsoleUser user, string id, CancellationToken ct) =>
         (await actions.RevokeVirtualKeyAsync(Scope(user), id, ct).ConfigureAwait(false)).Error?.Message;
+
+    public async Task<(CreatedKey? Key, string? Refusal)> RotateVirtualKeyAsync(ConsoleUser user, string id, CancellationToken ct)
+    {
+        var change = await actions.RotateVirtualKeyAsync(Scope(user), id, null, ct).ConfigureAwait(false);
+        return change.Value is { Key: var k } ? (new CreatedKey(k.Id, k.Key, k.Tenant, k.Name, k.Prefix), null) : (null, change.Error!.Message);
+    }
 
     public async Task<string?> CreateTenantAsync(ConsoleUser user, NewTenant tenant, CancellationToken ct)
     {

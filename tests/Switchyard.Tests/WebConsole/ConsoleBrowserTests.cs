@@ -231,7 +231,7 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
         Assert.DoesNotContain(key, await page.ContentAsync(), StringComparison.Ordinal); // shown once: gone when dismissed
         var row = tenant.Locator("tr[data-vkey]").Filter(new() { HasText = "ci" });
         await Assertions.Expect(row).ToContainTextAsync("active");
-        await row.GetByRole(AriaRole.Button).ClickAsync();
+        await row.GetByRole(AriaRole.Button, new() { Name = "Revoke" }).ClickAsync();
         await Assertions.Expect(row).ToContainTextAsync("revoked");
         Assert.Equal(HttpStatusCode.Unauthorized, await ChatAsync("gpt-4o", key));
 

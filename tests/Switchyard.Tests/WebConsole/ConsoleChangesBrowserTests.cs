@@ -206,6 +206,8 @@ public sealed class ConsoleChangesBrowserTests : IAsyncLifetime
             await use.WaitForAsync();
         }
         await Assertions.Expect(use).ToContainTextAsync("requests today: 2 of 40");
+        var prefix = (await tenant.Locator("tr[data-vkey] code").First.TextContentAsync())!.Trim().TrimEnd('…');
+        Assert.StartsWith(prefix, key, StringComparison.Ordinal);
         await Browser.AssertAccessibleAsync(page);
         await Browser.ScreenshotAsync(page, "console-tenants");
         await page.GotoAsync("/ui");
@@ -221,6 +223,21 @@ public sealed class ConsoleChangesBrowserTests : IAsyncLifetime
         await TypeAsync(page, "Tenant", "research");
         await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
         var rows = page.Locator("tr[data-request]");
+        await Assertions.Expect(rows).ToHaveCountAsync(2);
+        // The other filters narrow it: protocol, key prefix, time.
+        await SelectAsync(page, "Client protocol", "anthropic");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
+        await Assertions.Expect(rows).ToHaveCountAsync(0);
+        await SelectAsync(page, "Client protocol", "openai");
+        await TypeAsync(page, "Key prefix", prefix);
+        await SelectAsync(page, "Time", "last hour");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
+        await Assertions.Expect(rows).ToHaveCountAsync(2);
+        await TypeAsync(page, "Key prefix", "sk-sy-nobody");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
+        await Assertions.Expect(rows).ToHaveCountAsync(0);
+        await TypeAsync(page, "Key prefix", prefix);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
         await Assertions.Expect(rows).ToHaveCountAsync(2);
         await rows.First.GetByRole(AriaRole.Button).ClickAsync();
         var detail = page.Locator("tr[data-detail]");
@@ -247,6 +264,16 @@ public sealed class ConsoleChangesBrowserTests : IAsyncLifetime
         await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Create tenant" })).ToHaveCountAsync(0);
         await page.GetByRole(AriaRole.Button, new() { Name = "Create key for team-a" }).ClickAsync();
         await Assertions.Expect(page.GetByTestId("new-key-value")).ToContainTextAsync("sk-sy-");
+        var first = (await page.GetByTestId("new-key-value").TextContentAsync())!.Trim();
+
+        // Rotating shows the new key once; the old one keeps working through its grace period.
+        await page.Locator("tr[data-vkey]").First.GetByRole(AriaRole.Button, new() { Name = "Rotate" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("new-key-value")).Not.ToHaveTextAsync(first);
+        var rotated = (await page.GetByTestId("new-key-value").TextContentAsync())!.Trim();
+        Assert.StartsWith("sk-sy-", rotated, StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, await ChatAsync("gpt-4o", rotated));
+        Assert.Equal(HttpStatusCode.OK, await ChatAsync("gpt-4o", first));
+        await Assertions.Expect(page.Locator("tr[data-vkey]")).ToHaveCountAsync(2);
         await Browser.AssertAccessibleAsync(page);
         await Browser.ScreenshotAsync(page, "console-tenant-admin");
 
@@ -257,6 +284,7 @@ public sealed class ConsoleChangesBrowserTests : IAsyncLifetime
         await Assertions.Expect(page.GetByText("The gateway's settings are the operators'.")).ToBeVisibleAsync();
         await page.GotoAsync("/ui/audit");
         await Assertions.Expect(page.Locator("tr[data-audit='vkey.create']")).ToHaveCountAsync(1);
+        await Assertions.Expect(page.Locator("tr[data-audit='vkey.rotate']")).ToHaveCountAsync(1);
         await Assertions.Expect(page.Locator("tr[data-audit='tenant.create']")).ToHaveCountAsync(0); // other-team's creation is not its business
         Assert.Empty(errors);
     }
