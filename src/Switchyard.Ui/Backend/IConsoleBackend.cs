@@ -190,7 +190,11 @@ public sealed record ProviderRow(string Name, string Type, string Origin, string
     int InFlight, double? EwmaTtfbMs, long Requests, long Failures, IReadOnlyList<KeyRow> Keys);
 
 /// <summary>One key of a pool, masked, with its state (available, cooling_down, disabled) and counts.</summary>
-public sealed record KeyRow(string Id, string Masked, string State, string? DisabledReason, DateTimeOffset? CooldownUntil, long Requests, long Successes, long Failures);
+public sealed record KeyRow(string Id, string Masked, string State, string? DisabledReason, DateTimeOffset? CooldownUntil, long Requests, long Successes, long Failures,
+    IReadOnlyList<(int Status, long Count)> StatusCodes)
+{
+    public string SuccessRate => Requests == 0 ? "-" : $"{100.0 * Successes / Requests:0.#} %";
+}
 
 /// <summary>A tenant with its limits, its usage against them, and its virtual keys.</summary>
 public sealed record TenantRow(string Name, string Origin, IReadOnlyList<string> Models, string Limits, IReadOnlyList<LimitUse> Usage, IReadOnlyList<VirtualKeyRow> Keys);

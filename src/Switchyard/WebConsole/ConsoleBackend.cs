@@ -112,7 +112,8 @@ internal sealed partial class ConsoleBackend(ConfigHolder config, JwtValidator j
             var pool = p.Keys.Where(k => k.Secret.Length > 0).Select(k =>
             {
                 var s = keys.Get(p.Name, k).Snapshot(k, now);
-                return new KeyRow(k.Id, k.Masked, k.Enabled ? s.State : "disabled", k.Enabled ? s.DisabledReason : "enabled: false", s.CooldownUntil, s.Requests, s.Successes, s.Failures);
+                return new KeyRow(k.Id, k.Masked, k.Enabled ? s.State : "disabled", k.Enabled ? s.DisabledReason : "enabled: false", s.CooldownUntil, s.Requests, s.Successes, s.Failures,
+                    [.. s.StatusCounts.Select(c => (c.Key, c.Value))]);
             }).ToList();
             return new ProviderRow(p.Name, p.Kind.ToString().ToLowerInvariant(), p.Origin, p.Kind == ProviderKind.Mock ? null : p.BaseUrl.ToString(), h.State,
                 Math.Round(h.CooldownRemainingSeconds, 1), h.ConsecutiveFailures, h.InFlight, h.EwmaTtfbMs, h.Requests, h.Failures, pool);

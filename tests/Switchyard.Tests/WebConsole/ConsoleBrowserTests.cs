@@ -101,6 +101,7 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
         var provider = page.Locator("div[data-provider='openai-main']");
         await Assertions.Expect(provider).ToContainTextAsync("sk-u…0001");
         await Assertions.Expect(provider).ToContainTextAsync("available");
+        await Assertions.Expect(provider).ToContainTextAsync("200×1"); // the key that served it counts it by status code
         var html = await page.ContentAsync();
         Assert.DoesNotContain("sk-upstream-console-0001", html, StringComparison.Ordinal);
         Assert.DoesNotContain("sk-upstream-console-0002", html, StringComparison.Ordinal);
@@ -125,6 +126,8 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
         await browser.GetByRole(AriaRole.Button, new() { Name = "Log in" }).ClickAsync();
         await browser.WaitForURLAsync("**/ui");
         Assert.StartsWith(_gw.Url, browser.Url, StringComparison.Ordinal);
+        await Browser.ScreenshotAsync(browser, "console-return-url");
+        Assert.Empty(errors);
     }
 
     [Fact]
