@@ -81,6 +81,7 @@ internal static class GatewayHost
         var app = builder.Build();
         app.Services.GetRequiredService<HealthGauges>(); // observable instruments exist once created
         app.MigrateStore().LoadTenancy();
+        app.UseTrustedProxies(config.Server.TrustedProxies);
         app.MapInbound();
         app.MapResponsesApi();
         app.MapAdmin();

@@ -328,7 +328,7 @@ internal static partial class ConfigLoader
 
         private ServerOptions ReadServer(YamlNode node)
         {
-            var map = Map(node, "server", "max_request_body", "urls", "request_log", "request_log_max_size", "log_bodies", "log_level", "limits");
+            var map = Map(node, "server", "max_request_body", "urls", "request_log", "request_log_max_size", "log_bodies", "log_level", "limits", "trusted_proxies");
             var max = map.TryGetValue("max_request_body", out var m) ? Size(m, "server.max_request_body") : ServerOptions.DefaultMaxRequestBodyBytes;
             var log = map.TryGetValue("request_log", out var l) ? Scalar(l, "server.request_log") : Observability.RequestLogOptions.DefaultPath;
             var level = LogLevel.Information;
@@ -348,7 +348,23 @@ internal static partial class ConfigLoader
                 LogLevel = level,
                 Limits = limits.Input,
                 Transport = limits.Transport,
+                TrustedProxies = map.TryGetValue("trusted_proxies", out var tp)
+                    ? [.. Seq(tp, "server.trusted_proxies").Select((n, i) => Network(n, $"server.trusted_proxies[{i}]"))]
+                    : [],
             };
+        }
+
+        /// <summary>An address (<c>10.0.0.7</c>) or a network in CIDR form (<c>10.0.0.0/8</c>, <c>fd00::/8</c>).</summary>
+        private System.Net.IPNetwork Network(YamlNode node, string path)
+        {
+            var text = Scalar(node, path);
+            if (System.Net.IPNetwork.TryParse(text, out var network))
+            {
+                return network;
+            }
+            return System.Net.IPAddress.TryParse(text, out var address)
+                ? new System.Net.IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128)
+                : throw Error(node, path, $"'{text}' is not an IP address or a CIDR network (e.g. 10.0.0.0/8).");
         }
 
         /// <summary><c>server.limits</c>: the body's shape (checked per request) and Kestrel's transport limits (read at start).</summary>

@@ -40,6 +40,12 @@ internal sealed record ServerOptions(long MaxRequestBodyBytes, string? Urls)
     public bool LogBodies { get; init; }
     /// <summary>Console log level: trace | debug | information | warning | error.</summary>
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
+    /// <summary>
+    /// Reverse proxies whose <c>X-Forwarded-For</c> / <c>X-Forwarded-Proto</c> the gateway believes (<c>server.trusted_proxies</c>):
+    /// behind them the caller's address is the forwarded one. A request carrying forwarding headers from any other peer is
+    /// never taken for a local caller.
+    /// </summary>
+    public System.Collections.Immutable.ImmutableArray<System.Net.IPNetwork> TrustedProxies { get; init; } = [];
     /// <summary>Bounds on a request body's shape (<c>server.limits</c>).</summary>
     public InputLimits Limits { get; init; } = InputLimits.Default;
     /// <summary>Bounds on how a request arrives: Kestrel's header size and timeouts, the body's rate and deadline.</summary>

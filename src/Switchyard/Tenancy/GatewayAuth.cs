@@ -71,7 +71,16 @@ internal static class GatewayAuth
 
     private static bool IsOpen(HttpContext http, GatewaySnapshot snapshot, VirtualKeys virtualKeys) =>
         !snapshot.Tenants.HasStaticKeys && snapshot.Config.Auth.Jwt is null && !virtualKeys.AnyActive
-        && http.Connection.RemoteIpAddress is { } ip && IPAddress.IsLoopback(ip);
+        && IsLocal(http);
+
+    /// <summary>
+    /// The caller is on this machine: a loopback peer that forwards nobody. Behind a trusted proxy the forwarded-headers
+    /// middleware has already replaced the peer with the forwarded client; a loopback peer still carrying
+    /// <c>Forwarded</c> / <c>X-Forwarded-For</c> is an untrusted proxy speaking for someone else, so it is not local.
+    /// </summary>
+    public static bool IsLocal(HttpContext http) =>
+        http.Connection.RemoteIpAddress is { } ip && IPAddress.IsLoopback(ip)
+        && !http.Request.Headers.ContainsKey("X-Forwarded-For") && !http.Request.Headers.ContainsKey("Forwarded");
 
     /// <summary>Admin endpoints: the admin key when one is configured, else loopback callers only.</summary>
     public static bool IsAdmin(HttpContext http, AuthOptions auth) => IsAdmin(PresentedKey(http.Request), http, auth);
@@ -81,7 +90,7 @@ internal static class GatewayAuth
     {
         if (auth.AdminKey is null)
         {
-            return http.Connection.RemoteIpAddress is { } ip && IPAddress.IsLoopback(ip);
+            return IsLocal(http);
         }
         return presented is not null
             && CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(presented), Encoding.UTF8.GetBytes(auth.AdminKey));
