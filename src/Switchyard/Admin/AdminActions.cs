@@ -265,7 +265,7 @@ internal sealed partial class AdminActions(ConfigChanges changes, ConfigHolder c
         {
             return scope.Outside($"the tenant '{tenant}'").Error;
         }
-        if (config.Current.Tenants.ByName.GetValueOrDefault(tenant) is null && virtualKeys.StoreTenant(tenant) is null)
+        if (TenantsEndpoints.Find(tenant, config, virtualKeys) is null)
         {
             return NotFound($"No tenant '{tenant}'.");
         }
@@ -288,9 +288,9 @@ internal sealed partial class AdminActions(ConfigChanges changes, ConfigHolder c
     /// <summary>Revokes a virtual key (effective on the next request); another tenant's key is refused as if it did not exist.</summary>
     public async Task<Change<VirtualKeyView>> RevokeVirtualKeyAsync(AdminScope scope, string id, CancellationToken ct)
     {
-        if (!scope.IsFull && !(await virtualKeys.FindAsync(id, ct).ConfigureAwait(false) is { } key && scope.Covers(key.Tenant)))
+        if (await OutsideKeyAsync(scope, id, ct).ConfigureAwait(false) is { } outside)
         {
-            return scope.Outside($"the key '{id}'").Error;
+            return outside;
         }
         if (await virtualKeys.RevokeAsync(id, ct).ConfigureAwait(false) is not { } record)
         {
@@ -306,9 +306,9 @@ internal sealed partial class AdminActions(ConfigChanges changes, ConfigHolder c
     /// <summary>A new key in place of a working one; the old key keeps working for the grace period (default a day, 0: it stops now).</summary>
     public async Task<Change<RotatedKeyView>> RotateVirtualKeyAsync(AdminScope scope, string id, int? graceSeconds, CancellationToken ct)
     {
-        if (!scope.IsFull && !(await virtualKeys.FindAsync(id, ct).ConfigureAwait(false) is { } key && scope.Covers(key.Tenant)))
+        if (await OutsideKeyAsync(scope, id, ct).ConfigureAwait(false) is { } outside)
         {
-            return scope.Outside($"the key '{id}'").Error;
+            return outside;
         }
         if (graceSeconds is < 0 or > MaxGraceSeconds)
         {
@@ -325,6 +325,10 @@ internal sealed partial class AdminActions(ConfigChanges changes, ConfigHolder c
             record.ExpiresAt is { } e ? DateTimeOffset.FromUnixTimeMilliseconds(e) : null, LimitsDocument.Read(record.Limits));
         return new(new RotatedKeyView(created, id, oldExpiresAt), null);
     }
+
+    /// <summary>A tenant admin may touch its own tenant's keys only (another tenant's key is refused as if it did not exist).</summary>
+    private async Task<GatewayError?> OutsideKeyAsync(AdminScope scope, string id, CancellationToken ct) =>
+        scope.IsFull || (await virtualKeys.FindAsync(id, ct).ConfigureAwait(false) is { } key && scope.Covers(key.Tenant)) ? null : scope.Outside($"the key '{id}'").Error;
 
     internal static GatewayError FileTenant(string name) => new(ErrorKind.Conflict, $"The tenant '{name}' is defined in the config file: change it there.");
 

@@ -126,10 +126,6 @@ internal static class TenantsEndpoints
 
     private static async Task<Results<JsonHttpResult<CreatedKeyView>, AdminError>> CreateKeyAsync(string name, HttpRequest request, AdminActions actions)
     {
-        if (AdminScope.RefusesTenant(request.HttpContext, name) is { } outside)
-        {
-            return outside;
-        }
         var (body, problem) = request.ContentLength is 0 ? (new CreateKeyRequest(null, null, null), "") : await ReadAsync(request, AdminJson.Default.CreateKeyRequest);
         if (body is null)
         {
@@ -156,7 +152,7 @@ internal static class TenantsEndpoints
         return change.Error is { } error ? new AdminError(error) : TypedResults.Json(change.Value!, AdminJson.Default.RotatedKeyView, statusCode: StatusCodes.Status201Created);
     }
 
-    private static TenantConfig? Find(string name, ConfigHolder config, VirtualKeys keys) =>
+    internal static TenantConfig? Find(string name, ConfigHolder config, VirtualKeys keys) =>
         config.Current.Tenants.ByName.GetValueOrDefault(name) ?? keys.StoreTenant(name);
 
     internal static TenantView View(TenantConfig t) => new(t.Name, t.Origin, t.Models, t.Keys.Length, LimitsDocument.Of(t.Limits), LimitsDocument.Of(t.UserLimits), t.CaptureBodies);

@@ -21,48 +21,31 @@ internal sealed class GatewayMetrics
         TimeToFirstByte = meter.CreateHistogram<double>("switchyard_upstream_ttfb_seconds", "s", "Time from sending a request upstream to its response headers.", tags: null, advice: SecondsBuckets);
         Tokens = meter.CreateCounter<long>("switchyard_tokens_total", description: "Tokens reported by upstreams, by kind (input, output, cached).");
         Retries = meter.CreateCounter<long>("switchyard_retries_total", description: "Attempts beyond the first, by reason.");
-        InFlight = meter.CreateUpDownCounter<long>("switchyard_in_flight_requests", description: "Requests being served now.");
-        InFlightStreams = meter.CreateUpDownCounter<long>("switchyard_in_flight_streams", description: "Streams being relayed to clients now.");
+        // Observed from the counters the console reads too: one Interlocked operation per start and end, nothing else.
+        meter.CreateObservableUpDownCounter("switchyard_in_flight_requests", () => Volatile.Read(ref _inFlight), description: "Requests being served now.");
+        meter.CreateObservableUpDownCounter("switchyard_in_flight_streams", () => Volatile.Read(ref _inFlightStreams), description: "Streams being relayed to clients now.");
         Failovers = meter.CreateCounter<long>("switchyard_failovers_total", description: "Times a request moved on to another target, by the provider it left.");
         Overhead = meter.CreateHistogram<double>("switchyard_gateway_overhead_seconds", "s", "Time spent in the gateway itself: total time minus time waiting on upstreams.", tags: null, advice: SecondsBuckets);
     }
 
     private long _inFlight, _inFlightStreams;
 
-    /// <summary>Requests and streams being served now, readable (the console shows them; an UpDownCounter cannot be read back).</summary>
+    /// <summary>Requests and streams being served now (the console shows them; /metrics observes the same counters).</summary>
     public (long Requests, long Streams) Live => (Volatile.Read(ref _inFlight), Volatile.Read(ref _inFlightStreams));
 
-    public void RequestStarted()
-    {
-        InFlight.Add(1);
-        Interlocked.Increment(ref _inFlight);
-    }
+    public void RequestStarted() => Interlocked.Increment(ref _inFlight);
 
-    public void RequestEnded()
-    {
-        InFlight.Add(-1);
-        Interlocked.Decrement(ref _inFlight);
-    }
+    public void RequestEnded() => Interlocked.Decrement(ref _inFlight);
 
-    public void StreamStarted()
-    {
-        InFlightStreams.Add(1);
-        Interlocked.Increment(ref _inFlightStreams);
-    }
+    public void StreamStarted() => Interlocked.Increment(ref _inFlightStreams);
 
-    public void StreamEnded()
-    {
-        InFlightStreams.Add(-1);
-        Interlocked.Decrement(ref _inFlightStreams);
-    }
+    public void StreamEnded() => Interlocked.Decrement(ref _inFlightStreams);
 
     public Counter<long> Requests { get; }
     public Histogram<double> Duration { get; }
     public Histogram<double> TimeToFirstByte { get; }
     public Counter<long> Tokens { get; }
     public Counter<long> Retries { get; }
-    private UpDownCounter<long> InFlight { get; }
-    private UpDownCounter<long> InFlightStreams { get; }
     public Counter<long> Failovers { get; }
     public Histogram<double> Overhead { get; }
 }

@@ -84,8 +84,8 @@ internal sealed class Playground(IServer server) : IDisposable
     /// <summary>The gateway's own address, loopback when it listens on every interface.</summary>
     private Uri? Self()
     {
-        var address = server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault(a => a.StartsWith("http://", StringComparison.Ordinal))
-            ?? server.Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault();
+        var addresses = server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+        var address = addresses.FirstOrDefault(a => a.StartsWith("http://", StringComparison.Ordinal)) ?? addresses.FirstOrDefault();
         if (address is null)
         {
             return null;

@@ -260,14 +260,5 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
 
     private static Task TypeAsync(IPage page, string label, string text) => ConsoleFlows.TypeAsync(page, label, text);
 
-    private async Task<HttpStatusCode> ChatAsync(string model, string key = "sk-sy-console-traffic")
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
-        {
-            Content = new StringContent($$"""{"model":"{{model}}","messages":[{"role":"user","content":"Hi"}]}""", Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        using var response = await _gw.Client.SendAsync(request);
-        return response.StatusCode;
-    }
+    private Task<HttpStatusCode> ChatAsync(string model, string key = "sk-sy-console-traffic") => ConsoleFlows.ChatAsync(_gw, model, key);
 }

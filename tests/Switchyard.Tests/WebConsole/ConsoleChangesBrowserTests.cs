@@ -370,14 +370,5 @@ public sealed class ConsoleChangesBrowserTests : IAsyncLifetime
         return text.Length == 0 ? null : JsonNode.Parse(text);
     }
 
-    private async Task<HttpStatusCode> ChatAsync(string model, string key)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
-        {
-            Content = new StringContent($$"""{"model":"{{model}}","messages":[{"role":"user","content":"Hi"}]}""", Encoding.UTF8, "application/json"),
-        };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        using var response = await _gw.Client.SendAsync(request);
-        return response.StatusCode;
-    }
+    private Task<HttpStatusCode> ChatAsync(string model, string key) => ConsoleFlows.ChatAsync(_gw, model, key);
 }

@@ -1,4 +1,8 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
 using Microsoft.Playwright;
+using Switchyard.Tests.Infrastructure;
 
 namespace Switchyard.Tests.WebConsole;
 
@@ -33,5 +37,17 @@ internal static class ConsoleFlows
         var choice = page.GetByRole(AriaRole.Option, new() { Name = option, Exact = true });
         await choice.ClickAsync();
         await Assertions.Expect(choice).ToBeHiddenAsync(); // the list closed on the choice
+    }
+
+    /// <summary>One chat completion through the gateway with a client key; its status.</summary>
+    public static async Task<HttpStatusCode> ChatAsync(Gateway gw, string model, string key)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
+        {
+            Content = new StringContent($$"""{"model":"{{model}}","messages":[{"role":"user","content":"Hi"}]}""", Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        using var response = await gw.Client.SendAsync(request);
+        return response.StatusCode;
     }
 }
