@@ -231,6 +231,7 @@ public sealed class ConsoleBrowserTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.OK, await ChatAsync("gpt-4o", key));
         await page.GetByRole(AriaRole.Button, new() { Name = "Done" }).ClickAsync();
+        await Assertions.Expect(page.GetByTestId("new-key")).ToHaveCountAsync(0); // the page has re-rendered without it
         Assert.DoesNotContain(key, await page.ContentAsync(), StringComparison.Ordinal); // shown once: gone when dismissed
         var row = tenant.Locator("tr[data-vkey]").Filter(new() { HasText = "ci" });
         await Assertions.Expect(row).ToContainTextAsync("active");

@@ -183,6 +183,7 @@ public sealed class ConsoleChangesBrowserTests : IAsyncLifetime
 
         await tenant.GetByRole(AriaRole.Button, new() { Name = "Create key for research" }).ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "Copy", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Copied", Exact = true })).ToBeVisibleAsync(); // the clipboard has it now
         var key = await page.EvaluateAsync<string>("() => navigator.clipboard.readText()");
         Assert.StartsWith("sk-sy-", key, StringComparison.Ordinal);
 
