@@ -19,6 +19,13 @@ if [ ! -x /usr/bin/chromium ] && command -v apt-get >/dev/null && [ "$(id -u)" -
     || echo "Chromium could not be installed: the browser tests will fail"
 fi
 
+# Debian's redis-server for the cluster tests (each test starts its own on a free loopback port).
+if ! command -v redis-server >/dev/null && command -v apt-get >/dev/null && [ "$(id -u)" -eq 0 ]; then
+  echo "Installing redis-server for the cluster tests (apt)…"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server; } >/dev/null 2>&1 \
+    || echo "redis-server could not be installed: the cluster tests will fail"
+fi
+
 results=$(mktemp -d)
 pg_dir=""
 trap 'rm -rf "$results"; [ -n "$pg_dir" ] && bash scripts/test-postgres.sh stop "$pg_dir"' EXIT

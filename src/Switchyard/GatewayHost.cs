@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Logging.Console;
 using Switchyard.Admin;
+using Switchyard.Cluster;
 using Switchyard.Config;
 using Switchyard.Counting;
 using Switchyard.Dispatch;
@@ -56,6 +57,7 @@ internal static class GatewayHost
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.None);
 
         var services = builder.Services;
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = config.Server.ShutdownTimeout);
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(Random.Shared);
         services.AddGatewayConfig(config, configPath);
@@ -69,6 +71,7 @@ internal static class GatewayHost
         services.AddProviders();
         services.AddStorage(config.Storage);
         services.AddTenancy();
+        services.AddCluster(config.Cluster);
         services.AddAdminApi();
         if (config.ConsoleEnabled)
         {

@@ -67,7 +67,7 @@ internal static class ProvidersEndpoints
         k.ConsecutiveFailures, k.LastFailureAt, k.LastFailureStatus, k.LastUsed, k.Requests, k.Successes, k.Failures, k.InFlight,
         k.StatusCounts.ToDictionary(c => c.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), c => c.Value));
 
-    private static async Task<Results<JsonHttpResult<KeyEnabledView>, AdminError>> Enable(string name, int index, HttpContext http, ConfigHolder config, IKeyStateStore keys)
+    private static async Task<Results<JsonHttpResult<KeyEnabledView>, AdminError>> Enable(string name, int index, HttpContext http, ConfigHolder config, IKeyStateStore keys, Cluster.IClusterNotices notices)
     {
         var snapshot = config.Current;
         if (!snapshot.Config.Providers.TryGetValue(name, out var provider) || index < 0 || index >= provider.Keys.Length)
@@ -76,6 +76,7 @@ internal static class ProvidersEndpoints
         }
         var key = provider.Keys[index];
         keys.Get(name, key).Enable();
+        notices.KeySwitched(name, key, enabled: true);
         var view = new KeyEnabledView(name, key.Masked, true);
         await AuditEndpoints.RecordAsync(http, "key.enable", $"provider/{name}/key/{key.Id}", null, null, view, AdminJson.Default.KeyEnabledView);
         return TypedResults.Json(view, AdminJson.Default.KeyEnabledView);

@@ -21,7 +21,7 @@ internal readonly record struct Change<T>(T? Value, GatewayError? Error)
 /// a file provider's pool, and store routes may target file providers. Changes are applied one at a time.
 /// </summary>
 internal sealed partial class ConfigChanges(ConfigHolder holder, ConfigRecords records, CredentialVault vault, IKeyStateStore keyStates, TimeProvider time,
-    ILogger<ConfigChanges> logger) : IDisposable
+    Cluster.IClusterNotices notices, ILogger<ConfigChanges> logger) : IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
 
@@ -50,6 +50,13 @@ internal sealed partial class ConfigChanges(ConfigHolder holder, ConfigRecords r
         {
             LogOverlayProblem(logger, problem);
         }
+    }
+
+    /// <summary>After a change here: published here, and the other instances of a cluster told to read the overlay again.</summary>
+    private async Task LoadAndAnnounceAsync(CancellationToken ct)
+    {
+        await LoadAsync(ct).ConfigureAwait(false);
+        notices.ConfigChanged();
     }
 
     // ---- providers -------------------------------------------------------------------------------------------------
@@ -90,7 +97,7 @@ internal sealed partial class ConfigChanges(ConfigHolder holder, ConfigRecords r
                 {
                     return new GatewayError(ErrorKind.Conflict, $"The provider '{name}' exists already.");
                 }
-                await LoadAsync(ct).ConfigureAwait(false);
+                await LoadAndAnnounceAsync(ct).ConfigureAwait(false);
                 return Current(name);
         }, ct).ConfigureAwait(false);
     }
@@ -138,7 +145,7 @@ internal sealed partial class ConfigChanges(ConfigHolder holder, ConfigRecords r
                 {
                     return Changed($"provider '{name}'");
                 }
-                await LoadAsync(ct).ConfigureAwait(false);
+                await LoadAndAnnounceAsync(ct).ConfigureAwait(false);
                 return Current(name);
         }, ct).ConfigureAwait(false);
     }
@@ -161,7 +168,7 @@ internal sealed partial class ConfigChanges(ConfigHolder holder, ConfigRecords r
                 {
                     return Changed($"provider '{name}'");
                 }
-                await LoadAsync(ct).ConfigureAwait(false);
+                await LoadAndAnnounceAsync(ct).ConfigureAwait(false);
                 return new Change<string>(name, null);
         }, ct).ConfigureAwait(false);
     }
@@ -210,7 +217,7 @@ internal sealed partial class ConfigChanges(ConfigHolder holder, ConfigRecords r
                 {
                     return new GatewayError(ErrorKind.Conflict, $"The provider '{provider}' has this key already (id {key.Id}).");
                 }
-                await LoadAsync(ct).ConfigureAwait(false);
+                await LoadAndAnnounceAsync(ct).ConfigureAwait(false);
                 return CurrentKey(provider, key.Id);
         }, ct).ConfigureAwait(false);
     }
@@ -230,20 +237,27 @@ internal sealed partial class ConfigChanges(ConfigHolder holder, ConfigRecords r
                 if (key.Origin == ConfigOrigin.Store && key.Enabled != enabled)
                 {
                     await records.SetKeyEnabledAsync(provider, id, enabled, time.GetUtcNow().ToUnixTimeMilliseconds(), ct).ConfigureAwait(false);
-                    await LoadAsync(ct).ConfigureAwait(false);
+                    await LoadAndAnnounceAsync(ct).ConfigureAwait(false);
                     key = FindKey(provider, id)!;
                 }
-                var state = keyStates.Get(provider, key);
-                if (enabled)
-                {
-                    state.Enable();
-                }
-                else if (key.Origin == ConfigOrigin.File)
-                {
-                    state.Disable("disabled through the admin API (until enabled or restarted: the config file says it is enabled)");
-                }
+                SwitchKey(provider, key, enabled);
+                notices.KeySwitched(provider, key, enabled);
                 return new Change<UpstreamKey>(key, null);
         }, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>A key enabled or disabled by an operator, here or (told through the cluster) on another instance.</summary>
+    public void SwitchKey(string provider, UpstreamKey key, bool enabled)
+    {
+        var state = keyStates.Get(provider, key);
+        if (enabled)
+        {
+            state.Enable();
+        }
+        else if (key.Origin == ConfigOrigin.File)
+        {
+            state.Disable("disabled through the admin API (until enabled or restarted: the config file says it is enabled)");
+        }
     }
 
     public async Task<Change<UpstreamKey>> DeleteKeyAsync(string provider, string id, CancellationToken ct)
@@ -264,7 +278,7 @@ internal sealed partial class ConfigChanges(ConfigHolder holder, ConfigRecords r
                     return new GatewayError(ErrorKind.Conflict, $"{key.Masked} is the last key of '{provider}': add another first, or delete the provider.");
                 }
                 await records.DeleteKeyAsync(provider, id, ct).ConfigureAwait(false);
-                await LoadAsync(ct).ConfigureAwait(false);
+                await LoadAndAnnounceAsync(ct).ConfigureAwait(false);
                 return new Change<UpstreamKey>(key, null);
         }, ct).ConfigureAwait(false);
     }
@@ -299,7 +313,7 @@ internal sealed partial class ConfigChanges(ConfigHolder holder, ConfigRecords r
                 {
                     return new GatewayError(ErrorKind.Conflict, $"The route '{model}' exists already (stored, but not in force: see GET /admin/v1/routes).");
                 }
-                await LoadAsync(ct).ConfigureAwait(false);
+                await LoadAndAnnounceAsync(ct).ConfigureAwait(false);
                 return CurrentRoute(model);
         }, ct).ConfigureAwait(false);
     }
@@ -328,7 +342,7 @@ internal sealed partial class ConfigChanges(ConfigHolder holder, ConfigRecords r
                 {
                     return Changed($"route '{model}'");
                 }
-                await LoadAsync(ct).ConfigureAwait(false);
+                await LoadAndAnnounceAsync(ct).ConfigureAwait(false);
                 return CurrentRoute(model);
         }, ct).ConfigureAwait(false);
     }
@@ -345,7 +359,7 @@ internal sealed partial class ConfigChanges(ConfigHolder holder, ConfigRecords r
                 {
                     return Changed($"route '{model}'");
                 }
-                await LoadAsync(ct).ConfigureAwait(false);
+                await LoadAndAnnounceAsync(ct).ConfigureAwait(false);
                 return new Change<string>(model, null);
         }, ct).ConfigureAwait(false);
     }

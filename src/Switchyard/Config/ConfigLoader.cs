@@ -1,3 +1,4 @@
+using Switchyard.Cluster;
 using Switchyard.Inbound;
 using Switchyard.Storage;
 using Switchyard.Tenancy;
@@ -111,7 +112,7 @@ internal static partial class ConfigLoader
     {
         public GatewayConfig ReadRoot(YamlMappingNode root)
         {
-            var map = Map(root, "", "server", "auth", "providers", "routes", "telemetry", "storage", "tenants", "limits_time_zone", "pricing", "ui");
+            var map = Map(root, "", "server", "auth", "providers", "routes", "telemetry", "storage", "tenants", "limits_time_zone", "pricing", "ui", "cluster");
             var server = map.TryGetValue("server", out var s) ? ReadServer(s) : new ServerOptions(ServerOptions.DefaultMaxRequestBodyBytes, null);
             var auth = map.TryGetValue("auth", out var a) ? ReadAuth(a) : new AuthOptions([]);
             if (!map.TryGetValue("providers", out var providersNode))
@@ -137,10 +138,18 @@ internal static partial class ConfigLoader
                     routes.Add(ReadRoute(node, $"routes[{i++}]", providers));
                 }
             }
+            var storage = map.TryGetValue("storage", out var st) ? ReadStorage(st) : StorageOptions.Default;
+            var cluster = map.TryGetValue("cluster", out var cl) ? ReadCluster(cl, storage) : null;
+            if (cluster is not null && !(st is YamlMappingNode given && given.Children.ContainsKey(new YamlScalarNode("spill_path"))))
+            {
+                // N instances on one machine must not share a spill file: each one's is named by the instance.
+                storage = storage with { SpillPath = storage.SpillPath.Replace(".spill.jsonl", $".{StorageOptions.SafeName(cluster.Instance)}.spill.jsonl", StringComparison.Ordinal) };
+            }
             return new GatewayConfig(source, server, auth, providers.ToFrozenDictionary(StringComparer.Ordinal), routes.ToImmutable())
             {
+                Cluster = cluster,
                 Telemetry = map.TryGetValue("telemetry", out var t) ? ReadTelemetry(t) : TelemetryOptions.Default,
-                Storage = map.TryGetValue("storage", out var st) ? ReadStorage(st) : StorageOptions.Default,
+                Storage = storage,
                 Tenants = ReadTenants(map.GetValueOrDefault("tenants"), auth),
                 LimitsTimeZone = map.TryGetValue("limits_time_zone", out var tz) ? TimeZone(tz, "limits_time_zone") : TimeZoneInfo.Utc,
                 Pricing = map.TryGetValue("pricing", out var pr) ? ReadPricing(pr, providers) : [],
@@ -275,9 +284,52 @@ internal static partial class ConfigLoader
 
         private StorageOptions ReadStorage(YamlNode node)
         {
-            var map = Map(node, "storage", "provider", "path", "connection", "log_retention_days");
+            var map = Map(node, "storage", "provider", "path", "connection", "log_retention_days", "spill_path");
             var retention = map.TryGetValue("log_retention_days", out var r) ? Int(r, "storage.log_retention_days", 1) : StorageOptions.DefaultRetentionDays;
-            return ReadStore(node, map) with { LogRetentionDays = retention };
+            var store = ReadStore(node, map) with { LogRetentionDays = retention };
+            return map.TryGetValue("spill_path", out var spill) ? store with { SpillPath = NonEmpty(spill, "storage.spill_path") } : store;
+        }
+
+        /// <summary><c>cluster: {redis, instance?, fail_closed?, redis_timeout?, lease_ttl?, key_prefix?}</c>; PostgreSQL is required beside it.</summary>
+        private ClusterOptions ReadCluster(YamlNode node, StorageOptions storage)
+        {
+            var map = Map(node, "cluster", "redis", "instance", "fail_closed", "redis_timeout", "lease_ttl", "key_prefix");
+            if (!map.TryGetValue("redis", out var redisNode))
+            {
+                throw Error(node, "cluster.redis", "'redis' is required: the Redis server the instances share (e.g. 127.0.0.1:6379).");
+            }
+            var redis = NonEmpty(redisNode, "cluster.redis");
+            try
+            {
+                _ = StackExchange.Redis.ConfigurationOptions.Parse(redis);
+            }
+            catch (ArgumentException ex)
+            {
+                throw Error(redisNode, "cluster.redis", $"not a Redis configuration string: {ex.Message}");
+            }
+            if (storage.Provider != StorageProvider.Postgres)
+            {
+                throw Error(node, "cluster", "cluster mode needs 'storage: {provider: postgres, connection: …}': the instances share their durable state there (a SQLite file is one machine's).");
+            }
+            var options = new ClusterOptions(redis);
+            var timeout = map.TryGetValue("redis_timeout", out var t) ? Duration(t, "cluster.redis_timeout") : options.RedisTimeout;
+            var lease = map.TryGetValue("lease_ttl", out var l) ? Duration(l, "cluster.lease_ttl") : options.LeaseTtl;
+            if (timeout <= TimeSpan.Zero || timeout > TimeSpan.FromSeconds(10))
+            {
+                throw Error(t!, "cluster.redis_timeout", "must be between 1ms and 10s: the hot path waits this long on Redis at most.");
+            }
+            if (lease < TimeSpan.FromSeconds(3))
+            {
+                throw Error(l!, "cluster.lease_ttl", "must be at least 3s (leases are renewed every third of it).");
+            }
+            return options with
+            {
+                Instance = map.TryGetValue("instance", out var i) ? NonEmpty(i, "cluster.instance") : options.Instance,
+                FailClosed = map.TryGetValue("fail_closed", out var fc) && Bool(fc, "cluster.fail_closed"),
+                RedisTimeout = timeout,
+                LeaseTtl = lease,
+                KeyPrefix = map.TryGetValue("key_prefix", out var kp) ? NonEmpty(kp, "cluster.key_prefix") : options.KeyPrefix,
+            };
         }
 
         private StorageOptions ReadStore(YamlNode node, Dictionary<string, YamlNode> map)
@@ -328,7 +380,7 @@ internal static partial class ConfigLoader
 
         private ServerOptions ReadServer(YamlNode node)
         {
-            var map = Map(node, "server", "max_request_body", "urls", "request_log", "request_log_max_size", "log_bodies", "log_level", "limits", "trusted_proxies");
+            var map = Map(node, "server", "max_request_body", "urls", "request_log", "request_log_max_size", "log_bodies", "log_level", "limits", "trusted_proxies", "shutdown_timeout");
             var max = map.TryGetValue("max_request_body", out var m) ? Size(m, "server.max_request_body") : ServerOptions.DefaultMaxRequestBodyBytes;
             var log = map.TryGetValue("request_log", out var l) ? Scalar(l, "server.request_log") : Observability.RequestLogOptions.DefaultPath;
             var level = LogLevel.Information;
@@ -351,6 +403,7 @@ internal static partial class ConfigLoader
                 TrustedProxies = map.TryGetValue("trusted_proxies", out var tp)
                     ? [.. Seq(tp, "server.trusted_proxies").Select((n, i) => Network(n, $"server.trusted_proxies[{i}]"))]
                     : [],
+                ShutdownTimeout = map.TryGetValue("shutdown_timeout", out var st) ? Duration(st, "server.shutdown_timeout") : ServerOptions.DefaultShutdownTimeout,
             };
         }
 

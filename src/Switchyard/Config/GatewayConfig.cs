@@ -23,6 +23,8 @@ internal sealed record GatewayConfig(
     public ImmutableArray<Tenancy.Pricing.PriceOverride> Pricing { get; init; } = [];
     /// <summary>The durable store (read at start).</summary>
     public Storage.StorageOptions Storage { get; init; } = Switchyard.Storage.StorageOptions.Default;
+    /// <summary><c>cluster:</c> (read at start): shared hot state in Redis; null = single mode.</summary>
+    public Cluster.ClusterOptions? Cluster { get; init; }
 
     /// <summary>Every upstream and gateway secret in this snapshot: what must never appear in logs or errors.</summary>
     public IEnumerable<string> Secrets() =>
@@ -50,6 +52,12 @@ internal sealed record ServerOptions(long MaxRequestBodyBytes, string? Urls)
     public InputLimits Limits { get; init; } = InputLimits.Default;
     /// <summary>Bounds on how a request arrives: Kestrel's header size and timeouts, the body's rate and deadline.</summary>
     public TransportLimits Transport { get; init; } = TransportLimits.Default;
+    /// <summary>
+    /// On SIGTERM (<c>server.shutdown_timeout</c>, read at start): readiness answers 503 and the listener closes at once;
+    /// requests and streams still running have this long to finish before they are cut, then the logs are flushed.
+    /// </summary>
+    public TimeSpan ShutdownTimeout { get; init; } = DefaultShutdownTimeout;
+    public static readonly TimeSpan DefaultShutdownTimeout = TimeSpan.FromSeconds(30);
     public const long DefaultMaxRequestBodyBytes = 32L * 1024 * 1024;
 }
 

@@ -122,7 +122,7 @@ internal sealed partial class ChatHandler(InboundPrologue prologue, Dispatcher d
     }
 
     /// <summary>The bill (settled against the limits), metrics, the span and the request log line (written by a background writer).</summary>
-    private void Account(ProxyContext ctx, ResolvedRoute route, long started, DateTimeOffset arrived, AttemptResult? result, System.Diagnostics.Activity? span, Tenancy.LimitCounters.LimitLease lease)
+    private void Account(ProxyContext ctx, ResolvedRoute route, long started, DateTimeOffset arrived, AttemptResult? result, System.Diagnostics.Activity? span, Tenancy.LimitLease lease)
     {
         var http = ctx.Http;
         var usage = result?.Usage;

@@ -14,14 +14,14 @@ internal delegate ValueTask<byte[]> BodyExpansion(byte[] body, Caller caller, Ca
 /// <param name="Lease">The request's place under its limits: the handler settles it to the real usage when the request ends.</param>
 /// <param name="Decoded">The canonical request when the prologue already decoded it (a route with scenario rules), else null.</param>
 internal sealed record InboundRequest(GatewaySnapshot Snapshot, string RequestId, Caller Caller, string? User, byte[] Body, RequestSniff Sniff, ResolvedRoute Route,
-    LimitCounters.LimitLease Lease, ChatRequest? Decoded = null);
+    LimitLease Lease, ChatRequest? Decoded = null);
 
 /// <summary>
 /// The one prologue every client endpoint runs: authenticate (the caller's tenant) → read the body → sniff it → the
 /// tenant may use that model → the tenant's limits admit it (token counts are free) → route the model name. A refusal
 /// is answered here, in the client's protocol, and yields null.
 /// </summary>
-internal sealed partial class InboundPrologue(ConfigHolder config, VirtualKeys virtualKeys, JwtValidator jwt, LimitCounters limits, RequestLog requestLog, TimeProvider time,
+internal sealed partial class InboundPrologue(ConfigHolder config, VirtualKeys virtualKeys, JwtValidator jwt, ILimitGate limits, RequestLog requestLog, TimeProvider time,
     ILogger<InboundPrologue> logger)
 {
     /// <param name="pathModel">The model named in the URL (Gemini).</param>
@@ -93,10 +93,10 @@ internal sealed partial class InboundPrologue(ConfigHolder config, VirtualKeys v
             }
             route = RouteRules.Apply(route, RequestTraits.Of(decoded, sniff.Model, http.Request.Headers));
         }
-        var lease = LimitCounters.LimitLease.Unlimited;
+        var lease = LimitLease.Unlimited;
         if (!counting && LimitScopes(caller, user) is { Length: > 0 } scopes)
         {
-            var (admitted, refusal) = limits.Admit(scopes, Reserve(snapshot, route, body.Length, sniff, scopes, time.GetUtcNow()), snapshot.Config.LimitsTimeZone);
+            var (admitted, refusal) = await limits.AdmitAsync(scopes, Reserve(snapshot, route, body.Length, sniff, scopes, time.GetUtcNow()), snapshot.Config.LimitsTimeZone, http.RequestAborted);
             if (refusal is not null)
             {
                 await RefuseAsync(http, client, snapshot, requestId, refusal, caller, sniff.Model, user);

@@ -49,7 +49,7 @@ internal sealed class KeyQueue(List<KeyCandidate> candidates, IKeySelectionStrat
 /// Key bookkeeping for the attempt loop: which keys of a provider may be tried now and in which order (its key
 /// strategy, or the session's key with affinity), claiming one for an attempt, and what the attempt's outcome does to it.
 /// </summary>
-internal sealed class KeyPools(IKeyStateStore states, KeySelectionStrategies strategies, Observability.RequestLog requestLog, TimeProvider time)
+internal sealed class KeyPools(IKeyStateStore states, KeySelectionStrategies strategies, Observability.RequestLog requestLog, Cluster.IClusterNotices notices, TimeProvider time)
 {
     private readonly ConcurrentDictionary<string, SelectionCursor> _cursors = new(StringComparer.Ordinal);
 
@@ -96,10 +96,20 @@ internal sealed class KeyPools(IKeyStateStore states, KeySelectionStrategies str
         if (state.End(key, outcome, status, retryAfter, time.GetUtcNow()) is { } transition)
         {
             requestLog.Event("key_" + transition, $"{provider.Name}/{key.Masked}: {what}");
+            // The other instances of a cluster rest or drop the key too, instead of each learning it from its own 429 or 401.
+            if (transition == "cooled" && state.CooldownUntil is { } resting)
+            {
+                notices.KeyResting(provider.Name, key, resting);
+            }
+            else if (transition == "disabled")
+            {
+                notices.KeyRejected(provider.Name, key, $"upstream rejected the key (HTTP {status})");
+            }
         }
         if (exhaustedUntil is { } until)
         {
             state.Exhausted(until);
+            notices.KeyResting(provider.Name, key, until);
         }
     }
 

@@ -28,6 +28,18 @@ internal sealed class KeyState
     private string? _disabledReason;
 
     public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>Until when the key rests, if it does.</summary>
+    public DateTimeOffset? CooldownUntil
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _cooldownUntil == default ? null : _cooldownUntil;
+            }
+        }
+    }
     public long Requests => Interlocked.Read(ref _requests);
 
     /// <summary>Whether the key may take a request now; a half-open key admits one trial at a time.</summary>

@@ -8,7 +8,7 @@ namespace Switchyard.Routing;
 /// <c>failure_cooldown</c>, after which one trial request decides (half-open). Also the in-flight count and an EWMA of
 /// time to first byte, which the least_busy and least_latency strategies read.
 /// </summary>
-internal sealed class ProviderState
+internal sealed class ProviderState(Action<DateTimeOffset>? rested = null)
 {
     private const double Alpha = 0.3;
     private readonly Lock _lock = new();
@@ -86,6 +86,20 @@ internal sealed class ProviderState
             {
                 _cooldownUntil = now + provider.FailureCooldown;
                 _halfOpen = true;
+                rested?.Invoke(_cooldownUntil);
+            }
+        }
+    }
+
+    /// <summary>Another instance of the cluster saw this provider fail: it rests here too, then one trial decides.</summary>
+    public void RestUntil(DateTimeOffset until)
+    {
+        lock (_lock)
+        {
+            if (until > _cooldownUntil)
+            {
+                _cooldownUntil = until;
+                _halfOpen = true;
             }
         }
     }
@@ -110,9 +124,10 @@ internal interface IProviderHealthStore
     ProviderState Get(string provider);
 }
 
-internal sealed class InMemoryProviderHealthStore : IProviderHealthStore
+/// <summary>In this process's memory; a rest it starts is told to the cluster's other instances (in single mode, to nobody).</summary>
+internal sealed class InMemoryProviderHealthStore(Cluster.IClusterNotices notices) : IProviderHealthStore
 {
     private readonly ConcurrentDictionary<string, ProviderState> _states = new(StringComparer.Ordinal);
 
-    public ProviderState Get(string provider) => _states.GetOrAdd(provider, static _ => new ProviderState());
+    public ProviderState Get(string provider) => _states.GetOrAdd(provider, name => new ProviderState(until => notices.ProviderResting(name, until)));
 }

@@ -20,7 +20,7 @@ internal sealed record StorageOptions(StorageProvider Provider, string Path, str
         SpillPath = $"data/request-log.{SafeName(new Npgsql.NpgsqlConnectionStringBuilder(connection).Database ?? "postgres")}.spill.jsonl",
     };
 
-    private static string SafeName(string name) => string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' ? c : '_'));
+    public static string SafeName(string name) => string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' ? c : '_'));
 
     public const int DefaultRetentionDays = 30;
 

@@ -56,12 +56,34 @@ internal sealed class Store : IAsyncDisposable
             }
             builder = DeployChanges.To.SqliteDatabase(Source.ConnectionString);
         }
-        var result = builder
-            .WithScriptsEmbeddedInAssembly(typeof(Store).Assembly, name => name.StartsWith(prefix, StringComparison.Ordinal))
-            .WithTransactionPerScript()
-            .LogToNowhere()
-            .Build()
-            .PerformUpgrade();
+        // N instances starting at once against one PostgreSQL database: one migrates, the others wait for it, then find nothing to do.
+        using var migrating = Options.Provider == StorageProvider.Postgres ? Source.OpenConnection() : null;
+        if (migrating is not null)
+        {
+            using var lockCommand = migrating.CreateCommand();
+            lockCommand.CommandText = "SELECT pg_advisory_lock(7391504261)"; // this gateway's migration lock (a fixed, arbitrary id)
+            lockCommand.CommandTimeout = 300;
+            lockCommand.ExecuteNonQuery();
+        }
+        DbUp.Engine.DatabaseUpgradeResult result;
+        try
+        {
+            result = builder
+                .WithScriptsEmbeddedInAssembly(typeof(Store).Assembly, name => name.StartsWith(prefix, StringComparison.Ordinal))
+                .WithTransactionPerScript()
+                .LogToNowhere()
+                .Build()
+                .PerformUpgrade();
+        }
+        finally
+        {
+            if (migrating is not null)
+            {
+                using var unlock = migrating.CreateCommand();
+                unlock.CommandText = "SELECT pg_advisory_unlock(7391504261)";
+                unlock.ExecuteNonQuery();
+            }
+        }
         if (!result.Successful)
         {
             throw new StoreException($"{Options.Describe()}: migration {result.ErrorScript?.Name[prefix.Length..] ?? "?"} failed: {result.Error?.Message}");

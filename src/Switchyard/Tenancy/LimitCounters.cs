@@ -29,6 +29,130 @@ internal readonly record struct Reservation(long Tokens, long CostNanos)
     public static Reservation None => default;
 }
 
+/// <summary>What a scope has used in its current windows, as a limit check reads it.</summary>
+internal readonly record struct LimitUsage(long InFlight, long MinuteRequests, long DayRequests, long MinuteTokens, long DayTokens, long DayCostNanos, long MonthCostNanos);
+
+/// <summary>
+/// A request's place under its limits: its concurrency slot and its reservation. <see cref="Settle"/> replaces the
+/// reservation by the real usage; disposing without settling releases it (a request that was not served costs nothing).
+/// </summary>
+internal abstract class LimitLease : IDisposable
+{
+    /// <summary>For a request no limit counts.</summary>
+    public static readonly LimitLease Unlimited = new NoLease();
+
+    private int _settled;
+
+    public abstract Reservation Reserved { get; }
+
+    /// <summary>Once: the request used <paramref name="tokens"/> (input + output) costing <paramref name="costNanos"/>.</summary>
+    public void Settle(long tokens, long costNanos)
+    {
+        if (Interlocked.Exchange(ref _settled, 1) == 0)
+        {
+            OnSettle(tokens, costNanos);
+        }
+    }
+
+    protected abstract void OnSettle(long tokens, long costNanos);
+
+    public void Dispose() => Settle(0, 0);
+
+    private sealed class NoLease : LimitLease
+    {
+        public override Reservation Reserved => Reservation.None;
+        protected override void OnSettle(long tokens, long costNanos) { }
+    }
+}
+
+/// <summary>Where limits are counted: this instance's memory (<see cref="LimitCounters"/>), or Redis shared by a cluster.</summary>
+internal interface ILimitGate
+{
+    /// <summary>Admits a request against all its scopes, reserving <paramref name="reserve"/>; or says which limit refuses it and for how long.</summary>
+    ValueTask<(LimitLease? Lease, GatewayError? Refusal)> AdmitAsync(LimitScope[] scopes, Reservation reserve, TimeZoneInfo zone, CancellationToken ct);
+}
+
+/// <summary>The fixed windows a moment falls in: its minute, and its day and month in the limits' time zone.</summary>
+internal readonly record struct LimitWindows(DateTimeOffset Now, DateTimeOffset Minute, DateTimeOffset Day, DateTimeOffset Month, TimeZoneInfo Zone)
+{
+    public DateTimeOffset NextDay { get; init; }
+    public DateTimeOffset NextMinute => Minute.AddMinutes(1);
+    public DateTimeOffset NextMonth => ZonedCalendar.NextMonthStart(Now, Zone);
+}
+
+/// <summary>Finds the windows of now; time zones are converted once a day, not twice a request.</summary>
+internal sealed class LimitCalendar(TimeProvider time)
+{
+    private sealed record CalendarDay(TimeZoneInfo Zone, DateTimeOffset Start, DateTimeOffset End, DateTimeOffset Month);
+
+    private CalendarDay? _day;
+
+    public LimitWindows Now(TimeZoneInfo zone)
+    {
+        var now = time.GetUtcNow();
+        var day = _day;
+        if (day is null || day.Zone != zone || now < day.Start || now >= day.End)
+        {
+            _day = day = new CalendarDay(zone, ZonedCalendar.DayStart(now, zone), ZonedCalendar.NextDayStart(now, zone), ZonedCalendar.MonthStart(now, zone));
+        }
+        return new LimitWindows(now, new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerMinute, TimeSpan.Zero), day.Start, day.Month, zone) { NextDay = day.End };
+    }
+}
+
+/// <summary>The one rule of what refuses a request, whichever store counted: checked in this order, named in the refusal.</summary>
+internal static class LimitCheck
+{
+    public static GatewayError? Refusal(in LimitScope s, in LimitUsage c, Reservation reserve, in LimitWindows w)
+    {
+        var l = s.Limits;
+        var zone = w.Zone; // the window's words are made only for a refusal
+        string day() => $"per day ({zone.Id})";
+        if (l.Concurrent is { } concurrent && c.InFlight >= concurrent)
+        {
+            return Refuse(s, $"{concurrent} concurrent requests", TimeSpan.FromSeconds(1));
+        }
+        if (l.Rpm is { } rpm && c.MinuteRequests >= rpm)
+        {
+            return Refuse(s, $"{rpm} requests per minute", w.NextMinute - w.Now);
+        }
+        if (l.RequestsPerDay is { } perDay && c.DayRequests >= perDay)
+        {
+            return Refuse(s, $"{perDay} requests {day()}", w.NextDay - w.Now);
+        }
+        if (l.Tpm is { } tpm && c.MinuteTokens + reserve.Tokens > tpm)
+        {
+            return Refuse(s, $"{tpm} tokens per minute{Reserving(reserve.Tokens, "tokens")}", w.NextMinute - w.Now);
+        }
+        if (l.TokensPerDay is { } tokensPerDay && c.DayTokens + reserve.Tokens > tokensPerDay)
+        {
+            return Refuse(s, $"{tokensPerDay} tokens {day()}{Reserving(reserve.Tokens, "tokens")}", w.NextDay - w.Now);
+        }
+        if (l.BudgetUsdPerDay is { } budgetDay && c.DayCostNanos + reserve.CostNanos > PriceCard.ToNanos(budgetDay))
+        {
+            return Refuse(s, $"a budget of ${budgetDay} {day()}{Reserving(reserve.CostNanos, "USD")}", w.NextDay - w.Now, "budget_exceeded");
+        }
+        if (l.BudgetUsdPerMonth is { } budgetMonth && c.MonthCostNanos + reserve.CostNanos > PriceCard.ToNanos(budgetMonth))
+        {
+            return Refuse(s, $"a budget of ${budgetMonth} per month ({w.Zone.Id}){Reserving(reserve.CostNanos, "USD")}", w.NextMonth - w.Now, "budget_exceeded");
+        }
+        return null;
+    }
+
+    private static string Reserving(long amount, string unit) => amount <= 0 ? ""
+        : unit == "USD" ? $" (this request may cost up to ${PriceCard.FromNanos(amount):0.######})"
+        : $" (this request may use up to {amount} tokens)";
+
+    private static GatewayError Refuse(in LimitScope scope, string limit, TimeSpan retry, string code = "tenant_limit_exceeded")
+    {
+        var seconds = Math.Max(1, (long)Math.Ceiling(retry.TotalSeconds));
+        return new GatewayError(ErrorKind.RateLimit, $"{scope.Label} reached its limit of {limit}; retry in {seconds} s.")
+        {
+            RetryAfter = TimeSpan.FromSeconds(seconds),
+            Code = code,
+        };
+    }
+}
+
 /// <summary>
 /// The counters behind <see cref="UsageLimits"/> on this instance, per scope: requests and tokens of the current minute,
 /// requests, tokens and spend of the current day, spend of the current month, requests in flight. A request's check
@@ -36,8 +160,9 @@ internal readonly record struct Reservation(long Tokens, long CostNanos)
 /// N concurrent requests against a limit of M serve exactly min(N, M) — never a few more because they raced. Tokens
 /// and spend are reserved at admission (the estimated maximum) and settled to the real usage when the request ends.
 /// </summary>
-internal sealed class LimitCounters(TimeProvider time)
+internal sealed class LimitCounters(TimeProvider time) : ILimitGate
 {
+    private readonly LimitCalendar _calendar = new(time);
     private const int SweepAbove = 50_000;
     private readonly ConcurrentDictionary<(ScopeKind, string, string), Counters> _byScope = new();
     private DateTimeOffset _sweptAt = DateTimeOffset.MinValue;
@@ -50,7 +175,7 @@ internal sealed class LimitCounters(TimeProvider time)
         public long MinuteTokens, DayTokens, DayCostNanos, MonthCostNanos;
 
         /// <summary>Starts new windows that have begun since the last request (under <see cref="Gate"/>).</summary>
-        public void Roll(in Windows w)
+        public void Roll(in LimitWindows w)
         {
             if (MinuteStart != w.Minute)
             {
@@ -65,28 +190,12 @@ internal sealed class LimitCounters(TimeProvider time)
                 (MonthStart, MonthCostNanos) = (w.Month, 0);
             }
         }
+
+        public LimitUsage Usage => new(InFlight, MinuteRequests, DayRequests, MinuteTokens, DayTokens, DayCostNanos, MonthCostNanos);
     }
 
-    internal readonly record struct Windows(DateTimeOffset Now, DateTimeOffset Minute, DateTimeOffset Day, DateTimeOffset Month, TimeZoneInfo Zone)
-    {
-        public DateTimeOffset NextDay { get; init; }
-    }
-
-    /// <summary>The day (and its month) of the last request: time zones are converted once a day, not twice a request.</summary>
-    private sealed record CalendarDay(TimeZoneInfo Zone, DateTimeOffset Start, DateTimeOffset End, DateTimeOffset Month);
-
-    private CalendarDay? _day;
-
-    private Windows WindowsAt(TimeZoneInfo zone)
-    {
-        var now = time.GetUtcNow();
-        var day = _day;
-        if (day is null || day.Zone != zone || now < day.Start || now >= day.End)
-        {
-            _day = day = new CalendarDay(zone, ZonedCalendar.DayStart(now, zone), ZonedCalendar.NextDayStart(now, zone), ZonedCalendar.MonthStart(now, zone));
-        }
-        return new Windows(now, new DateTimeOffset(now.Ticks - now.Ticks % TimeSpan.TicksPerMinute, TimeSpan.Zero), day.Start, day.Month, zone) { NextDay = day.End };
-    }
+    public ValueTask<(LimitLease? Lease, GatewayError? Refusal)> AdmitAsync(LimitScope[] scopes, Reservation reserve, TimeZoneInfo zone, CancellationToken ct) =>
+        ValueTask.FromResult(Admit(scopes, reserve, zone));
 
     /// <summary>Admits one request against all its scopes, reserving <paramref name="reserve"/>; or says which limit refuses it and for how long.</summary>
     /// <returns>A lease to settle (or dispose) when the request ends, or the refusal.</returns>
@@ -105,7 +214,7 @@ internal sealed class LimitCounters(TimeProvider time)
         {
             Sweep();
         }
-        var w = WindowsAt(zone);
+        var w = _calendar.Now(zone);
         var counters = new Counters[limited];
         var j = 0;
         foreach (var s in scopes)
@@ -131,7 +240,7 @@ internal sealed class LimitCounters(TimeProvider time)
                 }
                 var c = counters[j++];
                 c.Roll(w);
-                if (Check(s, c, reserve, w) is { } refusal)
+                if (LimitCheck.Refusal(s, c.Usage, reserve, w) is { } refusal)
                 {
                     return (null, refusal);
                 }
@@ -154,66 +263,13 @@ internal sealed class LimitCounters(TimeProvider time)
                 counters[--held].Gate.Exit();
             }
         }
-        return (new LimitLease(this, counters, reserve, w), null);
-    }
-
-    private static GatewayError? Check(in LimitScope s, Counters c, Reservation reserve, in Windows w)
-    {
-        var l = s.Limits;
-        var nextMinute = w.Minute.AddMinutes(1);
-        var nextDay = w.NextDay;
-        var zone = w.Zone; // the window's words are made only for a refusal
-        string day() => $"per day ({zone.Id})";
-        if (l.Concurrent is { } concurrent && c.InFlight >= concurrent)
-        {
-            return Refuse(s, $"{concurrent} concurrent requests", TimeSpan.FromSeconds(1));
-        }
-        if (l.Rpm is { } rpm && c.MinuteRequests >= rpm)
-        {
-            return Refuse(s, $"{rpm} requests per minute", nextMinute - w.Now);
-        }
-        if (l.RequestsPerDay is { } perDay && c.DayRequests >= perDay)
-        {
-            return Refuse(s, $"{perDay} requests {day()}", nextDay - w.Now);
-        }
-        if (l.Tpm is { } tpm && c.MinuteTokens + reserve.Tokens > tpm)
-        {
-            return Refuse(s, $"{tpm} tokens per minute{Reserving(reserve.Tokens, "tokens")}", nextMinute - w.Now);
-        }
-        if (l.TokensPerDay is { } tokensPerDay && c.DayTokens + reserve.Tokens > tokensPerDay)
-        {
-            return Refuse(s, $"{tokensPerDay} tokens {day()}{Reserving(reserve.Tokens, "tokens")}", nextDay - w.Now);
-        }
-        if (l.BudgetUsdPerDay is { } budgetDay && c.DayCostNanos + reserve.CostNanos > PriceCard.ToNanos(budgetDay))
-        {
-            return Refuse(s, $"a budget of ${budgetDay} {day()}{Reserving(reserve.CostNanos, "USD")}", nextDay - w.Now, "budget_exceeded");
-        }
-        if (l.BudgetUsdPerMonth is { } budgetMonth && c.MonthCostNanos + reserve.CostNanos > PriceCard.ToNanos(budgetMonth))
-        {
-            var nextMonth = ZonedCalendar.NextMonthStart(w.Now, w.Zone);
-            return Refuse(s, $"a budget of ${budgetMonth} per month ({w.Zone.Id}){Reserving(reserve.CostNanos, "USD")}", nextMonth - w.Now, "budget_exceeded");
-        }
-        return null;
-    }
-
-    private static string Reserving(long amount, string unit) => amount <= 0 ? ""
-        : unit == "USD" ? $" (this request may cost up to ${PriceCard.FromNanos(amount):0.######})"
-        : $" (this request may use up to {amount} tokens)";
-
-    private static GatewayError Refuse(in LimitScope scope, string limit, TimeSpan retry, string code = "tenant_limit_exceeded")
-    {
-        var seconds = Math.Max(1, (long)Math.Ceiling(retry.TotalSeconds));
-        return new GatewayError(ErrorKind.RateLimit, $"{scope.Label} reached its limit of {limit}; retry in {seconds} s.")
-        {
-            RetryAfter = TimeSpan.FromSeconds(seconds),
-            Code = code,
-        };
+        return (new LocalLease(this, counters, reserve, w), null);
     }
 
     /// <summary>Settles a lease: its reservation is replaced by what the request used (in the window it is settled in).</summary>
-    private void Settle(Counters[] counters, Reservation reserved, in Windows admitted, long tokens, long costNanos)
+    private void Settle(Counters[] counters, Reservation reserved, in LimitWindows admitted, long tokens, long costNanos)
     {
-        var w = WindowsAt(admitted.Zone);
+        var w = _calendar.Now(admitted.Zone);
         foreach (var c in counters)
         {
             lock (c.Gate)
@@ -246,33 +302,11 @@ internal sealed class LimitCounters(TimeProvider time)
         }
     }
 
-    /// <summary>
-    /// A request's place under its limits: its concurrency slot and its reservation. <see cref="Settle"/> replaces the
-    /// reservation by the real usage; disposing without settling releases it (a request that was not served costs nothing).
-    /// </summary>
-    internal sealed class LimitLease : IDisposable
+    /// <summary>A lease on this instance's counters.</summary>
+    private sealed class LocalLease(LimitCounters owner, Counters[] counters, Reservation reserved, LimitWindows admitted) : LimitLease
     {
-        public static readonly LimitLease Unlimited = new(null, [], Reservation.None, default);
-        private readonly LimitCounters? _owner;
-        private readonly Counters[] _counters;
-        private readonly Reservation _reserved;
-        private readonly Windows _admitted;
-        private int _settled;
+        public override Reservation Reserved => reserved;
 
-        internal LimitLease(LimitCounters? owner, Counters[] counters, Reservation reserved, Windows admitted) =>
-            (_owner, _counters, _reserved, _admitted) = (owner, counters, reserved, admitted);
-
-        public Reservation Reserved => _reserved;
-
-        /// <summary>Once: the request used <paramref name="tokens"/> (input + output) costing <paramref name="costNanos"/>.</summary>
-        public void Settle(long tokens, long costNanos)
-        {
-            if (_owner is not null && Interlocked.Exchange(ref _settled, 1) == 0)
-            {
-                _owner.Settle(_counters, _reserved, _admitted, tokens, costNanos);
-            }
-        }
-
-        public void Dispose() => Settle(0, 0);
+        protected override void OnSettle(long tokens, long costNanos) => owner.Settle(counters, reserved, admitted, tokens, costNanos);
     }
 }

@@ -6,6 +6,7 @@ internal static class TenancyFeature
     {
         services.AddSingleton<VirtualKeys>();
         services.AddSingleton<LimitCounters>();
+        services.AddSingleton<ILimitGate>(sp => sp.GetRequiredService<LimitCounters>());
         services.AddSingleton<JwtValidator>();
         return services;
     }

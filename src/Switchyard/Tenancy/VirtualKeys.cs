@@ -11,7 +11,7 @@ namespace Switchyard.Tenancy;
 /// shown once when created and stored as its hash with a visible prefix; lookups hit the store only on a cache miss,
 /// and a revocation here is effective on the next request.
 /// </summary>
-internal sealed class VirtualKeys(TenancyRecords records, TimeProvider time)
+internal sealed class VirtualKeys(TenancyRecords records, Cluster.IClusterNotices notices, TimeProvider time)
 {
     public const string Prefix = "sk-sy-";
     private const int RandomChars = 40; // base62: about 238 bits
@@ -42,6 +42,22 @@ internal sealed class VirtualKeys(TenancyRecords records, TimeProvider time)
         {
             _tenants[t.Name] = ToConfig(t);
         }
+        Interlocked.Exchange(ref _active, await records.CountActiveKeysAsync(Now, ct).ConfigureAwait(false));
+    }
+
+    /// <summary>Another instance changed tenants or keys: forget every cached lookup and read the tenants again.</summary>
+    public async Task RefreshAsync(CancellationToken ct)
+    {
+        var stored = await records.ListTenantsAsync(ct).ConfigureAwait(false);
+        foreach (var t in stored)
+        {
+            _tenants[t.Name] = ToConfig(t);
+        }
+        foreach (var gone in _tenants.Keys.Except(stored.Select(t => t.Name)).ToList())
+        {
+            _tenants.TryRemove(gone, out _);
+        }
+        _byHash.Clear();
         Interlocked.Exchange(ref _active, await records.CountActiveKeysAsync(Now, ct).ConfigureAwait(false));
     }
 
@@ -87,6 +103,7 @@ internal sealed class VirtualKeys(TenancyRecords records, TimeProvider time)
         var (key, record) = NewKey(tenant, name, expiresAt?.ToUnixTimeMilliseconds(), LimitsDocument.Serialize(limits));
         await records.InsertKeyAsync(record, ct).ConfigureAwait(false);
         Interlocked.Increment(ref _active);
+        notices.TenancyChanged();
         return (key, record);
     }
 
@@ -112,6 +129,7 @@ internal sealed class VirtualKeys(TenancyRecords records, TimeProvider time)
         await records.RotateKeyAsync(record, id, oldExpiresAt, ct).ConfigureAwait(false);
         _byHash.TryRemove(old.Hash, out _);
         Interlocked.Increment(ref _active);
+        notices.TenancyChanged();
         return (key, record, DateTimeOffset.FromUnixTimeMilliseconds(oldExpiresAt));
     }
 
@@ -128,6 +146,7 @@ internal sealed class VirtualKeys(TenancyRecords records, TimeProvider time)
             _tenants.TryRemove(changed.Name, out _);
             return null;
         }
+        notices.TenancyChanged();
         return _tenants[changed.Name] = current with { Models = changed.Models, Limits = changed.Limits, UserLimits = changed.UserLimits, CaptureBodies = changed.CaptureBodies };
     }
 
@@ -141,6 +160,7 @@ internal sealed class VirtualKeys(TenancyRecords records, TimeProvider time)
         var deleted = await records.DeleteTenantAsync(name, Now, ct).ConfigureAwait(false);
         _tenants.TryRemove(name, out _);
         Interlocked.Exchange(ref _active, await records.CountActiveKeysAsync(Now, ct).ConfigureAwait(false));
+        notices.TenancyChanged();
         return deleted;
     }
 
@@ -153,6 +173,7 @@ internal sealed class VirtualKeys(TenancyRecords records, TimeProvider time)
         {
             _byHash.TryRemove(record.Hash, out _);
         }
+        notices.TenancyChanged();
         return revoked || record is not null ? record : null;
     }
 
@@ -169,6 +190,7 @@ internal sealed class VirtualKeys(TenancyRecords records, TimeProvider time)
         {
             return null;
         }
+        notices.TenancyChanged();
         return _tenants[tenant.Name] = ToConfig(record);
     }
 

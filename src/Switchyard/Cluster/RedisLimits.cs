@@ -1,0 +1,313 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using StackExchange.Redis;
+using Switchyard.Protocols.Canonical;
+using Switchyard.Tenancy;
+
+namespace Switchyard.Cluster;
+
+/// <summary>
+/// Limits counted in Redis, shared by every instance: one script checks all of a request's scopes and, only when each
+/// admits it, counts the request, reserves its tokens and cost and takes its concurrency slot — atomically, in one round
+/// trip, so N concurrent requests against a limit of M across any number of instances serve exactly min(N, M). The
+/// settlement (a second script) runs after the answer, off the request's path. A concurrency slot is a lease with an
+/// expiry, renewed while its request runs: an instance that dies gives its slots back within <c>cluster.lease_ttl</c>.
+/// While Redis is unreachable, limits are counted on this instance (<c>fail_closed</c>: refused) and that usage is
+/// added to Redis when it is back.
+/// </summary>
+internal sealed class RedisLimits : ILimitGate, IAsyncDisposable
+{
+    // Increments are passed through as the integers' strings (a Lua number would print 0 as -0 or large ones with an exponent, which HINCRBY refuses).
+    // KEYS, 4 per scope: minute hash, day hash, month hash, in-flight sorted set (lease → expiry ms).
+    // ARGV: now ms, lease, lease expiry ms, reserved tokens, reserved cost (nanodollars), expire-at ms of the minute, day
+    // and month windows; then 7 limits per scope (-1: none): concurrent, rpm, requests/day, tpm, tokens/day, budget/day, budget/month.
+    private const string AdmitScript = """
+        local now, lease, leaseUntil = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
+        local rt, rc = tonumber(ARGV[4]), tonumber(ARGV[5])
+        local n = #KEYS / 4
+        for i = 0, n - 1 do
+          local m, d, mo, f = KEYS[4*i+1], KEYS[4*i+2], KEYS[4*i+3], KEYS[4*i+4]
+          local b = 8 + 7 * i
+          redis.call('ZREMRANGEBYSCORE', f, '-inf', now)
+          local inflight = redis.call('ZCARD', f)
+          local mv = redis.call('HMGET', m, 'r', 't')
+          local dv = redis.call('HMGET', d, 'r', 't', 'c')
+          local mr, mt = tonumber(mv[1] or 0), tonumber(mv[2] or 0)
+          local dr, dt, dc = tonumber(dv[1] or 0), tonumber(dv[2] or 0), tonumber(dv[3] or 0)
+          local mc = tonumber(redis.call('HGET', mo, 'c') or 0)
+          local c, rpm, rpd = tonumber(ARGV[b+1]), tonumber(ARGV[b+2]), tonumber(ARGV[b+3])
+          local tpm, tpd, bd, bm = tonumber(ARGV[b+4]), tonumber(ARGV[b+5]), tonumber(ARGV[b+6]), tonumber(ARGV[b+7])
+          if (c >= 0 and inflight >= c) or (rpm >= 0 and mr >= rpm) or (rpd >= 0 and dr >= rpd) or (tpm >= 0 and mt + rt > tpm)
+            or (tpd >= 0 and dt + rt > tpd) or (bd >= 0 and dc + rc > bd) or (bm >= 0 and mc + rc > bm) then
+            return {i, inflight, mr, dr, mt, dt, dc, mc}
+          end
+        end
+        for i = 0, n - 1 do
+          local m, d, mo, f = KEYS[4*i+1], KEYS[4*i+2], KEYS[4*i+3], KEYS[4*i+4]
+          redis.call('HINCRBY', m, 'r', 1)
+          redis.call('HINCRBY', m, 't', ARGV[4])
+          redis.call('PEXPIREAT', m, ARGV[6])
+          redis.call('HINCRBY', d, 'r', 1)
+          redis.call('HINCRBY', d, 't', ARGV[4])
+          redis.call('HINCRBY', d, 'c', ARGV[5])
+          redis.call('PEXPIREAT', d, ARGV[7])
+          redis.call('HINCRBY', mo, 'c', ARGV[5])
+          redis.call('PEXPIREAT', mo, ARGV[8])
+          redis.call('ZADD', f, leaseUntil, lease)
+          if redis.call('PTTL', f) < leaseUntil - now then redis.call('PEXPIREAT', f, leaseUntil) end
+        end
+        return {-1}
+        """;
+
+    // KEYS, 7 per scope: the admission's minute, day and month hashes, the settlement's minute, day and month hashes, the in-flight set.
+    // ARGV: lease, minus the reserved tokens, minus the reserved cost, used tokens, used cost, expire-at ms of the settlement's three windows, requests to count (1: usage counted locally).
+    // A reservation lives in the windows it was made in: when they have expired it vanished with them.
+    private const string SettleScript = """
+        local n = #KEYS / 7
+        for i = 0, n - 1 do
+          local k = 7 * i
+          redis.call('ZREM', KEYS[k+7], ARGV[1])
+          if redis.call('EXISTS', KEYS[k+1]) == 1 then redis.call('HINCRBY', KEYS[k+1], 't', ARGV[2]) end
+          if redis.call('EXISTS', KEYS[k+2]) == 1 then
+            redis.call('HINCRBY', KEYS[k+2], 't', ARGV[2])
+            redis.call('HINCRBY', KEYS[k+2], 'c', ARGV[3])
+          end
+          if redis.call('EXISTS', KEYS[k+3]) == 1 then redis.call('HINCRBY', KEYS[k+3], 'c', ARGV[3]) end
+          redis.call('HINCRBY', KEYS[k+4], 't', ARGV[4])
+          redis.call('HINCRBY', KEYS[k+4], 'r', ARGV[9])
+          redis.call('PEXPIREAT', KEYS[k+4], ARGV[6])
+          redis.call('HINCRBY', KEYS[k+5], 't', ARGV[4])
+          redis.call('HINCRBY', KEYS[k+5], 'c', ARGV[5])
+          redis.call('HINCRBY', KEYS[k+5], 'r', ARGV[9])
+          redis.call('PEXPIREAT', KEYS[k+5], ARGV[7])
+          redis.call('HINCRBY', KEYS[k+6], 'c', ARGV[5])
+          redis.call('PEXPIREAT', KEYS[k+6], ARGV[8])
+        end
+        return 1
+        """;
+
+    private readonly RedisHotState _redis;
+    private readonly LimitCounters _local;
+    private readonly LimitCalendar _calendar;
+    private readonly TimeProvider _time;
+    private readonly ConcurrentDictionary<string, ClusterLease> _live = new(StringComparer.Ordinal);
+    private readonly string _leasePrefix = $"{Environment.ProcessId:x}-{Random.Shared.Next():x}-";
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Task _renewal;
+    private long _leaseCounter;
+
+    public RedisLimits(RedisHotState redis, LimitCounters local, TimeProvider time)
+    {
+        (_redis, _local, _time) = (redis, local, time);
+        _calendar = new LimitCalendar(time);
+        _renewal = RenewAsync(_stopping.Token);
+    }
+
+    /// <summary>
+    /// At start: both scripts loaded into Redis (later calls send only their hash) and their path through the client
+    /// compiled, so the first requests do not spend their time budget on it.
+    /// </summary>
+    public async Task WarmUpAsync()
+    {
+        if (_redis.Available)
+        {
+            await _redis.TryAsync(db => db.ScriptEvaluateAsync(AdmitScript, [], [0, "", 0, 0, 0, 0, 0, 0])).ConfigureAwait(false);
+            await _redis.TryAsync(db => db.ScriptEvaluateAsync(SettleScript, [], ["", 0, 0, 0, 0, 0, 0, 0, 0])).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Concurrency slots this instance holds now (they are renewed while their requests run).</summary>
+    public int LiveLeases => _live.Count;
+
+    public async ValueTask<(LimitLease? Lease, GatewayError? Refusal)> AdmitAsync(LimitScope[] scopes, Reservation reserve, TimeZoneInfo zone, CancellationToken ct)
+    {
+        var limited = Array.FindAll(scopes, s => !s.Limits.IsNone);
+        if (limited.Length == 0)
+        {
+            return (LimitLease.Unlimited, null);
+        }
+        var w = _calendar.Now(zone);
+        var lease = _leasePrefix + Interlocked.Increment(ref _leaseCounter).ToString(CultureInfo.InvariantCulture);
+        var now = w.Now.ToUnixTimeMilliseconds();
+        var keys = new RedisKey[limited.Length * 4];
+        var args = new RedisValue[8 + (limited.Length * 7)];
+        args[0] = now;
+        args[1] = lease;
+        args[2] = now + (long)_redis.Options.LeaseTtl.TotalMilliseconds;
+        args[3] = reserve.Tokens;
+        args[4] = reserve.CostNanos;
+        args[5] = w.NextMinute.AddMinutes(1).ToUnixTimeMilliseconds();
+        args[6] = w.NextDay.AddHours(1).ToUnixTimeMilliseconds();
+        args[7] = w.NextMonth.AddDays(1).ToUnixTimeMilliseconds();
+        for (var i = 0; i < limited.Length; i++)
+        {
+            var scope = ScopeKey(limited[i]);
+            keys[4 * i] = $"{scope}:m:{w.Minute.ToUnixTimeSeconds()}";
+            keys[(4 * i) + 1] = $"{scope}:d:{w.Day.ToUnixTimeSeconds()}";
+            keys[(4 * i) + 2] = $"{scope}:mo:{w.Month.ToUnixTimeSeconds()}";
+            keys[(4 * i) + 3] = $"{scope}:f";
+            var l = limited[i].Limits;
+            var b = 8 + (7 * i);
+            args[b] = l.Concurrent ?? -1;
+            args[b + 1] = l.Rpm ?? -1;
+            args[b + 2] = l.RequestsPerDay ?? -1;
+            args[b + 3] = l.Tpm ?? -1;
+            args[b + 4] = l.TokensPerDay ?? -1;
+            args[b + 5] = l.BudgetUsdPerDay is { } bd ? Tenancy.Pricing.PriceCard.ToNanos(bd) : -1;
+            args[b + 6] = l.BudgetUsdPerMonth is { } bm ? Tenancy.Pricing.PriceCard.ToNanos(bm) : -1;
+        }
+        var (ok, reply) = await _redis.TryAsync(db => db.ScriptEvaluateAsync(AdmitScript, keys, args)).ConfigureAwait(false);
+        if (!ok || reply is null)
+        {
+            return Fallback(limited, reserve, zone);
+        }
+        var r = (long[])reply!;
+        if (r[0] >= 0)
+        {
+            var scope = limited[r[0]];
+            var usage = new LimitUsage(r[1], r[2], r[3], r[4], r[5], r[6], r[7]);
+            return (null, LimitCheck.Refusal(scope, usage, reserve, w)
+                ?? new GatewayError(ErrorKind.RateLimit, $"{scope.Label} reached one of its limits.") { RetryAfter = TimeSpan.FromSeconds(1), Code = "tenant_limit_exceeded" });
+        }
+        var admitted = new ClusterLease(this, lease, limited, keys, reserve, zone);
+        _live[lease] = admitted;
+        return (admitted, null);
+    }
+
+    /// <summary>Redis could not be asked in time: counted here (fail-open) and added to Redis later, or refused (fail_closed).</summary>
+    private (LimitLease? Lease, GatewayError? Refusal) Fallback(LimitScope[] scopes, Reservation reserve, TimeZoneInfo zone)
+    {
+        _redis.CountFallback();
+        if (_redis.Options.FailClosed)
+        {
+            return (null, new GatewayError(ErrorKind.Unavailable, "The gateway cannot check this request's limits right now: its shared counter store (Redis) is unreachable, and cluster.fail_closed is set. Retry shortly.")
+            {
+                RetryAfter = TimeSpan.FromSeconds(2),
+            });
+        }
+        var (local, refusal) = _local.Admit(scopes, reserve, zone);
+        return refusal is not null ? (null, refusal) : (new LocallyCountedLease(this, local!, scopes, zone), null);
+    }
+
+    private string ScopeKey(in LimitScope s) =>
+        _redis.Key($"lim:{s.Kind switch { ScopeKind.Tenant => 't', ScopeKind.Key => 'k', _ => 'u' }}:{s.Owner.Length}:{s.Owner}:{s.Name}");
+
+    /// <summary>The settlement: made now, or when Redis is back.</summary>
+    private void Settle(string lease, LimitScope[] scopes, RedisKey[] admittedKeys, Reservation reserved, long tokens, long costNanos, TimeZoneInfo zone, int requests)
+    {
+        _live.TryRemove(lease, out _);
+        var w = _calendar.Now(zone);
+        var keys = new RedisKey[scopes.Length * 7];
+        for (var i = 0; i < scopes.Length; i++)
+        {
+            var scope = ScopeKey(scopes[i]);
+            keys[7 * i] = admittedKeys[4 * i];
+            keys[(7 * i) + 1] = admittedKeys[(4 * i) + 1];
+            keys[(7 * i) + 2] = admittedKeys[(4 * i) + 2];
+            keys[(7 * i) + 3] = $"{scope}:m:{w.Minute.ToUnixTimeSeconds()}";
+            keys[(7 * i) + 4] = $"{scope}:d:{w.Day.ToUnixTimeSeconds()}";
+            keys[(7 * i) + 5] = $"{scope}:mo:{w.Month.ToUnixTimeSeconds()}";
+            keys[(7 * i) + 6] = admittedKeys[(4 * i) + 3];
+        }
+        RedisValue[] args =
+        [
+            lease, -reserved.Tokens, -reserved.CostNanos, tokens, costNanos,
+            w.NextMinute.AddMinutes(1).ToUnixTimeMilliseconds(), w.NextDay.AddHours(1).ToUnixTimeMilliseconds(), w.NextMonth.AddDays(1).ToUnixTimeMilliseconds(),
+            requests,
+        ];
+        _redis.Write(db => db.ScriptEvaluateAsync(SettleScript, keys, args));
+    }
+
+    /// <summary>Every third of the lease time: the slots of requests still running are extended (one pipelined batch).</summary>
+    private async Task RenewAsync(CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(_redis.Options.LeaseTtl / 3, _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
+            {
+                if (_live.IsEmpty || !_redis.Available)
+                {
+                    continue;
+                }
+                var until = _time.GetUtcNow().ToUnixTimeMilliseconds() + (long)_redis.Options.LeaseTtl.TotalMilliseconds;
+                var batch = _redis.Database.CreateBatch();
+                var sent = new List<Task>();
+                foreach (var (id, lease) in _live)
+                {
+                    foreach (var set in lease.InFlightKeys)
+                    {
+                        sent.Add(batch.SortedSetAddAsync(set, id, until, SortedSetWhen.Exists));
+                        sent.Add(batch.KeyExpireAsync(set, DateTimeOffset.FromUnixTimeMilliseconds(until).UtcDateTime, ExpireWhen.GreaterThanCurrentExpiry));
+                    }
+                }
+                batch.Execute();
+                try
+                {
+                    await Task.WhenAll(sent).WaitAsync(TimeSpan.FromSeconds(5), ct).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is RedisException or TimeoutException)
+                {
+                    // Redis is down: RedisHotState learns it on the next call; the leases are renewed on a later tick.
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private int _disposed;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return; // registered under two service types: disposed once
+        }
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        await _renewal.ConfigureAwait(false);
+        _stopping.Dispose();
+    }
+
+    /// <summary>A lease in Redis: its slot and reservation, settled there.</summary>
+    private sealed class ClusterLease(RedisLimits owner, string id, LimitScope[] scopes, RedisKey[] keys, Reservation reserved, TimeZoneInfo zone) : LimitLease
+    {
+        public override Reservation Reserved => reserved;
+
+        public IEnumerable<RedisKey> InFlightKeys
+        {
+            get
+            {
+                for (var i = 3; i < keys.Length; i += 4)
+                {
+                    yield return keys[i];
+                }
+            }
+        }
+
+        protected override void OnSettle(long tokens, long costNanos) => owner.Settle(id, scopes, keys, reserved, tokens, costNanos, zone, requests: 0);
+    }
+
+    /// <summary>Admitted by this instance's counters while Redis was unreachable: the usage is added to Redis when it settles (now, or when Redis is back).</summary>
+    private sealed class LocallyCountedLease(RedisLimits owner, LimitLease local, LimitScope[] scopes, TimeZoneInfo zone) : LimitLease
+    {
+        public override Reservation Reserved => local.Reserved;
+
+        protected override void OnSettle(long tokens, long costNanos)
+        {
+            local.Settle(tokens, costNanos);
+            var w = owner._calendar.Now(zone);
+            var keys = new RedisKey[scopes.Length * 4];
+            for (var i = 0; i < scopes.Length; i++)
+            {
+                var scope = owner.ScopeKey(scopes[i]);
+                keys[4 * i] = $"{scope}:m:{w.Minute.ToUnixTimeSeconds()}";
+                keys[(4 * i) + 1] = $"{scope}:d:{w.Day.ToUnixTimeSeconds()}";
+                keys[(4 * i) + 2] = $"{scope}:mo:{w.Month.ToUnixTimeSeconds()}";
+                keys[(4 * i) + 3] = $"{scope}:f";
+            }
+            owner.Settle("", scopes, keys, Reservation.None, tokens, costNanos, zone, requests: 1);
+        }
+    }
+}
