@@ -92,7 +92,7 @@ internal sealed partial class ClusterListener(RedisHotState redis, RedisNotices 
                     await changes.LoadAsync(CancellationToken.None).ConfigureAwait(false);
                     break;
                 case ["tenancy"]:
-                    await virtualKeys.RefreshAsync(CancellationToken.None).ConfigureAwait(false);
+                    await virtualKeys.LoadAsync(CancellationToken.None).ConfigureAwait(false);
                     break;
             }
         }

@@ -179,14 +179,8 @@ internal sealed partial class RedisHotState : IAsyncDisposable
 
     private string Redact(string message) => _password is { Length: > 0 } p ? message.Replace(p, "***", StringComparison.Ordinal) : message;
 
-    private int _disposed;
-
     public async ValueTask DisposeAsync()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0)
-        {
-            return; // registered under two service types: disposed once
-        }
         await _stopping.CancelAsync().ConfigureAwait(false);
         await _watch.ConfigureAwait(false);
         // Writes still queued at shutdown get one last chance (bounded): counters the next requests read.

@@ -136,16 +136,13 @@ internal sealed class RedisLimits : ILimitGate, IAsyncDisposable
         args[2] = now + (long)_redis.Options.LeaseTtl.TotalMilliseconds;
         args[3] = reserve.Tokens;
         args[4] = reserve.CostNanos;
-        args[5] = w.NextMinute.AddMinutes(1).ToUnixTimeMilliseconds();
-        args[6] = w.NextDay.AddHours(1).ToUnixTimeMilliseconds();
-        args[7] = w.NextMonth.AddDays(1).ToUnixTimeMilliseconds();
+        ExpiresAt(w, args, 5);
+        var scopeKeys = new string[limited.Length];
         for (var i = 0; i < limited.Length; i++)
         {
-            var scope = ScopeKey(limited[i]);
-            keys[4 * i] = $"{scope}:m:{w.Minute.ToUnixTimeSeconds()}";
-            keys[(4 * i) + 1] = $"{scope}:d:{w.Day.ToUnixTimeSeconds()}";
-            keys[(4 * i) + 2] = $"{scope}:mo:{w.Month.ToUnixTimeSeconds()}";
-            keys[(4 * i) + 3] = $"{scope}:f";
+            scopeKeys[i] = ScopeKey(limited[i]);
+            WindowKeys(scopeKeys[i], w, keys, 4 * i);
+            keys[(4 * i) + 3] = scopeKeys[i] + ":f";
             var l = limited[i].Limits;
             var b = 8 + (7 * i);
             args[b] = l.Concurrent ?? -1;
@@ -159,7 +156,7 @@ internal sealed class RedisLimits : ILimitGate, IAsyncDisposable
         var (ok, reply) = await _redis.TryAsync(db => db.ScriptEvaluateAsync(AdmitScript, keys, args)).ConfigureAwait(false);
         if (!ok || reply is null)
         {
-            return Fallback(limited, reserve, zone);
+            return Fallback(limited, scopeKeys, reserve, zone);
         }
         var r = (long[])reply!;
         if (r[0] >= 0)
@@ -169,13 +166,13 @@ internal sealed class RedisLimits : ILimitGate, IAsyncDisposable
             return (null, LimitCheck.Refusal(scope, usage, reserve, w)
                 ?? new GatewayError(ErrorKind.RateLimit, $"{scope.Label} reached one of its limits.") { RetryAfter = TimeSpan.FromSeconds(1), Code = "tenant_limit_exceeded" });
         }
-        var admitted = new ClusterLease(this, lease, limited, keys, reserve, zone);
+        var admitted = new ClusterLease(this, lease, scopeKeys, keys, reserve, zone);
         _live[lease] = admitted;
         return (admitted, null);
     }
 
     /// <summary>Redis could not be asked in time: counted here (fail-open) and added to Redis later, or refused (fail_closed).</summary>
-    private (LimitLease? Lease, GatewayError? Refusal) Fallback(LimitScope[] scopes, Reservation reserve, TimeZoneInfo zone)
+    private (LimitLease? Lease, GatewayError? Refusal) Fallback(LimitScope[] scopes, string[] scopeKeys, Reservation reserve, TimeZoneInfo zone)
     {
         _redis.CountFallback();
         if (_redis.Options.FailClosed)
@@ -186,35 +183,54 @@ internal sealed class RedisLimits : ILimitGate, IAsyncDisposable
             });
         }
         var (local, refusal) = _local.Admit(scopes, reserve, zone);
-        return refusal is not null ? (null, refusal) : (new LocallyCountedLease(this, local!, scopes, zone), null);
+        return refusal is not null ? (null, refusal) : (new LocallyCountedLease(this, local!, scopeKeys, zone), null);
     }
 
     private string ScopeKey(in LimitScope s) =>
         _redis.Key($"lim:{s.Kind switch { ScopeKind.Tenant => 't', ScopeKind.Key => 'k', _ => 'u' }}:{s.Owner.Length}:{s.Owner}:{s.Name}");
 
-    /// <summary>The settlement: made now, or when Redis is back.</summary>
-    private void Settle(string lease, LimitScope[] scopes, RedisKey[] admittedKeys, Reservation reserved, long tokens, long costNanos, TimeZoneInfo zone, int requests)
+    /// <summary>A scope's minute, day and month hashes in the windows <paramref name="w"/>, at <paramref name="at"/>.</summary>
+    private static void WindowKeys(string scope, in LimitWindows w, RedisKey[] into, int at)
+    {
+        into[at] = $"{scope}:m:{w.Minute.ToUnixTimeSeconds()}";
+        into[at + 1] = $"{scope}:d:{w.Day.ToUnixTimeSeconds()}";
+        into[at + 2] = $"{scope}:mo:{w.Month.ToUnixTimeSeconds()}";
+    }
+
+    /// <summary>When the hashes of those windows expire (a little after each window ends), at <paramref name="at"/>.</summary>
+    private static void ExpiresAt(in LimitWindows w, RedisValue[] into, int at)
+    {
+        into[at] = w.NextMinute.AddMinutes(1).ToUnixTimeMilliseconds();
+        into[at + 1] = w.NextDay.AddHours(1).ToUnixTimeMilliseconds();
+        into[at + 2] = w.NextMonth.AddDays(1).ToUnixTimeMilliseconds();
+    }
+
+    /// <summary>
+    /// The settlement, made now or when Redis is back. <paramref name="admittedKeys"/>: the admission's keys (4 a scope),
+    /// or null when nothing was reserved in Redis (usage counted locally).
+    /// </summary>
+    private void Settle(string lease, string[] scopeKeys, RedisKey[]? admittedKeys, Reservation reserved, long tokens, long costNanos, TimeZoneInfo zone, int requests)
     {
         _live.TryRemove(lease, out _);
         var w = _calendar.Now(zone);
-        var keys = new RedisKey[scopes.Length * 7];
-        for (var i = 0; i < scopes.Length; i++)
+        var keys = new RedisKey[scopeKeys.Length * 7];
+        for (var i = 0; i < scopeKeys.Length; i++)
         {
-            var scope = ScopeKey(scopes[i]);
-            keys[7 * i] = admittedKeys[4 * i];
-            keys[(7 * i) + 1] = admittedKeys[(4 * i) + 1];
-            keys[(7 * i) + 2] = admittedKeys[(4 * i) + 2];
-            keys[(7 * i) + 3] = $"{scope}:m:{w.Minute.ToUnixTimeSeconds()}";
-            keys[(7 * i) + 4] = $"{scope}:d:{w.Day.ToUnixTimeSeconds()}";
-            keys[(7 * i) + 5] = $"{scope}:mo:{w.Month.ToUnixTimeSeconds()}";
-            keys[(7 * i) + 6] = admittedKeys[(4 * i) + 3];
+            WindowKeys(scopeKeys[i], w, keys, (7 * i) + 3);
+            if (admittedKeys is null)
+            {
+                Array.Copy(keys, (7 * i) + 3, keys, 7 * i, 3);
+                keys[(7 * i) + 6] = scopeKeys[i] + ":f";
+            }
+            else
+            {
+                Array.Copy(admittedKeys, 4 * i, keys, 7 * i, 3);
+                keys[(7 * i) + 6] = admittedKeys[(4 * i) + 3];
+            }
         }
-        RedisValue[] args =
-        [
-            lease, -reserved.Tokens, -reserved.CostNanos, tokens, costNanos,
-            w.NextMinute.AddMinutes(1).ToUnixTimeMilliseconds(), w.NextDay.AddHours(1).ToUnixTimeMilliseconds(), w.NextMonth.AddDays(1).ToUnixTimeMilliseconds(),
-            requests,
-        ];
+        var args = new RedisValue[9];
+        (args[0], args[1], args[2], args[3], args[4], args[8]) = (lease, -reserved.Tokens, -reserved.CostNanos, tokens, costNanos, requests);
+        ExpiresAt(w, args, 5);
         _redis.Write(db => db.ScriptEvaluateAsync(SettleScript, keys, args));
     }
 
@@ -271,7 +287,7 @@ internal sealed class RedisLimits : ILimitGate, IAsyncDisposable
     }
 
     /// <summary>A lease in Redis: its slot and reservation, settled there.</summary>
-    private sealed class ClusterLease(RedisLimits owner, string id, LimitScope[] scopes, RedisKey[] keys, Reservation reserved, TimeZoneInfo zone) : LimitLease
+    private sealed class ClusterLease(RedisLimits owner, string id, string[] scopeKeys, RedisKey[] keys, Reservation reserved, TimeZoneInfo zone) : LimitLease
     {
         public override Reservation Reserved => reserved;
 
@@ -286,28 +302,18 @@ internal sealed class RedisLimits : ILimitGate, IAsyncDisposable
             }
         }
 
-        protected override void OnSettle(long tokens, long costNanos) => owner.Settle(id, scopes, keys, reserved, tokens, costNanos, zone, requests: 0);
+        protected override void OnSettle(long tokens, long costNanos) => owner.Settle(id, scopeKeys, keys, reserved, tokens, costNanos, zone, requests: 0);
     }
 
     /// <summary>Admitted by this instance's counters while Redis was unreachable: the usage is added to Redis when it settles (now, or when Redis is back).</summary>
-    private sealed class LocallyCountedLease(RedisLimits owner, LimitLease local, LimitScope[] scopes, TimeZoneInfo zone) : LimitLease
+    private sealed class LocallyCountedLease(RedisLimits owner, LimitLease local, string[] scopeKeys, TimeZoneInfo zone) : LimitLease
     {
         public override Reservation Reserved => local.Reserved;
 
         protected override void OnSettle(long tokens, long costNanos)
         {
             local.Settle(tokens, costNanos);
-            var w = owner._calendar.Now(zone);
-            var keys = new RedisKey[scopes.Length * 4];
-            for (var i = 0; i < scopes.Length; i++)
-            {
-                var scope = owner.ScopeKey(scopes[i]);
-                keys[4 * i] = $"{scope}:m:{w.Minute.ToUnixTimeSeconds()}";
-                keys[(4 * i) + 1] = $"{scope}:d:{w.Day.ToUnixTimeSeconds()}";
-                keys[(4 * i) + 2] = $"{scope}:mo:{w.Month.ToUnixTimeSeconds()}";
-                keys[(4 * i) + 3] = $"{scope}:f";
-            }
-            owner.Settle("", scopes, keys, Reservation.None, tokens, costNanos, zone, requests: 1);
+            owner.Settle("", scopeKeys, null, Reservation.None, tokens, costNanos, zone, requests: 1);
         }
     }
 }

@@ -138,12 +138,11 @@ internal static partial class ConfigLoader
                     routes.Add(ReadRoute(node, $"routes[{i++}]", providers));
                 }
             }
-            var storage = map.TryGetValue("storage", out var st) ? ReadStorage(st) : StorageOptions.Default;
-            var cluster = map.TryGetValue("cluster", out var cl) ? ReadCluster(cl, storage) : null;
-            if (cluster is not null && !(st is YamlMappingNode given && given.Children.ContainsKey(new YamlScalarNode("spill_path"))))
+            var cluster = map.TryGetValue("cluster", out var cl) ? ReadCluster(cl) : null;
+            var storage = map.TryGetValue("storage", out var st) ? ReadStorage(st, cluster?.Instance) : StorageOptions.Default;
+            if (cluster is not null && storage.Provider != StorageProvider.Postgres)
             {
-                // N instances on one machine must not share a spill file: each one's is named by the instance.
-                storage = storage with { SpillPath = storage.SpillPath.Replace(".spill.jsonl", $".{StorageOptions.SafeName(cluster.Instance)}.spill.jsonl", StringComparison.Ordinal) };
+                throw Error(cl!, "cluster", "cluster mode needs 'storage: {provider: postgres, connection: …}': the instances share their durable state there (a SQLite file is one machine's).");
             }
             return new GatewayConfig(source, server, auth, providers.ToFrozenDictionary(StringComparer.Ordinal), routes.ToImmutable())
             {
@@ -282,16 +281,17 @@ internal static partial class ConfigLoader
                 : throw Error(node, path, $"'{id}' is not a time zone this machine knows (e.g. UTC, Europe/Berlin, Asia/Shanghai).");
         }
 
-        private StorageOptions ReadStorage(YamlNode node)
+        /// <param name="instance">In cluster mode, this instance's name: it names the default spill file (instances on one machine never share one).</param>
+        private StorageOptions ReadStorage(YamlNode node, string? instance)
         {
             var map = Map(node, "storage", "provider", "path", "connection", "log_retention_days", "spill_path");
             var retention = map.TryGetValue("log_retention_days", out var r) ? Int(r, "storage.log_retention_days", 1) : StorageOptions.DefaultRetentionDays;
-            var store = ReadStore(node, map) with { LogRetentionDays = retention };
+            var store = ReadStore(node, map, instance) with { LogRetentionDays = retention };
             return map.TryGetValue("spill_path", out var spill) ? store with { SpillPath = NonEmpty(spill, "storage.spill_path") } : store;
         }
 
         /// <summary><c>cluster: {redis, instance?, fail_closed?, redis_timeout?, lease_ttl?, key_prefix?}</c>; PostgreSQL is required beside it.</summary>
-        private ClusterOptions ReadCluster(YamlNode node, StorageOptions storage)
+        private ClusterOptions ReadCluster(YamlNode node)
         {
             var map = Map(node, "cluster", "redis", "instance", "fail_closed", "redis_timeout", "lease_ttl", "key_prefix");
             if (!map.TryGetValue("redis", out var redisNode))
@@ -306,10 +306,6 @@ internal static partial class ConfigLoader
             catch (ArgumentException ex)
             {
                 throw Error(redisNode, "cluster.redis", $"not a Redis configuration string: {ex.Message}");
-            }
-            if (storage.Provider != StorageProvider.Postgres)
-            {
-                throw Error(node, "cluster", "cluster mode needs 'storage: {provider: postgres, connection: …}': the instances share their durable state there (a SQLite file is one machine's).");
             }
             var options = new ClusterOptions(redis);
             var timeout = map.TryGetValue("redis_timeout", out var t) ? Duration(t, "cluster.redis_timeout") : options.RedisTimeout;
@@ -332,7 +328,7 @@ internal static partial class ConfigLoader
             };
         }
 
-        private StorageOptions ReadStore(YamlNode node, Dictionary<string, YamlNode> map)
+        private StorageOptions ReadStore(YamlNode node, Dictionary<string, YamlNode> map, string? instance)
         {
             var provider = map.TryGetValue("provider", out var p) ? Scalar(p, "storage.provider") : "sqlite";
             switch (provider)
@@ -353,7 +349,7 @@ internal static partial class ConfigLoader
                     {
                         throw Error(c, "storage.connection", $"not an Npgsql connection string: {ex.Message}");
                     }
-                    return StorageOptions.Postgres(connection);
+                    return StorageOptions.Postgres(connection, instance);
                 default:
                     throw Error(p!, "storage.provider", $"'{provider}' is not a store (sqlite, postgres).");
             }

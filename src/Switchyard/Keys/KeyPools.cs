@@ -106,10 +106,9 @@ internal sealed class KeyPools(IKeyStateStore states, KeySelectionStrategies str
                 notices.KeyRejected(provider.Name, key, $"upstream rejected the key (HTTP {status})");
             }
         }
-        if (exhaustedUntil is { } until)
+        if (exhaustedUntil is { } until && state.Exhausted(until))
         {
-            state.Exhausted(until);
-            notices.KeyResting(provider.Name, key, until);
+            notices.KeyResting(provider.Name, key, until); // told once per new rest, not on every answer that repeats it
         }
     }
 

@@ -123,11 +123,14 @@ internal sealed class KeyState
     }
 
     /// <summary>Steer away before a 429: the upstream said this key has no requests left until <paramref name="until"/>.</summary>
-    public void Exhausted(DateTimeOffset until)
+    /// <returns>Whether that rests the key longer than it already did.</returns>
+    public bool Exhausted(DateTimeOffset until)
     {
         lock (_lock)
         {
+            var longer = until > _cooldownUntil;
             _cooldownUntil = Max(_cooldownUntil, until);
+            return longer;
         }
     }
 

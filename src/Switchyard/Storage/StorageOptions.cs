@@ -14,13 +14,16 @@ internal sealed record StorageOptions(StorageProvider Provider, string Path, str
     public static StorageOptions Sqlite(string path) =>
         new(StorageProvider.Sqlite, path, null) { SpillPath = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(path) ?? "", "request-log.spill.jsonl") };
 
-    /// <summary>PostgreSQL; rows wait in <c>data/request-log.{database}.spill.jsonl</c> (one file per database: gateways of two databases on one machine never load each other's rows).</summary>
-    public static StorageOptions Postgres(string connection) => new(StorageProvider.Postgres, "", connection)
+    /// <summary>
+    /// PostgreSQL; rows wait in <c>data/request-log.{database}.spill.jsonl</c> (one file per database: gateways of two
+    /// databases on one machine never load each other's rows), in cluster mode <c>…{database}.{instance}.spill.jsonl</c>.
+    /// </summary>
+    public static StorageOptions Postgres(string connection, string? instance = null) => new(StorageProvider.Postgres, "", connection)
     {
-        SpillPath = $"data/request-log.{SafeName(new Npgsql.NpgsqlConnectionStringBuilder(connection).Database ?? "postgres")}.spill.jsonl",
+        SpillPath = $"data/request-log.{SafeName(new Npgsql.NpgsqlConnectionStringBuilder(connection).Database ?? "postgres")}{(instance is null ? "" : "." + SafeName(instance))}.spill.jsonl",
     };
 
-    public static string SafeName(string name) => string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' ? c : '_'));
+    private static string SafeName(string name) => string.Concat(name.Select(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-' ? c : '_'));
 
     public const int DefaultRetentionDays = 30;
 

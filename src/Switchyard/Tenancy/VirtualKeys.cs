@@ -35,18 +35,11 @@ internal sealed class VirtualKeys(TenancyRecords records, Cluster.IClusterNotice
 
     public TenantConfig? StoreTenant(string name) => _tenants.GetValueOrDefault(name);
 
-    /// <summary>At start, before the gateway listens: the store's tenants and whether it has active keys.</summary>
+    /// <summary>
+    /// The store's tenants and whether it has active keys, every cached lookup forgotten: at start, before the gateway
+    /// listens, and when another instance of a cluster changed tenants or keys.
+    /// </summary>
     public async Task LoadAsync(CancellationToken ct)
-    {
-        foreach (var t in await records.ListTenantsAsync(ct).ConfigureAwait(false))
-        {
-            _tenants[t.Name] = ToConfig(t);
-        }
-        Interlocked.Exchange(ref _active, await records.CountActiveKeysAsync(Now, ct).ConfigureAwait(false));
-    }
-
-    /// <summary>Another instance changed tenants or keys: forget every cached lookup and read the tenants again.</summary>
-    public async Task RefreshAsync(CancellationToken ct)
     {
         var stored = await records.ListTenantsAsync(ct).ConfigureAwait(false);
         foreach (var t in stored)

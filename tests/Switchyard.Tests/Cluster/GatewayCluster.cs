@@ -35,6 +35,10 @@ internal sealed class GatewayCluster : IAsyncDisposable
         return cluster;
     }
 
+    /// <remarks>
+    /// A test machine runs many tests at once: the time budget on Redis is long here (2 s) so that a slow moment is not
+    /// taken for an outage (the outage tests stop Redis, which fails at once).
+    /// </remarks>
     public string Yaml(int i, string body, string clusterExtra = "") => $$"""
         cluster: {redis: "{{Redis.Configuration}}", instance: gw-{{i}}, redis_timeout: 2s{{clusterExtra}}}
         storage: {provider: postgres, connection: "{{Database.Options.Connection}}", spill_path: "{{Path.Combine(_spillDir, $"spill-{i}.jsonl")}}"}
@@ -71,8 +75,6 @@ internal sealed class GatewayCluster : IAsyncDisposable
     /// <summary>Requests spread round-robin over the instances, all released at once; the statuses.</summary>
     public async Task<List<int>> RaceAsync(int n, string key, string model = "gpt-x")
     {
-        // A test machine runs many tests at once: the time budget on Redis is long here (2 s) so that a slow moment is
-        // not taken for an outage (the outage tests stop Redis, which fails at once).
         using var start = new SemaphoreSlim(0);
         var tasks = Enumerable.Range(0, n).Select(async i =>
         {
