@@ -10,6 +10,9 @@ public sealed class SseParser
     private string? _eventType;
     private bool _hasData;
 
+    /// <summary>Bytes of the event being read that are held here (its data lines so far).</summary>
+    public int PendingBytes => _data.WrittenCount;
+
     public bool TryReadEvent(ref ReadOnlySequence<byte> buffer, bool isCompleted, out SseEvent evt)
     {
         while (TryReadLine(ref buffer, isCompleted, out var line))

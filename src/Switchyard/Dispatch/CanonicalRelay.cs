@@ -15,6 +15,12 @@ namespace Switchyard.Dispatch;
 /// </summary>
 internal static class CanonicalRelay
 {
+    /// <summary>
+    /// The largest upstream event a translated stream holds while it waits for the event's end (an inline image is a
+    /// few MB): beyond it the stream is not one a provider sends, and holding more would let one answer take the memory.
+    /// </summary>
+    internal const int MaxEventBytes = 16 * 1024 * 1024;
+
     public static async Task<AttemptResult> WriteResponseAsync(ProxyContext ctx, ChatResponse response)
     {
         if (response.Created == 0)
@@ -69,23 +75,9 @@ internal static class CanonicalRelay
                     return await client.EndAsync(ct).ConfigureAwait(false);
                 }
                 var buffer = result.Buffer;
-                while (!decoder.IsFinished && parser.TryReadEvent(ref buffer, result.IsCompleted, out var sse))
-                {
-                    decoder.OnEvent(sse, events);
-                }
-                if (result.IsCompleted && !decoder.IsFinished)
-                {
-                    if (parser.TryFlush(out var last))
-                    {
-                        decoder.OnEvent(last, events);
-                    }
-                    if (!decoder.IsFinished)
-                    {
-                        decoder.OnEnd(events);
-                    }
-                }
+                var malformed = !DecodeRead(decoder, parser, ref buffer, result.IsCompleted, events, provider.Name);
+                var held = buffer.Length + parser.PendingBytes; // what waits for an event's end
                 reader.AdvanceTo(buffer.Start, buffer.End);
-
                 if (events.Count > 0)
                 {
                     if (client is null)
@@ -104,6 +96,20 @@ internal static class CanonicalRelay
                         }
                     }
                     events.Clear();
+                }
+                if (malformed)
+                {
+                    return await client!.EndAsync(ct).ConfigureAwait(false); // its error event was the last written
+                }
+                if (!result.IsCompleted && held > MaxEventBytes)
+                {
+                    var oversized = new GatewayError(ErrorKind.BadGateway, $"Provider '{provider.Name}' sent a stream event larger than {MaxEventBytes / (1024 * 1024)} MB; the stream was cut.");
+                    if (client is null)
+                    {
+                        return AttemptResult.FromError(oversized);
+                    }
+                    client.Write(new StreamErrorEvent(oversized));
+                    return await client.EndAsync(ct).ConfigureAwait(false);
                 }
                 if (result.IsCompleted)
                 {
@@ -125,6 +131,39 @@ internal static class CanonicalRelay
         {
             client?.Dispose();
             await reader.CompleteAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The complete events of one read decoded (at the body's end, the last one flushed and the end announced); what
+    /// is left in <paramref name="buffer"/> waits for the next read. False when an event was malformed: an error event
+    /// stands in its place and ends the stream.
+    /// </summary>
+    internal static bool DecodeRead(IStreamDecoder decoder, SseParser parser, ref ReadOnlySequence<byte> buffer, bool completed, List<StreamEvent> events, string provider)
+    {
+        try
+        {
+            while (!decoder.IsFinished && parser.TryReadEvent(ref buffer, completed, out var sse))
+            {
+                decoder.OnEvent(sse, events);
+            }
+            if (completed && !decoder.IsFinished)
+            {
+                if (parser.TryFlush(out var last))
+                {
+                    decoder.OnEvent(last, events);
+                }
+                if (!decoder.IsFinished)
+                {
+                    decoder.OnEnd(events);
+                }
+            }
+            return true;
+        }
+        catch (ProtocolException pe)
+        {
+            events.Add(new StreamErrorEvent(new GatewayError(ErrorKind.BadGateway, $"Provider '{provider}' sent a malformed stream: {pe.Message}")));
+            return false;
         }
     }
 
@@ -181,9 +220,25 @@ internal static class CanonicalRelay
         return await client.EndAsync(ct).ConfigureAwait(false);
     }
 
-    /// <summary>The pending read as it is when it is ready; else what was written is flushed first (nothing waits while the upstream is silent).</summary>
-    internal static ValueTask<T> FlushUnlessReady<T>(ValueTask<T> next, PipeWriter output, CancellationToken ct) =>
-        next.IsCompleted ? next : FlushThenReadAsync(output, next, ct);
+    /// <summary>
+    /// Bytes written and not flushed after which a relay flushes even though the next read is ready: flushing is what
+    /// waits for a slow client, so an upstream faster than its reader is held back instead of read into memory.
+    /// </summary>
+    internal const int FlushThreshold = 64 * 1024;
+
+    /// <summary>
+    /// The pending read as it is when it is ready and little is unflushed; else what was written is flushed first
+    /// (nothing waits while the upstream is silent, nothing piles up for a slow reader).
+    /// </summary>
+    internal static ValueTask<T> FlushUnlessReady<T>(ValueTask<T> next, PipeWriter output, ref int unflushed, CancellationToken ct)
+    {
+        if (next.IsCompleted && unflushed < FlushThreshold)
+        {
+            return next;
+        }
+        unflushed = 0;
+        return FlushThenReadAsync(output, next, ct);
+    }
 
     /// <summary>
     /// Flushes while the next read is in flight, then waits for that read; if the flush fails (the client left), the
@@ -269,7 +324,7 @@ internal static class CanonicalRelay
         /// <summary>Like <see cref="FlushUnlessReady"/>, handing the encoded events to the response first.</summary>
         public ValueTask<T> SendUnlessReady<T>(ValueTask<T> next, CancellationToken ct)
         {
-            if (next.IsCompleted)
+            if (next.IsCompleted && _batch.WrittenCount < FlushThreshold)
             {
                 return next;
             }

@@ -212,13 +212,16 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time) : IUpstr
         var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
         try
         {
-            // Forward copies into the output pipe, so the buffer is free for the next read at once; flush only when
-            // that read has to wait (a burst the upstream sent together leaves together, nothing waits while it is silent).
+            // Forward copies into the output pipe, so the buffer is free for the next read at once; flush when that read
+            // has to wait (a burst the upstream sent together leaves together, nothing waits while it is silent) or when
+            // 64 KB wait unflushed (the flush is what holds a fast upstream back for a slow reader).
             var n = await body.ReadAsync(buffer, ctx.Aborted).ConfigureAwait(false);
+            var unflushed = 0;
             while (n > 0)
             {
                 sniffer.Forward(buffer.AsSpan(0, n), output);
-                n = await CanonicalRelay.FlushUnlessReady(body.ReadAsync(buffer, ctx.Aborted), output, ctx.Aborted).ConfigureAwait(false);
+                unflushed += n;
+                n = await CanonicalRelay.FlushUnlessReady(body.ReadAsync(buffer, ctx.Aborted), output, ref unflushed, ctx.Aborted).ConfigureAwait(false);
             }
             sniffer.Complete(output);
             if (!sniffer.SawEnd)
@@ -286,7 +289,7 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time) : IUpstr
             buffer.Advance(n);
             if (buffer.WrittenCount > limit)
             {
-                throw new IOException($"The upstream response exceeded {limit} bytes.");
+                throw new AnswerTooLargeException(limit);
             }
         }
     }

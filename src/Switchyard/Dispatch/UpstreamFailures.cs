@@ -32,7 +32,11 @@ internal static class UpstreamFailures
         TimeoutException t => new GatewayError(ErrorKind.Timeout, $"Provider '{provider.Name}': {t.Message}"),
         HttpRequestException h when phase == ExchangePhase.Headers =>
             new GatewayError(ErrorKind.Unavailable, $"Provider '{provider.Name}' could not be reached: {(h.InnerException as TimeoutException)?.Message ?? h.Message}"),
+        AnswerTooLargeException => new GatewayError(ErrorKind.BadGateway, $"Provider '{provider.Name}': {ex.Message}"),
         JsonException or ProtocolException => new GatewayError(ErrorKind.BadGateway, $"Provider '{provider.Name}' sent a malformed response."),
         _ => new GatewayError(ErrorKind.Unavailable, $"Provider '{provider.Name}' connection failed: {ex.Message}"),
     };
 }
+
+/// <summary>An upstream answer longer than the gateway holds in memory to translate or check it.</summary>
+internal sealed class AnswerTooLargeException(int limit) : IOException($"the answer is larger than {limit / (1024 * 1024)} MB, more than the gateway reads.");

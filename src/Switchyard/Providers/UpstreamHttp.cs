@@ -22,6 +22,9 @@ internal sealed class UpstreamHttp : IDisposable
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(90),
             EnableMultipleHttp2Connections = true,
             ConnectCallback = ConnectAsync,
+            // A response given up on (the client left mid-stream) closes its connection at once: draining it for reuse
+            // would keep the provider generating, and billing, for up to two more seconds.
+            MaxResponseDrainSize = 0,
             // No trace headers to providers: a caller's traceparent is not theirs to see, and without a propagator
             // HttpClient skips its per-request diagnostics Activity (the attempt spans are RequestSpans' own).
             ActivityHeadersPropagator = null,

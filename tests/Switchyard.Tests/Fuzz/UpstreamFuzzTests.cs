@@ -293,8 +293,9 @@ public sealed class UpstreamFuzzTests(ITestOutputHelper output)
     }
 
     /// <summary>
-    /// The upstream bytes through the parser and decoder as <c>CanonicalRelay.RelaySseAsync</c> reads them: each read's
-    /// complete events, what is left kept for the next read, and at EOF the last event flushed and the end announced.
+    /// The upstream bytes through the parser and decoder as <c>CanonicalRelay.RelaySseAsync</c> reads them (its own
+    /// <c>DecodeRead</c>): each read's complete events, what is left kept for the next read, and at EOF the last event
+    /// flushed and the end announced.
     /// </summary>
     internal static List<StreamEvent> DecodeStream(UpstreamCodec codec, byte[] bytes, int[] reads, bool eofWithData)
     {
@@ -312,23 +313,9 @@ public sealed class UpstreamFuzzTests(ITestOutputHelper output)
             offset += take;
             var completed = offset == bytes.Length && (eofWithData || take == 0);
             var buffer = new ReadOnlySequence<byte>(pending);
-            while (!decoder.IsFinished && parser.TryReadEvent(ref buffer, completed, out var sse))
-            {
-                decoder.OnEvent(sse, events);
-            }
-            if (completed && !decoder.IsFinished)
-            {
-                if (parser.TryFlush(out var last))
-                {
-                    decoder.OnEvent(last, events);
-                }
-                if (!decoder.IsFinished)
-                {
-                    decoder.OnEnd(events);
-                }
-            }
+            var wellFormed = Switchyard.Dispatch.CanonicalRelay.DecodeRead(decoder, parser, ref buffer, completed, events, "fuzz");
             pending = buffer.ToArray();
-            if (completed || decoder.IsFinished)
+            if (completed || decoder.IsFinished || !wellFormed)
             {
                 return events;
             }

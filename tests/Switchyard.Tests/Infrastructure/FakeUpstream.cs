@@ -26,16 +26,37 @@ public sealed class FakeUpstream : IAsyncDisposable
     private FakeUpstream(WebApplication app) => _app = app;
 
     public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
+
+    private int _openConnections, _activeHandlers;
+
+    /// <summary>TCP connections the gateway holds open to this upstream now (idle pooled ones included).</summary>
+    public int OpenConnections => Volatile.Read(ref _openConnections);
+
+    /// <summary>Requests whose handler is still running: one left over after an exchange ended is a leaked upstream request.</summary>
+    public int ActiveHandlers => Volatile.Read(ref _activeHandlers);
+
     public Func<HttpContext, RecordedRequest, Task> Handler { get; set; } = (ctx, _) => { ctx.Response.StatusCode = 500; return Task.CompletedTask; };
     public string Url => _app.Urls.First();
 
     public static async Task<FakeUpstream> StartAsync(Func<HttpContext, RecordedRequest, Task>? handler = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        FakeUpstream? fake = null;
+        builder.WebHost.ConfigureKestrel(k => k.Listen(System.Net.IPAddress.Loopback, 0, listen => listen.Use(next => async connection =>
+        {
+            Interlocked.Increment(ref fake!._openConnections);
+            try
+            {
+                await next(connection);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref fake._openConnections);
+            }
+        })));
         builder.Logging.ClearProviders();
         var app = builder.Build();
-        var fake = new FakeUpstream(app);
+        fake = new FakeUpstream(app);
         if (handler is not null)
         {
             fake.Handler = handler;
@@ -47,7 +68,15 @@ public sealed class FakeUpstream : IAsyncDisposable
             var headers = ctx.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
             var recorded = new RecordedRequest(ctx.Request.Method, ctx.Request.Path, ctx.Request.QueryString.Value ?? "", headers, ms.ToArray());
             fake.Requests.Enqueue(recorded);
-            await fake.Handler(ctx, recorded);
+            Interlocked.Increment(ref fake._activeHandlers);
+            try
+            {
+                await fake.Handler(ctx, recorded);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref fake._activeHandlers);
+            }
         });
         await app.StartAsync();
         return fake;
