@@ -376,7 +376,7 @@ internal static partial class ConfigLoader
 
         private ServerOptions ReadServer(YamlNode node)
         {
-            var map = Map(node, "server", "max_request_body", "urls", "request_log", "request_log_max_size", "log_bodies", "log_level", "limits", "trusted_proxies", "shutdown_timeout");
+            var map = Map(node, "server", "max_request_body", "urls", "request_log", "request_log_max_size", "log_bodies", "log_level", "limits", "trusted_proxies", "shutdown_timeout", "drain_delay");
             var max = map.TryGetValue("max_request_body", out var m) ? Size(m, "server.max_request_body") : ServerOptions.DefaultMaxRequestBodyBytes;
             var log = map.TryGetValue("request_log", out var l) ? Scalar(l, "server.request_log") : Observability.RequestLogOptions.DefaultPath;
             var level = LogLevel.Information;
@@ -388,6 +388,12 @@ internal static partial class ConfigLoader
                     : throw Error(ll, "server.log_level", $"'{name}' is not a log level (trace, debug, information, warning, error, critical).");
             }
             var limits = map.TryGetValue("limits", out var lim) ? ReadLimits(lim) : (Input: InputLimits.Default, Transport: TransportLimits.Default);
+            var shutdown = map.TryGetValue("shutdown_timeout", out var st) ? Duration(st, "server.shutdown_timeout") : ServerOptions.DefaultShutdownTimeout;
+            var drain = map.TryGetValue("drain_delay", out var dd) ? Duration(dd, "server.drain_delay") : TimeSpan.Zero;
+            if (drain >= shutdown)
+            {
+                throw Error(dd!, "server.drain_delay", $"must be shorter than server.shutdown_timeout ({shutdown.TotalSeconds:0.#}s): the delay is part of it, and running requests need the rest.");
+            }
             return new ServerOptions(max, map.TryGetValue("urls", out var u) ? Scalar(u, "server.urls") : null)
             {
                 RequestLog = log is "off" or "" ? null : log,
@@ -399,7 +405,8 @@ internal static partial class ConfigLoader
                 TrustedProxies = map.TryGetValue("trusted_proxies", out var tp)
                     ? [.. Seq(tp, "server.trusted_proxies").Select((n, i) => Network(n, $"server.trusted_proxies[{i}]"))]
                     : [],
-                ShutdownTimeout = map.TryGetValue("shutdown_timeout", out var st) ? Duration(st, "server.shutdown_timeout") : ServerOptions.DefaultShutdownTimeout,
+                ShutdownTimeout = shutdown,
+                DrainDelay = drain,
             };
         }
 

@@ -53,11 +53,18 @@ internal sealed record ServerOptions(long MaxRequestBodyBytes, string? Urls)
     /// <summary>Bounds on how a request arrives: Kestrel's header size and timeouts, the body's rate and deadline.</summary>
     public TransportLimits Transport { get; init; } = TransportLimits.Default;
     /// <summary>
-    /// On SIGTERM (<c>server.shutdown_timeout</c>, read at start): readiness answers 503 and the listener closes at once;
-    /// requests and streams still running have this long to finish before they are cut, then the logs are flushed.
+    /// On SIGTERM (<c>server.shutdown_timeout</c>, read at start): readiness answers 503 and, after the drain delay, the
+    /// listener closes; requests and streams still running have until this long after the signal to finish before they
+    /// are cut, then the logs are flushed.
     /// </summary>
     public TimeSpan ShutdownTimeout { get; init; } = DefaultShutdownTimeout;
     public static readonly TimeSpan DefaultShutdownTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// On SIGTERM, how long the instance keeps taking requests while readiness answers 503 (<c>server.drain_delay</c>),
+    /// so that a load balancer polling it stops sending before the listener closes; part of the shutdown timeout.
+    /// </summary>
+    public TimeSpan DrainDelay { get; init; }
     public const long DefaultMaxRequestBodyBytes = 32L * 1024 * 1024;
 }
 

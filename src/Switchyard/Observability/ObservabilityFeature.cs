@@ -11,6 +11,10 @@ internal static class ObservabilityFeature
         services.AddSingleton<RequestLog>();
         services.AddMetrics();
         services.AddTelemetry(config);
+        if (config.Server.DrainDelay > TimeSpan.Zero)
+        {
+            services.AddHostedService(sp => new DrainDelay(config.Server.DrainDelay, sp.GetRequiredService<ILogger<DrainDelay>>()));
+        }
         return services;
     }
 }

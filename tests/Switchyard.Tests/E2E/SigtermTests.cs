@@ -1,15 +1,14 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text.RegularExpressions;
 using Dapper;
+using Switchyard.Tests.Infrastructure;
 using Switchyard.Tests.Storage;
 using Xunit;
 
 namespace Switchyard.Tests.E2E;
 
 /// <summary>The real process, stopped by SIGTERM right after 10,000 requests: it exits cleanly and the store has 10,000 rows.</summary>
-public sealed partial class SigtermTests
+public sealed class SigtermTests
 {
     private const int Requests = 10_000;
 
@@ -30,26 +29,9 @@ public sealed partial class SigtermTests
             providers: [{name: mock, type: mock}]
             routes: [{model: "*", targets: [{provider: mock}]}]
             """);
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = dir };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "switchyard.dll"), "serve", "--config", config, "--urls", "http://127.0.0.1:0" })
+        await using (var gateway = await GatewayProcess.StartAsync(config, dir))
         {
-            psi.ArgumentList.Add(a);
-        }
-        using var process = Process.Start(psi)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        try
-        {
-            string? url = null;
-            using (var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1)))
-            {
-                while (url is null)
-                {
-                    var line = await process.StandardOutput.ReadLineAsync(timeout.Token) ?? throw new InvalidOperationException(await stderr);
-                    url = Listening().Match(line) is { Success: true } m ? m.Groups[1].Value : null;
-                }
-            }
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            using var http = new HttpClient { BaseAddress = new Uri(url) };
+            using var http = new HttpClient { BaseAddress = new Uri(gateway.Url) };
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "sk-team-a-key-1");
             var next = 0;
             var ok = 0;
@@ -67,24 +49,9 @@ public sealed partial class SigtermTests
             }));
             Assert.Equal(Requests, ok);
 
-            // At once, while the last rows may still be queued.
-            using (var term = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
-            {
-                await term.WaitForExitAsync();
-            }
-            using (var exit = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
-            {
-                await process.WaitForExitAsync(exit.Token);
-            }
-            Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}: {await stderr}{await stdout}");
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                await process.WaitForExitAsync();
-            }
+            await gateway.SignalAsync("TERM"); // at once, while the last rows may still be queued
+            var exitCode = await gateway.WaitForExitAsync(TimeSpan.FromSeconds(60));
+            Assert.True(exitCode == 0, $"exit code {exitCode}: {gateway.Output}");
         }
         await using (var c = await db.Store.OpenConnectionAsync(default))
         {
@@ -94,7 +61,4 @@ public sealed partial class SigtermTests
         Assert.False(Directory.EnumerateFiles(dir, "*.spill.jsonl", SearchOption.AllDirectories).Any(), "rows were left in a spill file");
         Directory.Delete(dir, recursive: true);
     }
-
-    [GeneratedRegex(@"listening on (http://127\.0\.0\.1:\d+)")]
-    private static partial Regex Listening();
 }
