@@ -64,6 +64,7 @@ public sealed class ConfigLoaderTests
     [InlineData("providers:\n  - name: a\n    type: openai\n    keys: [k]\n    idle_timeout: 999999999999h\n", "s.yaml:5:19: providers[0].idle_timeout: '999999999999h' is longer than")]
     [InlineData("server:\n  max_request_body: 99999999999999999999GB\n", "s.yaml:2:21: server.max_request_body: '99999999999999999999GB' is larger than any limit needs")]
     [InlineData("server:\n  max_request_body: 17179869184GB\n", "server.max_request_body: '17179869184GB' is larger than any limit needs")]
+    [InlineData("server:\n  shutdown_timeout: 10s\n  drain_delay: 10s\nproviders: [{name: m, type: mock}]\n", "s.yaml:3:16: server.drain_delay: must be shorter than server.shutdown_timeout (10s)")]
     [InlineData("", "s.yaml:1:1: providers: the config must be a YAML mapping")]
     [InlineData("- a list\n", "s.yaml:1:1: providers: the config must be a YAML mapping")]
     public void Invalid_config_names_file_line_and_problem(string yaml, string expected)
