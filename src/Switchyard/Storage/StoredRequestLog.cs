@@ -309,7 +309,11 @@ internal sealed partial class StoredRequestLog : IRequestLogSink, IHostedService
         }
     }
 
-    /// <summary>Loads the spill file into the store (in batches, in order) and removes it; false when the store refused.</summary>
+    /// <summary>
+    /// Loads the spill file into the store (in batches, in order); false when the store refused. The file is never
+    /// emptied before its rows are in: loaded rows are cut from its head afterwards (a new file renamed over it), so a
+    /// process killed meanwhile loses nothing — at worst the batch in flight is loaded again at the next start.
+    /// </summary>
     private async Task<bool> ReplaySpillAsync()
     {
         string[] lines;
@@ -320,25 +324,56 @@ internal sealed partial class StoredRequestLog : IRequestLogSink, IHostedService
                 return true;
             }
             lines = File.ReadAllLines(_spillPath);
-            File.Delete(_spillPath); // rows the store refuses below are spilled again
         }
         var rows = lines.Where(l => l.Length > 0).Select(l => JsonSerializer.Deserialize(l, StoreJson.Default.RequestLogRow)!).ToList();
-        for (var i = 0; i < rows.Count; i += BatchRows)
+        var loaded = 0;
+        try
         {
-            var chunk = rows.GetRange(i, Math.Min(BatchRows, rows.Count - i));
-            if (!await TryInsertAsync(chunk).ConfigureAwait(false))
+            for (var i = 0; i < rows.Count; i += BatchRows)
             {
-                Spill(rows.GetRange(i, rows.Count - i));
-                Interlocked.Add(ref _spilled, -(rows.Count - i)); // the same rows again, not new ones
-                return false;
+                var chunk = rows.GetRange(i, Math.Min(BatchRows, rows.Count - i));
+                if (!await TryInsertAsync(chunk).ConfigureAwait(false))
+                {
+                    return false;
+                }
+                loaded += chunk.Count;
+                Interlocked.Add(ref _replayed, chunk.Count);
             }
-            Interlocked.Add(ref _replayed, chunk.Count);
+        }
+        finally
+        {
+            ForgetSpilled(loaded);
         }
         if (rows.Count > 0)
         {
             LogReplayed(_logger, rows.Count, _spillPath);
         }
         return true;
+    }
+
+    /// <summary>Cuts the first <paramref name="rows"/> rows (now in the store) from the spill file; rows spilled since stay.</summary>
+    private void ForgetSpilled(int rows)
+    {
+        lock (_spillGate)
+        {
+            if (!File.Exists(_spillPath))
+            {
+                return;
+            }
+            var rest = File.ReadLines(_spillPath).Where(l => l.Length > 0).Skip(rows).ToList();
+            if (rest.Count == 0)
+            {
+                File.Delete(_spillPath);
+                return;
+            }
+            if (rows == 0)
+            {
+                return;
+            }
+            var next = _spillPath + ".next";
+            File.WriteAllLines(next, rest);
+            File.Move(next, _spillPath, overwrite: true);
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "The store {Store} refused {Rows} request-log rows ({Reason}): they go to the spill file until it is back")]

@@ -18,30 +18,13 @@ namespace Switchyard.Tests.Storage;
 /// </summary>
 public sealed class StoreOutageTests
 {
-    private static async Task<string> ScriptAsync(params string[] args)
-    {
-        var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        psi.ArgumentList.Add(Path.Combine(E2E.ReadmeDemoTests.RepositoryRoot(), "scripts", "test-postgres.sh"));
-        foreach (var a in args)
-        {
-            psi.ArgumentList.Add(a);
-        }
-        using var process = Process.Start(psi)!;
-        var output = await process.StandardOutput.ReadToEndAsync();
-        var error = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"test-postgres.sh {string.Join(' ', args)}: {error}");
-        return output.Trim();
-    }
-
     [Fact]
     public async Task PostgreSQL_stopped_for_30_seconds_under_load_fails_no_request_and_the_rows_catch_up()
     {
-        var server = await ScriptAsync();
-        var (dir, connection) = (server[..server.IndexOf(' ', StringComparison.Ordinal)], server[(server.IndexOf(' ', StringComparison.Ordinal) + 1)..]);
+        await using var server = await PostgresServer.StartAsync();
+        var connection = server.Connection;
         var spill = Path.Combine(Path.GetTempPath(), $"sy-outage-{Guid.NewGuid():N}", "request-log.spill.jsonl");
         var time = new ManualTimeProvider(DateTimeOffset.UtcNow);
-        try
         {
             var config = ConfigLoader.Parse("""
                 tenants: [{name: team-a, keys: [sk-team-a-key-1]}]
@@ -76,12 +59,12 @@ public sealed class StoreOutageTests
             }));
 
             await Task.Delay(TimeSpan.FromSeconds(3));
-            await ScriptAsync("pause", dir);
+            await server.PauseAsync();
             var down = clock.Elapsed;
             await Task.Delay(TimeSpan.FromSeconds(2));
             time.Advance(TimeSpan.FromMinutes(2)); // the virtual key's cached lookup goes stale while the store is down
             await Task.Delay(TimeSpan.FromSeconds(28));
-            await ScriptAsync("resume", dir);
+            await server.ResumeAsync();
             Assert.True(clock.Elapsed - down >= TimeSpan.FromSeconds(30));
             await load;
 
@@ -98,11 +81,6 @@ public sealed class StoreOutageTests
             Assert.Equal(sent, rows + 0L);
             Assert.Equal(sent, await c.ExecuteScalarAsync<long>("SELECT SUM(requests) FROM usage_minute"));
             Assert.False(File.Exists(spill));
-        }
-        finally
-        {
-            await ScriptAsync("stop", dir);
-            NpgsqlConnection.ClearAllPools();
         }
     }
 }
