@@ -26,6 +26,13 @@ if ! command -v redis-server >/dev/null && command -v apt-get >/dev/null && [ "$
     || echo "redis-server could not be installed: the cluster tests will fail"
 fi
 
+# Debian's nginx for the sample config of docs/scaling.md (the test starts its own on a free loopback port).
+if [ ! -x /usr/sbin/nginx ] && command -v apt-get >/dev/null && [ "$(id -u)" -eq 0 ]; then
+  echo "Installing nginx for the load-balancer test (apt)…"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive RUNLEVEL=1 apt-get install -y -qq nginx-light; pkill -x nginx || true; } >/dev/null 2>&1 \
+    || echo "nginx could not be installed: the load-balancer test will fail"
+fi
+
 results=$(mktemp -d)
 pg_dir=""
 trap 'rm -rf "$results"; [ -n "$pg_dir" ] && bash scripts/test-postgres.sh stop "$pg_dir"' EXIT

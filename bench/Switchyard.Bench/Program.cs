@@ -79,6 +79,22 @@ await File.WriteAllTextAsync(tenancyConfig, File.ReadAllText(config)
 using var tenancy = Child.Start("dotnet", [switchyardDll, "serve", "--config", tenancyConfig, "--urls", $"http://127.0.0.1:{tenancyPort}"], Path.Combine(work, "switchyard-tenancy.log"));
 var tenantAuth = new Dictionary<string, string> { ["Authorization"] = "Bearer sk-bench-tenant" };
 
+// The tenancy gateway again in cluster mode: PostgreSQL for the store, its limits counted in Redis (one script per
+// request to admit, one to settle). The target: its throughput within 10% of the single-mode tenancy gateway's.
+using var stack = await ClusterStack.StartAsync(repo, work);
+var clusterPort = Net.FreePort();
+Child? cluster = null;
+if (stack is not null)
+{
+    var clusterConfig = Path.Combine(work, "switchyard-cluster.yaml");
+    var text = System.Text.RegularExpressions.Regex.Replace(File.ReadAllText(tenancyConfig), "^storage: .*$",
+        $"storage: {{provider: postgres, connection: \"{stack.Connection}\"}}\ncluster: {{redis: \"127.0.0.1:{stack.RedisPort}\", instance: bench-1}}",
+        System.Text.RegularExpressions.RegexOptions.Multiline);
+    await File.WriteAllTextAsync(clusterConfig, text.Replace(Path.Combine(work, "logs-tenancy"), Path.Combine(work, "logs-cluster"), StringComparison.Ordinal));
+    cluster = Child.Start("dotnet", [switchyardDll, "serve", "--config", clusterConfig, "--urls", $"http://127.0.0.1:{clusterPort}"], Path.Combine(work, "switchyard-cluster.log"), workingDirectory: work);
+}
+using var clusterProcess = cluster; // stopped with the others when the run ends
+
 Child? portkey = null;
 var portkeyPort = Net.FreePort();
 var portkeyEntry = Path.Combine(repo, "bench", "peer", "node_modules", "@portkey-ai", "gateway", "build", "start-server.js");
@@ -90,6 +106,10 @@ if (File.Exists(portkeyEntry))
 await Net.WaitForPortAsync(floorPort, TimeSpan.FromSeconds(60), floor);
 await Net.WaitForPortAsync(switchyardPort, TimeSpan.FromSeconds(60), switchyard);
 await Net.WaitForPortAsync(tenancyPort, TimeSpan.FromSeconds(60), tenancy);
+if (cluster is not null)
+{
+    await Net.WaitForPortAsync(clusterPort, TimeSpan.FromSeconds(60), cluster);
+}
 if (portkey is not null)
 {
     try
@@ -120,6 +140,7 @@ var scenarios = new (string Name, Func<string, (string Url, string Body, Diction
         "floor" => ($"http://127.0.0.1:{floorPort}/v1/chat/completions", Wire.OpenAIRequest("gpt-4o-mini"), auth),
         "switchyard" or "dashboard" => ($"http://127.0.0.1:{switchyardPort}/v1/chat/completions", Wire.OpenAIRequest("bench-oa"), auth),
         "tenancy" => ($"http://127.0.0.1:{tenancyPort}/v1/chat/completions", Wire.OpenAIRequest("bench-oa"), tenantAuth),
+        "cluster" => ($"http://127.0.0.1:{clusterPort}/v1/chat/completions", Wire.OpenAIRequest("bench-oa"), tenantAuth),
         "portkey" => ($"http://127.0.0.1:{portkeyPort}/v1/chat/completions", Wire.OpenAIRequest("gpt-4o-mini"), Portkey("openai")),
         _ => ($"{upstreamUrl}/v1/chat/completions", Wire.OpenAIRequest("gpt-4o-mini"), auth),
     }),
@@ -128,6 +149,7 @@ var scenarios = new (string Name, Func<string, (string Url, string Body, Diction
         "floor" => ($"http://127.0.0.1:{floorPort}/v1/chat/completions", Wire.OpenAIRequest("gpt-4o-mini"), auth),
         "switchyard" => ($"http://127.0.0.1:{switchyardPort}/v1/chat/completions", Wire.OpenAIRequest("bench-an"), auth),
         "tenancy" => ($"http://127.0.0.1:{tenancyPort}/v1/chat/completions", Wire.OpenAIRequest("bench-an"), tenantAuth),
+        "cluster" => ($"http://127.0.0.1:{clusterPort}/v1/chat/completions", Wire.OpenAIRequest("bench-an"), tenantAuth),
         "portkey" => ($"http://127.0.0.1:{portkeyPort}/v1/chat/completions", Wire.OpenAIRequest("claude-sonnet-4-5"), Portkey("anthropic")),
         _ => null,
     }),
@@ -136,6 +158,7 @@ var scenarios = new (string Name, Func<string, (string Url, string Body, Diction
         "floor" => ($"http://127.0.0.1:{floorPort}/v1/messages", Wire.AnthropicRequest("claude-sonnet-4-5"), auth),
         "switchyard" => ($"http://127.0.0.1:{switchyardPort}/v1/messages", Wire.AnthropicRequest("bench-oa"), auth),
         "tenancy" => ($"http://127.0.0.1:{tenancyPort}/v1/messages", Wire.AnthropicRequest("bench-oa"), tenantAuth),
+        "cluster" => ($"http://127.0.0.1:{clusterPort}/v1/messages", Wire.AnthropicRequest("bench-oa"), tenantAuth),
         "portkey" => ($"http://127.0.0.1:{portkeyPort}/v1/messages", Wire.AnthropicRequest("gpt-4o-mini"), Portkey("openai")),
         _ => null,
     }),
@@ -168,6 +191,10 @@ else if (!requestsOnly)
 }
 
 var targets = new List<(string Name, Child? Process)> { ("floor", floor), ("switchyard", switchyard), ("tenancy", tenancy) };
+if (cluster is not null)
+{
+    targets.Add(("cluster", cluster));
+}
 if (portkey is not null)
 {
     targets.Add(("portkey", portkey));
@@ -284,6 +311,44 @@ Say($"Stored request log of the tenancy gateway after the throughput runs: {awai
 Say($"Fake upstream alone: {upstreamCapacity.Rps:0} RPS at 16 connections.");
 Say("");
 
+// Cluster mode per request: Redis commands and bytes, PostgreSQL commits and rows (sequential requests, counted by
+// the servers themselves), and the COPY throughput of the request log table.
+var clusterReadings = new JsonObject();
+if (stack is not null)
+{
+    const int Sequential = 2000;
+    using var http = new HttpClient();
+    var w = scenarios[0].For("cluster")!.Value;
+    var redis0 = await stack.RedisStatsAsync();
+    await Task.Delay(TimeSpan.FromSeconds(11)); // PostgreSQL backends report their counters once idle for a while
+    var pg0 = await stack.PgStatsAsync();
+    var redisBefore = await stack.RedisStatsAsync();
+    var idleCommands = redisBefore.Commands - redis0.Commands; // the instance's own pings and lease renewals, over 11 s
+    for (var i = 0; i < Sequential; i++)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, w.Url) { Content = new StringContent(w.Body, Encoding.UTF8, "application/json") };
+        foreach (var (k, v) in w.Headers)
+        {
+            request.Headers.TryAddWithoutValidation(k, v);
+        }
+        using var response = await http.SendAsync(request);
+        response.EnsureSuccessStatusCode();
+    }
+    var redisAfter = await stack.RedisStatsAsync();
+    await Task.Delay(TimeSpan.FromSeconds(11));
+    var pg1 = await stack.PgStatsAsync();
+    clusterReadings["redis_round_trips_per_request"] = Math.Round((redisAfter.Scripts - redisBefore.Scripts) / (double)Sequential, 2);
+    clusterReadings["redis_commands_per_request"] = Math.Round((redisAfter.Commands - redisBefore.Commands - 1) / (double)Sequential, 2);
+    clusterReadings["redis_idle_commands_per_s"] = Math.Round(idleCommands / 11.0, 1);
+    clusterReadings["redis_bytes_in_per_request"] = Math.Round((redisAfter.BytesIn - redisBefore.BytesIn) / (double)Sequential, 0);
+    clusterReadings["redis_bytes_out_per_request"] = Math.Round((redisAfter.BytesOut - redisBefore.BytesOut) / (double)Sequential, 0);
+    clusterReadings["pg_commits_per_request"] = Math.Round((pg1.Commits - pg0.Commits) / (double)Sequential, 3);
+    clusterReadings["pg_rows_inserted_per_request"] = Math.Round((pg1.Inserted - pg0.Inserted) / (double)Sequential, 3);
+    clusterReadings["pg_rows_updated_per_request"] = Math.Round((pg1.Updated - pg0.Updated) / (double)Sequential, 3);
+    clusterReadings["copy_request_log_rows_per_s"] = Math.Round(await stack.CopyRowsPerSecondAsync(work, 200_000), 0);
+    results["cluster_per_request"] = clusterReadings;
+}
+
 // Added latency at one connection: each hop's p50 minus the upstream's own.
 var latency = new JsonObject();
 var directLatency = await Wrk.RunAsync(direct.Url, direct.Body, direct.Headers, 1, duration, work);
@@ -359,6 +424,9 @@ var ratios = new JsonObject
     ["tenancy_passthrough_vs_open"] = Math.Round(Rps(scenarios[0].Name, "tenancy") / Rps(scenarios[0].Name, "switchyard"), 3),
     ["tenancy_oa_to_an_vs_open"] = Math.Round(Rps(scenarios[1].Name, "tenancy") / Rps(scenarios[1].Name, "switchyard"), 3),
     ["tenancy_an_to_oa_vs_open"] = Math.Round(Rps(scenarios[2].Name, "tenancy") / Rps(scenarios[2].Name, "switchyard"), 3),
+    // Cluster mode (PostgreSQL, limits in Redis) vs the same tenancy gateway in single mode (the target: within 10%).
+    ["cluster_passthrough_vs_single"] = Math.Round(Rps(scenarios[0].Name, "cluster") / Rps(scenarios[0].Name, "tenancy"), 3),
+    ["cluster_oa_to_an_vs_single"] = Math.Round(Rps(scenarios[1].Name, "cluster") / Rps(scenarios[1].Name, "tenancy"), 3),
     // The web console's dashboard open and refreshing vs closed, in the same run (the target: does not move, ≥ 0.97).
     ["dashboard_open_passthrough_vs_closed"] = Math.Round(Rps(scenarios[0].Name, "dashboard") / Rps(scenarios[0].Name, "switchyard"), 3),
 };
@@ -377,6 +445,13 @@ Say("");
 Say($"- passthrough throughput / floor: {ratios["passthrough_vs_floor"]} (≥ 0.80)");
 Say($"- translation throughput / floor: OpenAI→Anthropic {ratios["oa_to_an_vs_floor"]}, Anthropic→OpenAI {ratios["an_to_oa_vs_floor"]} (≥ 0.68)");
 Say($"- tenancy on (key, limits, reservations, pricing) / open gateway: passthrough {ratios["tenancy_passthrough_vs_open"]}, OpenAI→Anthropic {ratios["tenancy_oa_to_an_vs_open"]}, Anthropic→OpenAI {ratios["tenancy_an_to_oa_vs_open"]} (≥ 0.95)");
+Say($"- cluster mode (PostgreSQL + limits in Redis) / single mode, both with tenancy on: passthrough {ratios["cluster_passthrough_vs_single"]}, OpenAI→Anthropic {ratios["cluster_oa_to_an_vs_single"]} (≥ 0.90; NaN without redis-server or PostgreSQL)");
+if (clusterReadings.Count > 0)
+{
+    Say($"- cluster mode per request: Redis {clusterReadings["redis_round_trips_per_request"]} round trips (script calls) running {clusterReadings["redis_commands_per_request"]} commands, {clusterReadings["redis_bytes_in_per_request"]} B in / {clusterReadings["redis_bytes_out_per_request"]} B out "
+        + $"(idle: {clusterReadings["redis_idle_commands_per_s"]} commands/s); PostgreSQL {clusterReadings["pg_commits_per_request"]} commits, {clusterReadings["pg_rows_inserted_per_request"]} rows inserted, {clusterReadings["pg_rows_updated_per_request"]} updated; "
+        + $"COPY into request_log {clusterReadings["copy_request_log_rows_per_s"]} rows/s");
+}
 Say($"- passthrough with the console's dashboard open and refreshing / closed: {ratios["dashboard_open_passthrough_vs_closed"]} (≥ 0.97; NaN when chromium is missing)");
 Say($"- added p50 latency at 1 connection: Switchyard {latency["switchyard"]} ms, floor {latency["floor"]} ms, ratio {ratios["added_latency_vs_floor"]} (≤ 1.5)");
 foreach (var (k, v) in ratios.Where(r => r.Key.StartsWith("vs_portkey", StringComparison.Ordinal)))

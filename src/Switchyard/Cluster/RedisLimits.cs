@@ -19,72 +19,99 @@ internal sealed class RedisLimits : ILimitGate, IAsyncDisposable
 {
     // Increments are passed through as the integers' strings (a Lua number would print 0 as -0 or large ones with an exponent, which HINCRBY refuses).
     // KEYS, 4 per scope: minute hash, day hash, month hash, in-flight sorted set (lease → expiry ms).
-    // ARGV: now ms, lease, lease expiry ms, reserved tokens, reserved cost (nanodollars), expire-at ms of the minute, day
+    // ARGV: the number of scopes, now ms, lease, lease expiry ms, reserved tokens, reserved cost (nanodollars), expire-at ms of the minute, day
     // and month windows; then 7 limits per scope (-1: none): concurrent, rpm, requests/day, tpm, tokens/day, budget/day, budget/month.
+    // Each hash counts requests in 'r': the first count of a window is when its expiry is set (once, not per request).
+    // Only what a scope limits is read; the in-flight set is kept only for a concurrency limit.
     private const string AdmitScript = """
-        local now, lease, leaseUntil = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
-        local rt, rc = tonumber(ARGV[4]), tonumber(ARGV[5])
-        local n = #KEYS / 4
-        for i = 0, n - 1 do
-          local m, d, mo, f = KEYS[4*i+1], KEYS[4*i+2], KEYS[4*i+3], KEYS[4*i+4]
-          local b = 8 + 7 * i
-          redis.call('ZREMRANGEBYSCORE', f, '-inf', now)
-          local inflight = redis.call('ZCARD', f)
-          local mv = redis.call('HMGET', m, 'r', 't')
-          local dv = redis.call('HMGET', d, 'r', 't', 'c')
-          local mr, mt = tonumber(mv[1] or 0), tonumber(mv[2] or 0)
-          local dr, dt, dc = tonumber(dv[1] or 0), tonumber(dv[2] or 0), tonumber(dv[3] or 0)
-          local mc = tonumber(redis.call('HGET', mo, 'c') or 0)
-          local c, rpm, rpd = tonumber(ARGV[b+1]), tonumber(ARGV[b+2]), tonumber(ARGV[b+3])
-          local tpm, tpd, bd, bm = tonumber(ARGV[b+4]), tonumber(ARGV[b+5]), tonumber(ARGV[b+6]), tonumber(ARGV[b+7])
-          if (c >= 0 and inflight >= c) or (rpm >= 0 and mr >= rpm) or (rpd >= 0 and dr >= rpd) or (tpm >= 0 and mt + rt > tpm)
-            or (tpd >= 0 and dt + rt > tpd) or (bd >= 0 and dc + rc > bd) or (bm >= 0 and mc + rc > bm) then
-            return {i, inflight, mr, dr, mt, dt, dc, mc}
+        local function admit(k, a, n)
+          local now, lease, leaseUntil = tonumber(ARGV[a+1]), ARGV[a+2], tonumber(ARGV[a+3])
+          local rt, rc = tonumber(ARGV[a+4]), tonumber(ARGV[a+5])
+          for i = 0, n - 1 do
+            local m, d, mo, f = KEYS[k+4*i+1], KEYS[k+4*i+2], KEYS[k+4*i+3], KEYS[k+4*i+4]
+            local b = a + 8 + 7 * i
+            local c, rpm, rpd = tonumber(ARGV[b+1]), tonumber(ARGV[b+2]), tonumber(ARGV[b+3])
+            local tpm, tpd, bd, bm = tonumber(ARGV[b+4]), tonumber(ARGV[b+5]), tonumber(ARGV[b+6]), tonumber(ARGV[b+7])
+            local inflight, mr, mt, dr, dt, dc, mc = 0, 0, 0, 0, 0, 0, 0
+            if c >= 0 then
+              redis.call('ZREMRANGEBYSCORE', f, '-inf', now)
+              inflight = redis.call('ZCARD', f)
+            end
+            if rpm >= 0 or tpm >= 0 then
+              local v = redis.call('HMGET', m, 'r', 't')
+              mr, mt = tonumber(v[1] or 0), tonumber(v[2] or 0)
+            end
+            if rpd >= 0 or tpd >= 0 or bd >= 0 then
+              local v = redis.call('HMGET', d, 'r', 't', 'c')
+              dr, dt, dc = tonumber(v[1] or 0), tonumber(v[2] or 0), tonumber(v[3] or 0)
+            end
+            if bm >= 0 then mc = tonumber(redis.call('HGET', mo, 'c') or 0) end
+            if (c >= 0 and inflight >= c) or (rpm >= 0 and mr >= rpm) or (rpd >= 0 and dr >= rpd) or (tpm >= 0 and mt + rt > tpm)
+              or (tpd >= 0 and dt + rt > tpd) or (bd >= 0 and dc + rc > bd) or (bm >= 0 and mc + rc > bm) then
+              return {i, inflight, mr, dr, mt, dt, dc, mc}
+            end
           end
+          for i = 0, n - 1 do
+            local m, d, mo, f = KEYS[k+4*i+1], KEYS[k+4*i+2], KEYS[k+4*i+3], KEYS[k+4*i+4]
+            if redis.call('HINCRBY', m, 'r', 1) == 1 then redis.call('PEXPIREAT', m, ARGV[a+6]) end
+            if rt ~= 0 then redis.call('HINCRBY', m, 't', ARGV[a+4]) end
+            if redis.call('HINCRBY', d, 'r', 1) == 1 then redis.call('PEXPIREAT', d, ARGV[a+7]) end
+            if rt ~= 0 then redis.call('HINCRBY', d, 't', ARGV[a+4]) end
+            if rc ~= 0 then redis.call('HINCRBY', d, 'c', ARGV[a+5]) end
+            if redis.call('HINCRBY', mo, 'r', 1) == 1 then redis.call('PEXPIREAT', mo, ARGV[a+8]) end
+            if rc ~= 0 then redis.call('HINCRBY', mo, 'c', ARGV[a+5]) end
+            if tonumber(ARGV[a + 8 + 7 * i + 1]) >= 0 then
+              redis.call('ZADD', f, leaseUntil, lease)
+              if redis.call('PTTL', f) < leaseUntil - now then redis.call('PEXPIREAT', f, leaseUntil) end
+            end
+          end
+          return {-1}
         end
-        for i = 0, n - 1 do
-          local m, d, mo, f = KEYS[4*i+1], KEYS[4*i+2], KEYS[4*i+3], KEYS[4*i+4]
-          redis.call('HINCRBY', m, 'r', 1)
-          redis.call('HINCRBY', m, 't', ARGV[4])
-          redis.call('PEXPIREAT', m, ARGV[6])
-          redis.call('HINCRBY', d, 'r', 1)
-          redis.call('HINCRBY', d, 't', ARGV[4])
-          redis.call('HINCRBY', d, 'c', ARGV[5])
-          redis.call('PEXPIREAT', d, ARGV[7])
-          redis.call('HINCRBY', mo, 'c', ARGV[5])
-          redis.call('PEXPIREAT', mo, ARGV[8])
-          redis.call('ZADD', f, leaseUntil, lease)
-          if redis.call('PTTL', f) < leaseUntil - now then redis.call('PEXPIREAT', f, leaseUntil) end
-        end
-        return {-1}
+        return admit(0, 1, tonumber(ARGV[1]))
         """;
 
-    // KEYS, 7 per scope: the admission's minute, day and month hashes, the settlement's minute, day and month hashes, the in-flight set.
-    // ARGV: lease, minus the reserved tokens, minus the reserved cost, used tokens, used cost, expire-at ms of the settlement's three windows, requests to count (1: usage counted locally).
-    // A reservation lives in the windows it was made in: when they have expired it vanished with them.
+    // Settlements, many in one call (gathered for a moment off the requests' path; the concurrency slot is given back at
+    // once, apart: see Settle). Per settlement, 11 ARGV: its number of scopes, the used minus the reserved tokens and cost
+    // (for a window still the admission's), minus the reserved tokens and cost and the used ones (for a window that moved
+    // on since: the reservation leaves the old one, the usage goes to the new), expire-at ms of the settlement's minute,
+    // day and month windows, and the requests to count (1: counted locally while Redis was away). KEYS, 6 per scope: the
+    // admission's minute, day and month hashes, then the settlement's. A reservation lives in the windows it was made
+    // in: when they expired it went with them.
     private const string SettleScript = """
-        local n = #KEYS / 7
-        for i = 0, n - 1 do
-          local k = 7 * i
-          redis.call('ZREM', KEYS[k+7], ARGV[1])
-          if redis.call('EXISTS', KEYS[k+1]) == 1 then redis.call('HINCRBY', KEYS[k+1], 't', ARGV[2]) end
-          if redis.call('EXISTS', KEYS[k+2]) == 1 then
-            redis.call('HINCRBY', KEYS[k+2], 't', ARGV[2])
-            redis.call('HINCRBY', KEYS[k+2], 'c', ARGV[3])
+        local k, a = 0, 0
+        local function add(key, field, v) if v ~= '0' then redis.call('HINCRBY', key, field, v) end end
+        local function count(key, requests, expiry)
+          if redis.call('HINCRBY', key, 'r', requests) == tonumber(requests) then redis.call('PEXPIREAT', key, expiry) end
+        end
+        while a < #ARGV do
+          local n, requests = tonumber(ARGV[a+1]), ARGV[a+11]
+          for i = 0, n - 1 do
+            for w = 1, 3 do
+              local admitted, now, expiry = KEYS[k+w], KEYS[k+3+w], ARGV[a+7+w]
+              if admitted == now then
+                if w < 3 then add(now, 't', ARGV[a+2]) end
+                if w > 1 then add(now, 'c', ARGV[a+3]) end
+                if requests ~= '0' then count(now, requests, expiry) end
+              else
+                if redis.call('EXISTS', admitted) == 1 then
+                  if w < 3 then add(admitted, 't', ARGV[a+4]) end
+                  if w > 1 then add(admitted, 'c', ARGV[a+5]) end
+                end
+                if w < 3 then add(now, 't', ARGV[a+6]) end
+                if w > 1 then add(now, 'c', ARGV[a+7]) end
+                count(now, requests, expiry)
+              end
+            end
+            k = k + 6
           end
-          if redis.call('EXISTS', KEYS[k+3]) == 1 then redis.call('HINCRBY', KEYS[k+3], 'c', ARGV[3]) end
-          redis.call('HINCRBY', KEYS[k+4], 't', ARGV[4])
-          redis.call('HINCRBY', KEYS[k+4], 'r', ARGV[9])
-          redis.call('PEXPIREAT', KEYS[k+4], ARGV[6])
-          redis.call('HINCRBY', KEYS[k+5], 't', ARGV[4])
-          redis.call('HINCRBY', KEYS[k+5], 'c', ARGV[5])
-          redis.call('HINCRBY', KEYS[k+5], 'r', ARGV[9])
-          redis.call('PEXPIREAT', KEYS[k+5], ARGV[7])
-          redis.call('HINCRBY', KEYS[k+6], 'c', ARGV[5])
-          redis.call('PEXPIREAT', KEYS[k+6], ARGV[8])
+          a = a + 11
         end
         return 1
         """;
+
+    /// <summary>Settlements gathered into one script call: at most this many, at most <see cref="SettleGather"/> after the first.</summary>
+    private const int SettleBatch = 128;
+    private static readonly TimeSpan SettleGather = TimeSpan.FromMilliseconds(2);
 
     private readonly RedisHotState _redis;
     private readonly LimitCounters _local;
@@ -94,6 +121,9 @@ internal sealed class RedisLimits : ILimitGate, IAsyncDisposable
     private readonly string _leasePrefix = $"{Environment.ProcessId:x}-{Random.Shared.Next():x}-";
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _renewal;
+    private readonly Task _settling;
+    private readonly System.Threading.Channels.Channel<(RedisKey[] Keys, RedisValue[] Args)> _settlements =
+        System.Threading.Channels.Channel.CreateUnbounded<(RedisKey[], RedisValue[])>(); // not SingleReader: that one cannot Count
     private long _leaseCounter;
 
     public RedisLimits(RedisHotState redis, LimitCounters local, TimeProvider time)
@@ -101,6 +131,7 @@ internal sealed class RedisLimits : ILimitGate, IAsyncDisposable
         (_redis, _local, _time) = (redis, local, time);
         _calendar = new LimitCalendar(time);
         _renewal = RenewAsync(_stopping.Token);
+        _settling = SettleLoopAsync();
     }
 
     /// <summary>
@@ -111,8 +142,8 @@ internal sealed class RedisLimits : ILimitGate, IAsyncDisposable
     {
         if (_redis.Available)
         {
-            await _redis.TryAsync(db => db.ScriptEvaluateAsync(AdmitScript, [], [0, "", 0, 0, 0, 0, 0, 0])).ConfigureAwait(false);
-            await _redis.TryAsync(db => db.ScriptEvaluateAsync(SettleScript, [], ["", 0, 0, 0, 0, 0, 0, 0, 0])).ConfigureAwait(false);
+            await _redis.TryAsync(db => db.ScriptEvaluateAsync(AdmitScript, [], [0])).ConfigureAwait(false);
+            await _redis.TryAsync(db => db.ScriptEvaluateAsync(SettleScript, [], [])).ConfigureAwait(false);
         }
     }
 
@@ -130,13 +161,14 @@ internal sealed class RedisLimits : ILimitGate, IAsyncDisposable
         var lease = _leasePrefix + Interlocked.Increment(ref _leaseCounter).ToString(CultureInfo.InvariantCulture);
         var now = w.Now.ToUnixTimeMilliseconds();
         var keys = new RedisKey[limited.Length * 4];
-        var args = new RedisValue[8 + (limited.Length * 7)];
-        args[0] = now;
-        args[1] = lease;
-        args[2] = now + (long)_redis.Options.LeaseTtl.TotalMilliseconds;
-        args[3] = reserve.Tokens;
-        args[4] = reserve.CostNanos;
-        ExpiresAt(w, args, 5);
+        var args = new RedisValue[9 + (limited.Length * 7)];
+        args[0] = limited.Length;
+        args[1] = now;
+        args[2] = lease;
+        args[3] = now + (long)_redis.Options.LeaseTtl.TotalMilliseconds;
+        args[4] = reserve.Tokens;
+        args[5] = reserve.CostNanos;
+        ExpiresAt(w, args, 6);
         var scopeKeys = new string[limited.Length];
         for (var i = 0; i < limited.Length; i++)
         {
@@ -144,7 +176,7 @@ internal sealed class RedisLimits : ILimitGate, IAsyncDisposable
             WindowKeys(scopeKeys[i], w, keys, 4 * i);
             keys[(4 * i) + 3] = scopeKeys[i] + ":f";
             var l = limited[i].Limits;
-            var b = 8 + (7 * i);
+            var b = 9 + (7 * i);
             args[b] = l.Concurrent ?? -1;
             args[b + 1] = l.Rpm ?? -1;
             args[b + 2] = l.RequestsPerDay ?? -1;
@@ -166,7 +198,9 @@ internal sealed class RedisLimits : ILimitGate, IAsyncDisposable
             return (null, LimitCheck.Refusal(scope, usage, reserve, w)
                 ?? new GatewayError(ErrorKind.RateLimit, $"{scope.Label} reached one of its limits.") { RetryAfter = TimeSpan.FromSeconds(1), Code = "tenant_limit_exceeded" });
         }
-        var admitted = new ClusterLease(this, lease, scopeKeys, keys, reserve, zone);
+        // The in-flight sets this lease holds a slot in: those of the scopes that limit concurrency.
+        var slots = Enumerable.Range(0, limited.Length).Where(i => limited[i].Limits.Concurrent is not null).Select(i => keys[(4 * i) + 3]).ToArray();
+        var admitted = new ClusterLease(this, lease, scopeKeys, keys, slots, reserve, zone);
         _live[lease] = admitted;
         return (admitted, null);
     }
@@ -209,29 +243,68 @@ internal sealed class RedisLimits : ILimitGate, IAsyncDisposable
     /// The settlement, made now or when Redis is back. <paramref name="admittedKeys"/>: the admission's keys (4 a scope),
     /// or null when nothing was reserved in Redis (usage counted locally).
     /// </summary>
-    private void Settle(string lease, string[] scopeKeys, RedisKey[]? admittedKeys, Reservation reserved, long tokens, long costNanos, TimeZoneInfo zone, int requests)
+    private void Settle(string lease, string[] scopeKeys, RedisKey[]? admittedKeys, RedisKey[] slots, Reservation reserved, long tokens, long costNanos, TimeZoneInfo zone, int requests)
     {
         _live.TryRemove(lease, out _);
+        if (slots.Length > 0)
+        {
+            // The slots now, in order on the connection before any later admission of this instance: a client that sends
+            // its next request the moment this one ended finds its slot free.
+            _redis.Write(db => slots.Length == 1 ? db.SortedSetRemoveAsync(slots[0], lease) : Task.WhenAll(slots.Select(set => db.SortedSetRemoveAsync(set, lease))));
+        }
         var w = _calendar.Now(zone);
-        var keys = new RedisKey[scopeKeys.Length * 7];
+        var keys = new RedisKey[scopeKeys.Length * 6];
         for (var i = 0; i < scopeKeys.Length; i++)
         {
-            WindowKeys(scopeKeys[i], w, keys, (7 * i) + 3);
+            WindowKeys(scopeKeys[i], w, keys, (6 * i) + 3);
             if (admittedKeys is null)
             {
-                Array.Copy(keys, (7 * i) + 3, keys, 7 * i, 3);
-                keys[(7 * i) + 6] = scopeKeys[i] + ":f";
+                Array.Copy(keys, (6 * i) + 3, keys, 6 * i, 3);
             }
             else
             {
-                Array.Copy(admittedKeys, 4 * i, keys, 7 * i, 3);
-                keys[(7 * i) + 6] = admittedKeys[(4 * i) + 3];
+                Array.Copy(admittedKeys, 4 * i, keys, 6 * i, 3);
             }
         }
-        var args = new RedisValue[9];
-        (args[0], args[1], args[2], args[3], args[4], args[8]) = (lease, -reserved.Tokens, -reserved.CostNanos, tokens, costNanos, requests);
-        ExpiresAt(w, args, 5);
-        _redis.Write(db => db.ScriptEvaluateAsync(SettleScript, keys, args));
+        var args = new RedisValue[11];
+        args[0] = scopeKeys.Length;
+        (args[1], args[2]) = (tokens - reserved.Tokens, costNanos - reserved.CostNanos);
+        (args[3], args[4], args[5], args[6]) = (-reserved.Tokens, -reserved.CostNanos, tokens, costNanos);
+        ExpiresAt(w, args, 7);
+        args[10] = requests;
+        _settlements.Writer.TryWrite((keys, args));
+    }
+
+    /// <summary>
+    /// Sends the settlements in batches: the first one waits <see cref="SettleGather"/> for others, so that under load one
+    /// script call settles many requests (one round trip and one script run instead of one per request).
+    /// </summary>
+    private async Task SettleLoopAsync()
+    {
+        var reader = _settlements.Reader;
+        var batch = new List<(RedisKey[] Keys, RedisValue[] Args)>(SettleBatch);
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            if (reader.Count < SettleBatch && !_stopping.IsCancellationRequested)
+            {
+                try
+                {
+                    await Task.Delay(SettleGather, _time, _stopping.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    // stopping: what is there is sent now
+                }
+            }
+            while (batch.Count < SettleBatch && reader.TryRead(out var one))
+            {
+                batch.Add(one);
+            }
+            var keys = batch.SelectMany(b => b.Keys).ToArray();
+            var args = batch.SelectMany(b => b.Args).ToArray();
+            batch.Clear();
+            _redis.Write(db => db.ScriptEvaluateAsync(SettleScript, keys, args));
+        }
     }
 
     /// <summary>Every third of the lease time: the slots of requests still running are extended (one pipelined batch).</summary>
@@ -282,27 +355,21 @@ internal sealed class RedisLimits : ILimitGate, IAsyncDisposable
             return; // registered under two service types: disposed once
         }
         await _stopping.CancelAsync().ConfigureAwait(false);
+        _settlements.Writer.TryComplete();
+        await _settling.ConfigureAwait(false); // the last settlements are handed to RedisHotState, which sends or keeps them
         await _renewal.ConfigureAwait(false);
         _stopping.Dispose();
     }
 
     /// <summary>A lease in Redis: its slot and reservation, settled there.</summary>
-    private sealed class ClusterLease(RedisLimits owner, string id, string[] scopeKeys, RedisKey[] keys, Reservation reserved, TimeZoneInfo zone) : LimitLease
+    private sealed class ClusterLease(RedisLimits owner, string id, string[] scopeKeys, RedisKey[] keys, RedisKey[] slots, Reservation reserved, TimeZoneInfo zone) : LimitLease
     {
         public override Reservation Reserved => reserved;
 
-        public IEnumerable<RedisKey> InFlightKeys
-        {
-            get
-            {
-                for (var i = 3; i < keys.Length; i += 4)
-                {
-                    yield return keys[i];
-                }
-            }
-        }
+        /// <summary>The in-flight sets holding this lease's slots (renewed while it runs).</summary>
+        public RedisKey[] InFlightKeys => slots;
 
-        protected override void OnSettle(long tokens, long costNanos) => owner.Settle(id, scopeKeys, keys, reserved, tokens, costNanos, zone, requests: 0);
+        protected override void OnSettle(long tokens, long costNanos) => owner.Settle(id, scopeKeys, keys, slots, reserved, tokens, costNanos, zone, requests: 0);
     }
 
     /// <summary>Admitted by this instance's counters while Redis was unreachable: the usage is added to Redis when it settles (now, or when Redis is back).</summary>
@@ -313,7 +380,7 @@ internal sealed class RedisLimits : ILimitGate, IAsyncDisposable
         protected override void OnSettle(long tokens, long costNanos)
         {
             local.Settle(tokens, costNanos);
-            owner.Settle("", scopeKeys, null, Reservation.None, tokens, costNanos, zone, requests: 1);
+            owner.Settle("", scopeKeys, null, [], Reservation.None, tokens, costNanos, zone, requests: 1);
         }
     }
 }

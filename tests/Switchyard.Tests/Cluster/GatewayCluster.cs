@@ -103,12 +103,18 @@ internal sealed class GatewayCluster : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        foreach (var gw in Instances)
+        try
         {
-            await gw.DisposeAsync();
+            foreach (var gw in Instances)
+            {
+                await gw.DisposeAsync();
+            }
         }
-        await Redis.DisposeAsync();
-        await Database.DisposeAsync();
+        finally
+        {
+            await Redis.DisposeAsync(); // a redis-server process: never left running by a failed test
+            await Database.DisposeAsync();
+        }
         try
         {
             Directory.Delete(_spillDir, recursive: true);
