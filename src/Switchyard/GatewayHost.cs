@@ -51,6 +51,8 @@ internal static class GatewayHost
         });
         builder.Logging.SetMinimumLevel(minimumLevel > config.Server.LogLevel ? minimumLevel : config.Server.LogLevel);
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        // A start that fails is said once, by the caller (serve: one line for a port in use; anything else rethrown).
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         // With this category enabled ASP.NET Core creates an Activity per request only to scope its log lines, and
         // HttpClient then makes a child of it for every upstream call: per-request work nothing reads. The request
         // span comes from RequestSpans, which reads the caller's traceparent itself.

@@ -74,7 +74,15 @@ internal static class ServeCommand
         }
         await using (app.ConfigureAwait(false))
         {
-            await app.StartAsync().ConfigureAwait(false);
+            try
+            {
+                await app.StartAsync().ConfigureAwait(false);
+            }
+            catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+                await Console.Error.WriteLineAsync($"switchyard: cannot listen on {listen}: the address is in use (another process listens there; choose one with --urls).").ConfigureAwait(false);
+                return 1;
+            }
             Banner.Write(config, app.Urls);
             app.Services.GetRequiredService<Observability.RequestLog>().Event("start", $"Switchyard {Inbound.HealthEndpoints.Version} on {string.Join(", ", app.Urls)}, config {config.Source}");
             await app.WaitForShutdownAsync().ConfigureAwait(false);

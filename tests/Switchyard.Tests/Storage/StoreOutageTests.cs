@@ -25,62 +25,60 @@ public sealed class StoreOutageTests
         var connection = server.Connection;
         var spill = Path.Combine(Path.GetTempPath(), $"sy-outage-{Guid.NewGuid():N}", "request-log.spill.jsonl");
         var time = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        var config = ConfigLoader.Parse("""
+            tenants: [{name: team-a, keys: [sk-team-a-key-1]}]
+            providers: [{name: mock, type: mock}]
+            routes: [{model: "*", targets: [{provider: mock}]}]
+            """, "outage.yaml") with { Storage = StorageOptions.Postgres(connection) with { SpillPath = spill } };
+        await using var gw = await Gateway.StartAsync(config, time);
+        using var created = await gw.PostJsonAsync("/admin/v1/tenants/team-a/keys", "{}");
+        var virtualKey = JsonNode.Parse(await created.Content.ReadAsStringAsync())!["key"]!.GetValue<string>();
+
+        var sent = 0;
+        var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
+        var clock = Stopwatch.StartNew();
+        var load = Task.WhenAll(Enumerable.Range(0, 4).Select(async worker =>
         {
-            var config = ConfigLoader.Parse("""
-                tenants: [{name: team-a, keys: [sk-team-a-key-1]}]
-                providers: [{name: mock, type: mock}]
-                routes: [{model: "*", targets: [{provider: mock}]}]
-                """, "outage.yaml") with { Storage = StorageOptions.Postgres(connection) with { SpillPath = spill } };
-            await using var gw = await Gateway.StartAsync(config, time);
-            using var created = await gw.PostJsonAsync("/admin/v1/tenants/team-a/keys", "{}");
-            var virtualKey = JsonNode.Parse(await created.Content.ReadAsStringAsync())!["key"]!.GetValue<string>();
-
-            var sent = 0;
-            var failures = new System.Collections.Concurrent.ConcurrentBag<string>();
-            var clock = Stopwatch.StartNew();
-            var load = Task.WhenAll(Enumerable.Range(0, 4).Select(async worker =>
+            using var http = new HttpClient { BaseAddress = new Uri(gw.Url) };
+            while (clock.Elapsed < TimeSpan.FromSeconds(40))
             {
-                using var http = new HttpClient { BaseAddress = new Uri(gw.Url) };
-                while (clock.Elapsed < TimeSpan.FromSeconds(40))
+                using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
                 {
-                    using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/chat/completions")
-                    {
-                        Content = new StringContent("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}""", System.Text.Encoding.UTF8, "application/json"),
-                    };
-                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", worker % 2 == 0 ? "sk-team-a-key-1" : virtualKey);
-                    using var response = await http.SendAsync(request);
-                    Interlocked.Increment(ref sent);
-                    if (response.StatusCode != HttpStatusCode.OK)
-                    {
-                        failures.Add($"{(int)response.StatusCode} at {clock.Elapsed.TotalSeconds:0.0}s: {await response.Content.ReadAsStringAsync()}");
-                    }
-                    await Task.Delay(20);
+                    Content = new StringContent("""{"model":"gpt-4o","messages":[{"role":"user","content":"hi"}]}""", System.Text.Encoding.UTF8, "application/json"),
+                };
+                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", worker % 2 == 0 ? "sk-team-a-key-1" : virtualKey);
+                using var response = await http.SendAsync(request);
+                Interlocked.Increment(ref sent);
+                if (response.StatusCode != HttpStatusCode.OK)
+                {
+                    failures.Add($"{(int)response.StatusCode} at {clock.Elapsed.TotalSeconds:0.0}s: {await response.Content.ReadAsStringAsync()}");
                 }
-            }));
-
-            await Task.Delay(TimeSpan.FromSeconds(3));
-            await server.PauseAsync();
-            var down = clock.Elapsed;
-            await Task.Delay(TimeSpan.FromSeconds(2));
-            time.Advance(TimeSpan.FromMinutes(2)); // the virtual key's cached lookup goes stale while the store is down
-            await Task.Delay(TimeSpan.FromSeconds(28));
-            await server.ResumeAsync();
-            Assert.True(clock.Elapsed - down >= TimeSpan.FromSeconds(30));
-            await load;
-
-            Assert.Empty(failures);
-            var log = gw.Services.GetRequiredService<StoredRequestLog>();
-            Assert.True(log.Spilled > 0, "the outage spilled no rows: it was not one");
-            await using var c = new NpgsqlConnection(connection + ";Pooling=false"); // pooled connections of before the outage are dead
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            long rows;
-            while ((rows = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM request_log WHERE status = 200")) < sent && DateTime.UtcNow < deadline)
-            {
-                await Task.Delay(200);
+                await Task.Delay(20);
             }
-            Assert.Equal(sent, rows + 0L);
-            Assert.Equal(sent, await c.ExecuteScalarAsync<long>("SELECT SUM(requests) FROM usage_minute"));
-            Assert.False(File.Exists(spill));
+        }));
+
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        await server.PauseAsync();
+        var down = clock.Elapsed;
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        time.Advance(TimeSpan.FromMinutes(2)); // the virtual key's cached lookup goes stale while the store is down
+        await Task.Delay(TimeSpan.FromSeconds(28));
+        await server.ResumeAsync();
+        Assert.True(clock.Elapsed - down >= TimeSpan.FromSeconds(30));
+        await load;
+
+        Assert.Empty(failures);
+        var log = gw.Services.GetRequiredService<StoredRequestLog>();
+        Assert.True(log.Spilled > 0, "the outage spilled no rows: it was not one");
+        await using var c = new NpgsqlConnection(connection + ";Pooling=false"); // pooled connections of before the outage are dead
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        long rows;
+        while ((rows = await c.ExecuteScalarAsync<long>("SELECT COUNT(*) FROM request_log WHERE status = 200")) < sent && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(200);
         }
+        Assert.Equal(sent, rows + 0L);
+        Assert.Equal(sent, await c.ExecuteScalarAsync<long>("SELECT SUM(requests) FROM usage_minute"));
+        Assert.False(File.Exists(spill));
     }
 }
