@@ -19,55 +19,53 @@ internal sealed class RedisLimits : ILimitGate, IAsyncDisposable
 {
     // Increments are passed through as the integers' strings (a Lua number would print 0 as -0 or large ones with an exponent, which HINCRBY refuses).
     // KEYS, 4 per scope: minute hash, day hash, month hash, in-flight sorted set (lease → expiry ms).
-    // ARGV: the number of scopes, now ms, lease, lease expiry ms, reserved tokens, reserved cost (nanodollars), expire-at ms of the minute, day
+    // ARGV: now ms, lease, lease expiry ms, reserved tokens, reserved cost (nanodollars), expire-at ms of the minute, day
     // and month windows; then 7 limits per scope (-1: none): concurrent, rpm, requests/day, tpm, tokens/day, budget/day, budget/month.
     // Each hash counts requests in 'r': the first count of a window is when its expiry is set (once, not per request).
     // Only what a scope limits is read; the in-flight set is kept only for a concurrency limit.
     private const string AdmitScript = """
-        local function admit(k, a, n)
-          local now, lease, leaseUntil = tonumber(ARGV[a+1]), ARGV[a+2], tonumber(ARGV[a+3])
-          local rt, rc = tonumber(ARGV[a+4]), tonumber(ARGV[a+5])
-          for i = 0, n - 1 do
-            local m, d, mo, f = KEYS[k+4*i+1], KEYS[k+4*i+2], KEYS[k+4*i+3], KEYS[k+4*i+4]
-            local b = a + 8 + 7 * i
-            local c, rpm, rpd = tonumber(ARGV[b+1]), tonumber(ARGV[b+2]), tonumber(ARGV[b+3])
-            local tpm, tpd, bd, bm = tonumber(ARGV[b+4]), tonumber(ARGV[b+5]), tonumber(ARGV[b+6]), tonumber(ARGV[b+7])
-            local inflight, mr, mt, dr, dt, dc, mc = 0, 0, 0, 0, 0, 0, 0
-            if c >= 0 then
-              redis.call('ZREMRANGEBYSCORE', f, '-inf', now)
-              inflight = redis.call('ZCARD', f)
-            end
-            if rpm >= 0 or tpm >= 0 then
-              local v = redis.call('HMGET', m, 'r', 't')
-              mr, mt = tonumber(v[1] or 0), tonumber(v[2] or 0)
-            end
-            if rpd >= 0 or tpd >= 0 or bd >= 0 then
-              local v = redis.call('HMGET', d, 'r', 't', 'c')
-              dr, dt, dc = tonumber(v[1] or 0), tonumber(v[2] or 0), tonumber(v[3] or 0)
-            end
-            if bm >= 0 then mc = tonumber(redis.call('HGET', mo, 'c') or 0) end
-            if (c >= 0 and inflight >= c) or (rpm >= 0 and mr >= rpm) or (rpd >= 0 and dr >= rpd) or (tpm >= 0 and mt + rt > tpm)
-              or (tpd >= 0 and dt + rt > tpd) or (bd >= 0 and dc + rc > bd) or (bm >= 0 and mc + rc > bm) then
-              return {i, inflight, mr, dr, mt, dt, dc, mc}
-            end
+        local now, lease, leaseUntil = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
+        local rt, rc = tonumber(ARGV[4]), tonumber(ARGV[5])
+        local n = #KEYS / 4
+        for i = 0, n - 1 do
+          local m, d, mo, f = KEYS[4*i+1], KEYS[4*i+2], KEYS[4*i+3], KEYS[4*i+4]
+          local b = 8 + 7 * i
+          local c, rpm, rpd = tonumber(ARGV[b+1]), tonumber(ARGV[b+2]), tonumber(ARGV[b+3])
+          local tpm, tpd, bd, bm = tonumber(ARGV[b+4]), tonumber(ARGV[b+5]), tonumber(ARGV[b+6]), tonumber(ARGV[b+7])
+          local inflight, mr, mt, dr, dt, dc, mc = 0, 0, 0, 0, 0, 0, 0
+          if c >= 0 then
+            redis.call('ZREMRANGEBYSCORE', f, '-inf', now)
+            inflight = redis.call('ZCARD', f)
           end
-          for i = 0, n - 1 do
-            local m, d, mo, f = KEYS[k+4*i+1], KEYS[k+4*i+2], KEYS[k+4*i+3], KEYS[k+4*i+4]
-            if redis.call('HINCRBY', m, 'r', 1) == 1 then redis.call('PEXPIREAT', m, ARGV[a+6]) end
-            if rt ~= 0 then redis.call('HINCRBY', m, 't', ARGV[a+4]) end
-            if redis.call('HINCRBY', d, 'r', 1) == 1 then redis.call('PEXPIREAT', d, ARGV[a+7]) end
-            if rt ~= 0 then redis.call('HINCRBY', d, 't', ARGV[a+4]) end
-            if rc ~= 0 then redis.call('HINCRBY', d, 'c', ARGV[a+5]) end
-            if redis.call('HINCRBY', mo, 'r', 1) == 1 then redis.call('PEXPIREAT', mo, ARGV[a+8]) end
-            if rc ~= 0 then redis.call('HINCRBY', mo, 'c', ARGV[a+5]) end
-            if tonumber(ARGV[a + 8 + 7 * i + 1]) >= 0 then
-              redis.call('ZADD', f, leaseUntil, lease)
-              if redis.call('PTTL', f) < leaseUntil - now then redis.call('PEXPIREAT', f, leaseUntil) end
-            end
+          if rpm >= 0 or tpm >= 0 then
+            local v = redis.call('HMGET', m, 'r', 't')
+            mr, mt = tonumber(v[1] or 0), tonumber(v[2] or 0)
           end
-          return {-1}
+          if rpd >= 0 or tpd >= 0 or bd >= 0 then
+            local v = redis.call('HMGET', d, 'r', 't', 'c')
+            dr, dt, dc = tonumber(v[1] or 0), tonumber(v[2] or 0), tonumber(v[3] or 0)
+          end
+          if bm >= 0 then mc = tonumber(redis.call('HGET', mo, 'c') or 0) end
+          if (c >= 0 and inflight >= c) or (rpm >= 0 and mr >= rpm) or (rpd >= 0 and dr >= rpd) or (tpm >= 0 and mt + rt > tpm)
+            or (tpd >= 0 and dt + rt > tpd) or (bd >= 0 and dc + rc > bd) or (bm >= 0 and mc + rc > bm) then
+            return {i, inflight, mr, dr, mt, dt, dc, mc}
+          end
         end
-        return admit(0, 1, tonumber(ARGV[1]))
+        for i = 0, n - 1 do
+          local m, d, mo, f = KEYS[4*i+1], KEYS[4*i+2], KEYS[4*i+3], KEYS[4*i+4]
+          if redis.call('HINCRBY', m, 'r', 1) == 1 then redis.call('PEXPIREAT', m, ARGV[6]) end
+          if rt ~= 0 then redis.call('HINCRBY', m, 't', ARGV[4]) end
+          if redis.call('HINCRBY', d, 'r', 1) == 1 then redis.call('PEXPIREAT', d, ARGV[7]) end
+          if rt ~= 0 then redis.call('HINCRBY', d, 't', ARGV[4]) end
+          if rc ~= 0 then redis.call('HINCRBY', d, 'c', ARGV[5]) end
+          if redis.call('HINCRBY', mo, 'r', 1) == 1 then redis.call('PEXPIREAT', mo, ARGV[8]) end
+          if rc ~= 0 then redis.call('HINCRBY', mo, 'c', ARGV[5]) end
+          if tonumber(ARGV[8 + 7 * i + 1]) >= 0 then
+            redis.call('ZADD', f, leaseUntil, lease)
+            if redis.call('PTTL', f) < leaseUntil - now then redis.call('PEXPIREAT', f, leaseUntil) end
+          end
+        end
+        return {-1}
         """;
 
     // Settlements, many in one call (gathered for a moment off the requests' path; the concurrency slot is given back at
@@ -142,7 +140,7 @@ internal sealed class RedisLimits : ILimitGate, IAsyncDisposable
     {
         if (_redis.Available)
         {
-            await _redis.TryAsync(db => db.ScriptEvaluateAsync(AdmitScript, [], [0])).ConfigureAwait(false);
+            await _redis.TryAsync(db => db.ScriptEvaluateAsync(AdmitScript, [], [0, "", 0, 0, 0, 0, 0, 0])).ConfigureAwait(false);
             await _redis.TryAsync(db => db.ScriptEvaluateAsync(SettleScript, [], [])).ConfigureAwait(false);
         }
     }
@@ -161,14 +159,13 @@ internal sealed class RedisLimits : ILimitGate, IAsyncDisposable
         var lease = _leasePrefix + Interlocked.Increment(ref _leaseCounter).ToString(CultureInfo.InvariantCulture);
         var now = w.Now.ToUnixTimeMilliseconds();
         var keys = new RedisKey[limited.Length * 4];
-        var args = new RedisValue[9 + (limited.Length * 7)];
-        args[0] = limited.Length;
-        args[1] = now;
-        args[2] = lease;
-        args[3] = now + (long)_redis.Options.LeaseTtl.TotalMilliseconds;
-        args[4] = reserve.Tokens;
-        args[5] = reserve.CostNanos;
-        ExpiresAt(w, args, 6);
+        var args = new RedisValue[8 + (limited.Length * 7)];
+        args[0] = now;
+        args[1] = lease;
+        args[2] = now + (long)_redis.Options.LeaseTtl.TotalMilliseconds;
+        args[3] = reserve.Tokens;
+        args[4] = reserve.CostNanos;
+        ExpiresAt(w, args, 5);
         var scopeKeys = new string[limited.Length];
         for (var i = 0; i < limited.Length; i++)
         {
@@ -176,7 +173,7 @@ internal sealed class RedisLimits : ILimitGate, IAsyncDisposable
             WindowKeys(scopeKeys[i], w, keys, 4 * i);
             keys[(4 * i) + 3] = scopeKeys[i] + ":f";
             var l = limited[i].Limits;
-            var b = 9 + (7 * i);
+            var b = 8 + (7 * i);
             args[b] = l.Concurrent ?? -1;
             args[b + 1] = l.Rpm ?? -1;
             args[b + 2] = l.RequestsPerDay ?? -1;
@@ -250,7 +247,7 @@ internal sealed class RedisLimits : ILimitGate, IAsyncDisposable
         {
             // The slots now, in order on the connection before any later admission of this instance: a client that sends
             // its next request the moment this one ended finds its slot free.
-            _redis.Write(db => slots.Length == 1 ? db.SortedSetRemoveAsync(slots[0], lease) : Task.WhenAll(slots.Select(set => db.SortedSetRemoveAsync(set, lease))));
+            _redis.Write(db => Task.WhenAll(slots.Select(set => db.SortedSetRemoveAsync(set, lease))));
         }
         var w = _calendar.Now(zone);
         var keys = new RedisKey[scopeKeys.Length * 6];

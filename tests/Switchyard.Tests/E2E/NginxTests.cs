@@ -55,7 +55,7 @@ public sealed class NginxTests(ITestOutputHelper output)
         {
             File.SetUnixFileMode(dir, (UnixFileMode)0b111_111_111); // nginx's workers run as nobody
         }
-        var port = FreePort();
+        var port = LoopbackPort.Free();
         var conf = (await File.ReadAllTextAsync(sample)).Replace("listen 127.0.0.1:8080", $"listen 127.0.0.1:{port}", StringComparison.Ordinal);
         for (var i = 0; i < 3; i++)
         {
@@ -165,13 +165,6 @@ public sealed class NginxTests(ITestOutputHelper output)
     }
 
     private static StringContent Json(string body) => new(body, Encoding.UTF8, "application/json");
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
-    }
 
     private static async Task WaitListeningAsync(int port, Process nginx, string dir)
     {

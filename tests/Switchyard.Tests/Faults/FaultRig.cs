@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
@@ -111,6 +110,14 @@ internal sealed class FaultRig : IAsyncDisposable
 
     public static Task<HttpResponseMessage> SendAsync(HttpClient http, HttpRequestMessage request) => http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
 
+    /// <summary>One request on a connection of its own, read as <paramref name="client"/> sees it; the connection is closed after.</summary>
+    public async Task<ClientView> ViewAsync(string client, bool stream, string model = "m", string? body = null)
+    {
+        using var http = NewClient();
+        using var response = await SendAsync(http, Request(client, stream, model, body));
+        return await ClientView.ReadAsync(response, client);
+    }
+
     /// <summary>What is still open or counted, for the assertion message.</summary>
     public string Counts()
     {
@@ -162,14 +169,6 @@ internal sealed class FaultRig : IAsyncDisposable
         var live = Gateway.Services.GetRequiredService<GatewayMetrics>().Live;
         return live == (0, 0) && ProviderInFlight() == 0 && KeyInFlight() == 0 && Interlocked.Read(ref _gatewayConnections) == 0
             && Faulty.ActiveHandlers == 0 && Faulty.OpenConnections <= 1;
-    }
-
-    /// <summary>A loopback port nobody listens on (bound, then released).</summary>
-    public static int ClosedPort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
 
     /// <summary>The error a client reads in its own protocol's shape; the message returned.</summary>

@@ -23,14 +23,10 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
     [InlineData("responses", false)]
     public async Task Connection_refused_is_a_503_naming_the_provider(string client, bool stream)
     {
-        await using var rig = await FaultRig.StartAsync("openai", FakeUpstream.Json(Wire.OpenAI.TextResponse), baseUrl: $"http://127.0.0.1:{FaultRig.ClosedPort()}/v1");
-        using (var http = rig.NewClient())
-        {
-            using var resp = await FaultRig.SendAsync(http, FaultRig.Request(client, stream));
-            var view = await ClientView.ReadAsync(resp, client);
-            var message = FaultRig.AssertErrorShape(client, view.Status, view.ErrorBody, HttpStatusCode.ServiceUnavailable);
-            Assert.Contains("'faulty' could not be reached", message, StringComparison.Ordinal);
-        }
+        await using var rig = await FaultRig.StartAsync("openai", FakeUpstream.Json(Wire.OpenAI.TextResponse), baseUrl: $"http://127.0.0.1:{LoopbackPort.Free()}/v1");
+        var view = await rig.ViewAsync(client, stream);
+        var message = FaultRig.AssertErrorShape(client, view.Status, view.ErrorBody, HttpStatusCode.ServiceUnavailable);
+        Assert.Contains("'faulty' could not be reached", message, StringComparison.Ordinal);
         await rig.AssertNothingLeftAsync();
     }
 
@@ -44,13 +40,9 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
             ctx.Abort(); // RST instead of an answer
             return Task.CompletedTask;
         });
-        using (var http = rig.NewClient())
-        {
-            using var resp = await FaultRig.SendAsync(http, FaultRig.Request(client, stream));
-            var view = await ClientView.ReadAsync(resp, client);
-            var message = FaultRig.AssertErrorShape(client, view.Status, view.ErrorBody, HttpStatusCode.ServiceUnavailable);
-            Assert.Contains("'faulty'", message, StringComparison.Ordinal);
-        }
+        var view = await rig.ViewAsync(client, stream);
+        var message = FaultRig.AssertErrorShape(client, view.Status, view.ErrorBody, HttpStatusCode.ServiceUnavailable);
+        Assert.Contains("'faulty'", message, StringComparison.Ordinal);
         await rig.AssertNothingLeftAsync();
     }
 
@@ -91,15 +83,11 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
             await Task.Delay(TimeSpan.FromSeconds(30), ctx.RequestAborted);
             await FakeUpstream.Json(Wire.OpenAI.TextResponse)(ctx, req);
         }, providerSettings: "first_byte_timeout: 300ms");
-        using (var http = rig.NewClient())
-        {
-            var clock = Stopwatch.StartNew();
-            using var resp = await FaultRig.SendAsync(http, FaultRig.Request(client, stream: false));
-            var view = await ClientView.ReadAsync(resp, client);
-            var message = FaultRig.AssertErrorShape(client, view.Status, view.ErrorBody, HttpStatusCode.GatewayTimeout);
-            Assert.Contains("no response within 0.3s", message, StringComparison.Ordinal);
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"answered after {clock.Elapsed}");
-        }
+        var clock = Stopwatch.StartNew();
+        var view = await rig.ViewAsync(client, stream: false);
+        var message = FaultRig.AssertErrorShape(client, view.Status, view.ErrorBody, HttpStatusCode.GatewayTimeout);
+        Assert.Contains("no response within 0.3s", message, StringComparison.Ordinal);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"answered after {clock.Elapsed}");
         await rig.AssertNothingLeftAsync(); // the upstream handler saw its request aborted
     }
 
@@ -115,13 +103,9 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
             await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
             await Task.Delay(TimeSpan.FromSeconds(30), ctx.RequestAborted);
         }, providerSettings: "idle_timeout: 400ms");
-        using (var http = rig.NewClient())
-        {
-            using var resp = await FaultRig.SendAsync(http, FaultRig.Request(client, stream: false));
-            var view = await ClientView.ReadAsync(resp, client);
-            var message = FaultRig.AssertErrorShape(client, view.Status, view.ErrorBody, HttpStatusCode.GatewayTimeout);
-            Assert.Contains("did not arrive within 0.4s", message, StringComparison.Ordinal);
-        }
+        var view = await rig.ViewAsync(client, stream: false);
+        var message = FaultRig.AssertErrorShape(client, view.Status, view.ErrorBody, HttpStatusCode.GatewayTimeout);
+        Assert.Contains("did not arrive within 0.4s", message, StringComparison.Ordinal);
         await rig.AssertNothingLeftAsync();
     }
 
@@ -136,21 +120,17 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
             await FakeUpstream.Sse(upstream == "openai" ? OpenAIFirstEvents : AnthropicFirstEvents)(ctx, req);
             await Task.Delay(TimeSpan.FromSeconds(30), ctx.RequestAborted);
         }, providerSettings: "idle_timeout: 400ms");
-        using (var http = rig.NewClient())
+        var view = await rig.ViewAsync(client, stream: true);
+        Assert.Equal(HttpStatusCode.OK, view.Status);
+        Assert.StartsWith("Hello", view.Text, StringComparison.Ordinal);
+        if (client == upstream)
         {
-            using var resp = await FaultRig.SendAsync(http, FaultRig.Request(client, stream: true));
-            var view = await ClientView.ReadAsync(resp, client);
-            Assert.Equal(HttpStatusCode.OK, view.Status);
-            Assert.StartsWith("Hello", view.Text, StringComparison.Ordinal);
-            if (client == upstream)
-            {
-                // The byte path: the upstream's bytes as they came, then the client's own error event.
-                Assert.Contains("sent nothing for 0.4s", string.Join("\n\n", view.RawEvents), StringComparison.Ordinal);
-            }
-            else
-            {
-                Assert.Contains("sent nothing for 0.4s", view.ErrorBody!.ToJsonString(), StringComparison.Ordinal);
-            }
+            // The byte path: the upstream's bytes as they came, then the client's own error event.
+            Assert.Contains("sent nothing for 0.4s", string.Join("\n\n", view.RawEvents), StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Contains("sent nothing for 0.4s", view.ErrorBody!.ToJsonString(), StringComparison.Ordinal);
         }
         await rig.AssertNothingLeftAsync();
     }
@@ -163,14 +143,10 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         var broken = OpenAIFirstEvents + "data: {\"id\":\"chatcmpl-1\",\"object\":\"chat.completion.chunk\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"wor\n\n"
             + string.Join("\n\n", Wire.OpenAI.TextStream.Split("\n\n").Skip(2));
         await using var rig = await FaultRig.StartAsync("openai", FakeUpstream.Sse(broken));
-        using (var http = rig.NewClient())
-        {
-            using var resp = await FaultRig.SendAsync(http, FaultRig.Request(client, stream: true));
-            var view = await ClientView.ReadAsync(resp, client);
-            Assert.Equal(HttpStatusCode.OK, view.Status);
-            Assert.Equal("Hello", view.Text);
-            Assert.Contains("malformed", view.ErrorBody!.ToJsonString(), StringComparison.Ordinal);
-        }
+        var view = await rig.ViewAsync(client, stream: true);
+        Assert.Equal(HttpStatusCode.OK, view.Status);
+        Assert.Equal("Hello", view.Text);
+        Assert.Contains("malformed", view.ErrorBody!.ToJsonString(), StringComparison.Ordinal);
         await rig.AssertNothingLeftAsync();
     }
 
@@ -180,15 +156,11 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
     public async Task A_truncated_stream_ends_in_an_in_stream_error(string client, string upstream)
     {
         await using var rig = await FaultRig.StartAsync(upstream, FakeUpstream.Sse(AnthropicFirstEvents)); // no message_stop: the body just ends
-        using (var http = rig.NewClient())
-        {
-            using var resp = await FaultRig.SendAsync(http, FaultRig.Request(client, stream: true));
-            var view = await ClientView.ReadAsync(resp, client);
-            Assert.Equal(HttpStatusCode.OK, view.Status);
-            Assert.Equal("Hello", view.Text);
-            Assert.NotNull(view.ErrorBody);
-            Assert.Contains("upstream", view.ErrorBody.ToJsonString(), StringComparison.Ordinal);
-        }
+        var view = await rig.ViewAsync(client, stream: true);
+        Assert.Equal(HttpStatusCode.OK, view.Status);
+        Assert.Equal("Hello", view.Text);
+        Assert.NotNull(view.ErrorBody);
+        Assert.Contains("upstream", view.ErrorBody.ToJsonString(), StringComparison.Ordinal);
         await rig.AssertNothingLeftAsync();
     }
 
@@ -199,13 +171,9 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
     public async Task Invalid_JSON_with_a_200_is_a_502_in_the_clients_protocol(string client, string upstream)
     {
         await using var rig = await FaultRig.StartAsync(upstream, FakeUpstream.Json("{\"id\":\"msg_01\",\"type\":\"message\",\"content\":[{\"type\":\"te"));
-        using (var http = rig.NewClient())
-        {
-            using var resp = await FaultRig.SendAsync(http, FaultRig.Request(client, stream: false));
-            var view = await ClientView.ReadAsync(resp, client);
-            var message = FaultRig.AssertErrorShape(client, view.Status, view.ErrorBody, HttpStatusCode.BadGateway);
-            Assert.Contains("'faulty'", message, StringComparison.Ordinal);
-        }
+        var view = await rig.ViewAsync(client, stream: false);
+        var message = FaultRig.AssertErrorShape(client, view.Status, view.ErrorBody, HttpStatusCode.BadGateway);
+        Assert.Contains("'faulty'", message, StringComparison.Ordinal);
         await rig.AssertNothingLeftAsync();
     }
 
@@ -225,13 +193,9 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
             }
             await ctx.Response.WriteAsync("\"}}]}", ctx.RequestAborted);
         });
-        using (var http = rig.NewClient())
-        {
-            using var resp = await FaultRig.SendAsync(http, FaultRig.Request(client, stream: false));
-            var view = await ClientView.ReadAsync(resp, client);
-            var message = FaultRig.AssertErrorShape(client, view.Status, view.ErrorBody, HttpStatusCode.BadGateway);
-            Assert.Contains("larger than 64 MB", message, StringComparison.Ordinal);
-        }
+        var view = await rig.ViewAsync(client, stream: false);
+        var message = FaultRig.AssertErrorShape(client, view.Status, view.ErrorBody, HttpStatusCode.BadGateway);
+        Assert.Contains("larger than 64 MB", message, StringComparison.Ordinal);
         await rig.AssertNothingLeftAsync(); // the upstream's handler saw its request aborted at the cap
     }
 
@@ -257,21 +221,17 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
                 await ctx.Response.Body.WriteAsync(block, ctx.RequestAborted); // one event that never ends
             }
         });
-        using (var http = rig.NewClient())
+        var view = await rig.ViewAsync(client, stream: true);
+        if (afterFirstEvents)
         {
-            using var resp = await FaultRig.SendAsync(http, FaultRig.Request(client, stream: true));
-            var view = await ClientView.ReadAsync(resp, client);
-            if (afterFirstEvents)
-            {
-                Assert.Equal(HttpStatusCode.OK, view.Status);
-                Assert.Equal("Hello", view.Text);
-                Assert.Contains("larger than 16 MB", view.ErrorBody!.ToJsonString(), StringComparison.Ordinal);
-            }
-            else
-            {
-                var message = FaultRig.AssertErrorShape(client, view.Status, view.ErrorBody, HttpStatusCode.BadGateway);
-                Assert.Contains("larger than 16 MB", message, StringComparison.Ordinal);
-            }
+            Assert.Equal(HttpStatusCode.OK, view.Status);
+            Assert.Equal("Hello", view.Text);
+            Assert.Contains("larger than 16 MB", view.ErrorBody!.ToJsonString(), StringComparison.Ordinal);
+        }
+        else
+        {
+            var message = FaultRig.AssertErrorShape(client, view.Status, view.ErrorBody, HttpStatusCode.BadGateway);
+            Assert.Contains("larger than 16 MB", message, StringComparison.Ordinal);
         }
         await rig.AssertNothingLeftAsync();
     }
@@ -283,9 +243,7 @@ public sealed class FaultSuiteTests(ITestOutputHelper output)
         await using var rig = await FaultRig.StartAsync("anthropic", FakeUpstream.Json(overloaded, 529), keys: 3);
         for (var i = 0; i < 5; i++)
         {
-            using var http = rig.NewClient();
-            using var resp = await FaultRig.SendAsync(http, FaultRig.Request("anthropic", stream: i % 2 == 1));
-            var view = await ClientView.ReadAsync(resp, "anthropic");
+            var view = await rig.ViewAsync("anthropic", stream: i % 2 == 1);
             output.WriteLine($"request {i}: {(int)view.Status} {view.ErrorBody?.ToJsonString()}");
             Assert.Equal("error", view.ErrorBody!["type"]!.GetValue<string>());
             if (i < 3)

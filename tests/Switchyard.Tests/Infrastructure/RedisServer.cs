@@ -22,7 +22,7 @@ public sealed class RedisServer : IAsyncDisposable
 
     public static async Task<RedisServer> StartAsync()
     {
-        var server = new RedisServer(FreePort(), Directory.CreateTempSubdirectory("sy-redis").FullName);
+        var server = new RedisServer(LoopbackPort.Free(), Directory.CreateTempSubdirectory("sy-redis").FullName);
         await server.StartAgainAsync();
         return server;
     }
@@ -81,13 +81,6 @@ public sealed class RedisServer : IAsyncDisposable
         {
             return false;
         }
-    }
-
-    private static int FreePort()
-    {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()
