@@ -245,8 +245,7 @@ internal sealed class RedisLimits : ILimitGate, IAsyncDisposable
         _live.TryRemove(lease, out _);
         if (slots.Length > 0)
         {
-            // The slots now, in order on the connection before any later admission of this instance: a client that sends
-            // its next request the moment this one ended finds its slot free.
+            // The slots now, apart from the gathered settlement: free again one round trip after the answer ended.
             _redis.Write(db => Task.WhenAll(slots.Select(set => db.SortedSetRemoveAsync(set, lease))));
         }
         var w = _calendar.Now(zone);

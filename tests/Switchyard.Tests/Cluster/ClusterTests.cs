@@ -57,8 +57,11 @@ public sealed partial class ClusterTests
             var statuses = await cluster.RaceAsync(12, TenantKey, "gpt-x-fault-delay-1500");
             Assert.True(statuses.Count(s => s == 200) == 4, string.Join(",", statuses));
             Assert.Equal(8, statuses.Count(s => s == 429));
-            // The slots were given back when the requests ended.
-            Assert.Equal(4, (await cluster.RaceAsync(4, TenantKey)).Count(s => s == 200));
+            // The slots were given back when the requests ended — within moments on every instance (a lease that leaked
+            // would hold its slot for cluster.lease_ttl, 30 s). The release is a write after the answer: a request sent to
+            // another instance the instant one ends may still find its slot taken for that round trip.
+            Assert.NotNull(await GatewayCluster.WithinAsync(TimeSpan.FromSeconds(2), async () =>
+                (await cluster.RaceAsync(4, TenantKey)).All(s => s == 200)));
         }
     }
 
