@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks Switchyard against the floor hop and the Portkey gateway in one run, on this machine, over 127.0.0.1 only.
-# Usage: bash bench/run.sh [--quick] [--soak] [--streams | --requests]      (not part of the test run; results in bench/results/)
+# Usage: bash bench/run.sh [--quick] [--streams | --requests]      (not part of the test run; results in bench/results/)
+#        bash bench/run.sh --soak [--minutes 30]                  (mixed traffic with upstream faults; RSS, descriptors, threads)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk; }

@@ -50,6 +50,10 @@ internal sealed class Child : IDisposable
     }
 
     public long RssBytes() => StatusKb("VmRSS:") * 1024;
+    public int Threads() => (int)StatusKb("Threads:");
+
+    /// <summary>Open file descriptors, sockets included.</summary>
+    public int OpenDescriptors() => Directory.GetFileSystemEntries($"/proc/{Pid}/fd").Length;
     public long PeakRssBytes() => StatusKb("VmHWM:") * 1024;
 
     private long StatusKb(string field)

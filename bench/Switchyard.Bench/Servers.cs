@@ -8,9 +8,10 @@ internal static class Servers
     /// <summary>
     /// OpenAI at /v1/chat/completions and Anthropic at /v1/messages, fixed answers; streams of <c>chunks=N</c> chunks
     /// (default 20) <c>interval=MS</c> apart (default 0), read from the prompt text so they survive any gateway's
-    /// translation (headers would not be forwarded).
+    /// translation (headers would not be forwarded). With <paramref name="faults"/>, the same under /flaky/v1/… answers
+    /// with the upstream faults of <see cref="UpstreamFaults"/> in turn.
     /// </summary>
-    public static WebApplication FakeUpstream(string url)
+    public static WebApplication FakeUpstream(string url, UpstreamFaults? faults = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -21,7 +22,11 @@ internal static class Servers
             var body = new MemoryStream();
             await ctx.Request.Body.CopyToAsync(body);
             var stream = body.GetBuffer().AsSpan(0, (int)body.Length).IndexOf("\"stream\":true"u8) >= 0;
-            var anthropic = ctx.Request.Path.StartsWithSegments("/v1/messages");
+            var anthropic = ctx.Request.Path.Value!.EndsWith("/v1/messages", StringComparison.Ordinal);
+            if (faults is not null && ctx.Request.Path.StartsWithSegments("/flaky") && await faults.AnswerAsync(ctx, anthropic, stream))
+            {
+                return;
+            }
             if (!stream)
             {
                 var bytes = anthropic ? Wire.AnthropicResponse : Wire.OpenAIResponse;
