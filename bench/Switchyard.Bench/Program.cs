@@ -233,7 +233,7 @@ if (streamsOnly || requestsOnly)
 {
     foreach (var s in scenarios)
     {
-        var rps = new Dictionary<string, List<double>> { ["floor"] = [], ["switchyard"] = [], ["tenancy"] = [] };
+        var rps = new Dictionary<string, List<double>> { ["floor"] = [], ["switchyard"] = [], ["tenancy"] = [], ["cluster"] = [] };
         for (var round = 0; round < rounds; round++)
         {
             foreach (var (name, _) in round % 2 == 0 ? targets : Enumerable.Reverse(targets).ToList())
@@ -245,7 +245,8 @@ if (streamsOnly || requestsOnly)
             }
         }
         var tenancyNote = rps["tenancy"].Count > 0 ? $", tenancy {rps["tenancy"].Average():0}/s ({rps["tenancy"].Average() / rps["switchyard"].Average():0.000} of open)" : "";
-        Console.WriteLine($"{s.Name}: floor {rps["floor"].Average():0}/s, switchyard {rps["switchyard"].Average():0}/s, ratio {rps["switchyard"].Average() / rps["floor"].Average():0.000}{tenancyNote}");
+        var clusterNote = rps["cluster"].Count > 0 ? $", cluster {rps["cluster"].Average():0}/s ({rps["cluster"].Average() / rps["tenancy"].Average():0.000} of single)" : "";
+        Console.WriteLine($"{s.Name}: floor {rps["floor"].Average():0}/s, switchyard {rps["switchyard"].Average():0}/s, ratio {rps["switchyard"].Average() / rps["floor"].Average():0.000}{tenancyNote}{clusterNote}");
     }
     Console.WriteLine($"stored request log of the tenancy gateway: {await StoredLogAsync(tenancyPort)}");
     return 0;

@@ -21,12 +21,22 @@ internal sealed class RedisLimits : ILimitGate, IAsyncDisposable
     // KEYS, 4 per scope: minute hash, day hash, month hash, in-flight sorted set (lease → expiry ms).
     // ARGV: now ms, lease, lease expiry ms, reserved tokens, reserved cost (nanodollars), expire-at ms of the minute, day
     // and month windows; then 7 limits per scope (-1: none): concurrent, rpm, requests/day, tpm, tokens/day, budget/day, budget/month.
-    // Each hash counts requests in 'r': the first count of a window is when its expiry is set (once, not per request).
-    // Only what a scope limits is read; the in-flight set is kept only for a concurrency limit.
+    // Last: the most requests to admit at once (a block, see LimitBlock). Each hash counts requests in 'r': the first count
+    // of a window is when its expiry is set (once, not per request). Only what a scope limits is read; the in-flight set
+    // is kept only for a concurrency limit. The reply: the refusing scope and its usage, or -1 and the requests admitted
+    // — as many as fit 64 times over in what every limit has left, at most the block size, else 1 (near a limit, one
+    // at a time: exact); a block's slot members are the lease's name with ':1' … ':k'.
     private const string AdmitScript = """
         local now, lease, leaseUntil = tonumber(ARGV[1]), ARGV[2], tonumber(ARGV[3])
         local rt, rc = tonumber(ARGV[4]), tonumber(ARGV[5])
         local n = #KEYS / 4
+        local k = tonumber(ARGV[#ARGV])
+        local function fit(limit, used, need)
+          if limit >= 0 and need > 0 then
+            local f = math.floor((limit - used) / (64 * need))
+            if f < k then k = f end
+          end
+        end
         for i = 0, n - 1 do
           local m, d, mo, f = KEYS[4*i+1], KEYS[4*i+2], KEYS[4*i+3], KEYS[4*i+4]
           local b = 8 + 7 * i
@@ -50,23 +60,52 @@ internal sealed class RedisLimits : ILimitGate, IAsyncDisposable
             or (tpd >= 0 and dt + rt > tpd) or (bd >= 0 and dc + rc > bd) or (bm >= 0 and mc + rc > bm) then
             return {i, inflight, mr, dr, mt, dt, dc, mc}
           end
+          fit(c, inflight, 1) fit(rpm, mr, 1) fit(rpd, dr, 1) fit(tpm, mt, rt) fit(tpd, dt, rt) fit(bd, dc, rc) fit(bm, mc, rc)
         end
+        if k < 2 then k = 1 end
+        local kt, kc = string.format('%d', k * rt), string.format('%d', k * rc)
         for i = 0, n - 1 do
           local m, d, mo, f = KEYS[4*i+1], KEYS[4*i+2], KEYS[4*i+3], KEYS[4*i+4]
-          if redis.call('HINCRBY', m, 'r', 1) == 1 then redis.call('PEXPIREAT', m, ARGV[6]) end
-          if rt ~= 0 then redis.call('HINCRBY', m, 't', ARGV[4]) end
-          if redis.call('HINCRBY', d, 'r', 1) == 1 then redis.call('PEXPIREAT', d, ARGV[7]) end
-          if rt ~= 0 then redis.call('HINCRBY', d, 't', ARGV[4]) end
-          if rc ~= 0 then redis.call('HINCRBY', d, 'c', ARGV[5]) end
-          if redis.call('HINCRBY', mo, 'r', 1) == 1 then redis.call('PEXPIREAT', mo, ARGV[8]) end
-          if rc ~= 0 then redis.call('HINCRBY', mo, 'c', ARGV[5]) end
+          if redis.call('HINCRBY', m, 'r', k) == k then redis.call('PEXPIREAT', m, ARGV[6]) end
+          if rt ~= 0 then redis.call('HINCRBY', m, 't', kt) end
+          if redis.call('HINCRBY', d, 'r', k) == k then redis.call('PEXPIREAT', d, ARGV[7]) end
+          if rt ~= 0 then redis.call('HINCRBY', d, 't', kt) end
+          if rc ~= 0 then redis.call('HINCRBY', d, 'c', kc) end
+          if redis.call('HINCRBY', mo, 'r', k) == k then redis.call('PEXPIREAT', mo, ARGV[8]) end
+          if rc ~= 0 then redis.call('HINCRBY', mo, 'c', kc) end
           if tonumber(ARGV[8 + 7 * i + 1]) >= 0 then
-            redis.call('ZADD', f, leaseUntil, lease)
+            if k == 1 then
+              redis.call('ZADD', f, leaseUntil, lease)
+            else
+              for j = 1, k do redis.call('ZADD', f, leaseUntil, lease .. ':' .. j) end
+            end
             if redis.call('PTTL', f) < leaseUntil - now then redis.call('PEXPIREAT', f, leaseUntil) end
           end
         end
-        return {-1}
+        return {-1, k}
         """;
+
+    // A block given back (see LimitBlock): KEYS, 4 per scope, the admission's minute, day and month hashes and in-flight set;
+    // ARGV: the requests, tokens and cost (nanodollars) to add — the unused part taken back, the used part's difference
+    // from its reservation — then the slot members to free. A window that expired took its share with it.
+    private const string ReturnScript = """
+        local r, t, c = ARGV[1], ARGV[2], ARGV[3]
+        local function add(key, field, v) if v ~= '0' then redis.call('HINCRBY', key, field, v) end end
+        for i = 0, #KEYS / 4 - 1 do
+          local m, d, mo, f = KEYS[4*i+1], KEYS[4*i+2], KEYS[4*i+3], KEYS[4*i+4]
+          if redis.call('EXISTS', m) == 1 then add(m, 'r', r) add(m, 't', t) end
+          if redis.call('EXISTS', d) == 1 then add(d, 'r', r) add(d, 't', t) add(d, 'c', c) end
+          if redis.call('EXISTS', mo) == 1 then add(mo, 'r', r) add(mo, 'c', c) end
+          for j = 4, #ARGV do redis.call('ZREM', f, ARGV[j]) end
+        end
+        return 1
+        """;
+
+    /// <summary>The most requests one admission takes for this instance (a block); 1 would turn blocks off.</summary>
+    private const int MaxBlock = 256;
+
+    /// <summary>A block unused this long is given back, so what it holds serves the other instances.</summary>
+    private static readonly TimeSpan BlockIdle = TimeSpan.FromSeconds(1);
 
     // Settlements, many in one call (gathered for a moment off the requests' path; the concurrency slot is given back at
     // once, apart: see Settle). Per settlement, 11 ARGV: its number of scopes, the used minus the reserved tokens and cost
@@ -115,11 +154,15 @@ internal sealed class RedisLimits : ILimitGate, IAsyncDisposable
     private readonly LimitCounters _local;
     private readonly LimitCalendar _calendar;
     private readonly TimeProvider _time;
-    private readonly ConcurrentDictionary<string, ClusterLease> _live = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RedisKey[]> _live = new(StringComparer.Ordinal); // running requests' slot members → their in-flight sets
+    private readonly ConcurrentDictionary<string, LimitBlock> _blocks = new(StringComparer.Ordinal); // by the scopes they admit for
+    private readonly ConcurrentDictionary<string, Demand> _demand = new(StringComparer.Ordinal); // requests a second, by scopes
+    private readonly ConcurrentDictionary<string, Task<LimitBlock?>> _refills = new(StringComparer.Ordinal); // blocks being taken, by scopes
     private readonly string _leasePrefix = $"{Environment.ProcessId:x}-{Random.Shared.Next():x}-";
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _renewal;
     private readonly Task _settling;
+    private readonly Task _sweeping;
     private readonly System.Threading.Channels.Channel<(RedisKey[] Keys, RedisValue[] Args)> _settlements =
         System.Threading.Channels.Channel.CreateUnbounded<(RedisKey[], RedisValue[])>(); // not SingleReader: that one cannot Count
     private long _leaseCounter;
@@ -130,6 +173,7 @@ internal sealed class RedisLimits : ILimitGate, IAsyncDisposable
         _calendar = new LimitCalendar(time);
         _renewal = RenewAsync(_stopping.Token);
         _settling = SettleLoopAsync();
+        _sweeping = SweepBlocksAsync(_stopping.Token);
     }
 
     /// <summary>
@@ -140,8 +184,9 @@ internal sealed class RedisLimits : ILimitGate, IAsyncDisposable
     {
         if (_redis.Available)
         {
-            await _redis.TryAsync(db => db.ScriptEvaluateAsync(AdmitScript, [], [0, "", 0, 0, 0, 0, 0, 0])).ConfigureAwait(false);
+            await _redis.TryAsync(db => db.ScriptEvaluateAsync(AdmitScript, [], [0, "", 0, 0, 0, 0, 0, 0, 1])).ConfigureAwait(false);
             await _redis.TryAsync(db => db.ScriptEvaluateAsync(SettleScript, [], [])).ConfigureAwait(false);
+            await _redis.TryAsync(db => db.ScriptEvaluateAsync(ReturnScript, [], [0, 0, 0])).ConfigureAwait(false);
         }
     }
 
@@ -156,20 +201,91 @@ internal sealed class RedisLimits : ILimitGate, IAsyncDisposable
             return (LimitLease.Unlimited, null);
         }
         var w = _calendar.Now(zone);
-        var lease = _leasePrefix + Interlocked.Increment(ref _leaseCounter).ToString(CultureInfo.InvariantCulture);
-        var now = w.Now.ToUnixTimeMilliseconds();
-        var keys = new RedisKey[limited.Length * 4];
-        var args = new RedisValue[8 + (limited.Length * 7)];
-        args[0] = now;
-        args[1] = lease;
-        args[2] = now + (long)_redis.Options.LeaseTtl.TotalMilliseconds;
-        args[3] = reserve.Tokens;
-        args[4] = reserve.CostNanos;
-        ExpiresAt(w, args, 5);
         var scopeKeys = new string[limited.Length];
         for (var i = 0; i < limited.Length; i++)
         {
             scopeKeys[i] = ScopeKey(limited[i]);
+        }
+        // Tokens and cost are reserved only when a scope limits them (the settlement counts the use either way).
+        var need = new Reservation(
+            Array.Exists(limited, s => s.Limits.Tpm is not null || s.Limits.TokensPerDay is not null) ? reserve.Tokens : 0,
+            Array.Exists(limited, s => s.Limits.BudgetUsdPerDay is not null || s.Limits.BudgetUsdPerMonth is not null) ? reserve.CostNanos : 0);
+        var signature = scopeKeys.Length == 1 ? scopeKeys[0] : string.Join('|', scopeKeys);
+        var minute = w.Minute.ToUnixTimeSeconds();
+        var demand = CountDemand(signature);
+        if (_blocks.TryGetValue(signature, out var held))
+        {
+            if (TakeFrom(held, minute, need, zone) is { } taken)
+            {
+                return (taken, null);
+            }
+            if (_blocks.TryRemove(KeyValuePair.Create(signature, held)))
+            {
+                GiveBack(held);
+            }
+        }
+        // One refill at a time: requests that find the scopes' block used up while another request of theirs is
+        // taking the next one wait for it instead of each taking a block (all but one would be given back at once).
+        if (_refills.TryGetValue(signature, out var refill) && await refill.ConfigureAwait(false) is { } refilled
+            && TakeFrom(refilled, minute, need, zone) is { } fromRefill)
+        {
+            return (fromRefill, null);
+        }
+        var blockSize = BlockFor(demand);
+        TaskCompletionSource<LimitBlock?>? refilling = null;
+        if (blockSize > 1 && Volatile.Read(ref demand.LastGranted) != 1)
+        {
+            refilling = new TaskCompletionSource<LimitBlock?>(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (!_refills.TryAdd(signature, refilling.Task))
+            {
+                refilling = null;
+            }
+        }
+        LimitBlock? granted = null;
+        try
+        {
+            var (admitted, refusal, block) = await AdmitInRedisAsync(limited, scopeKeys, signature, need, reserve, w, zone, blockSize).ConfigureAwait(false);
+            granted = block;
+            return (admitted, refusal);
+        }
+        finally
+        {
+            if (refilling is not null)
+            {
+                _refills.TryRemove(KeyValuePair.Create(signature, refilling.Task));
+                refilling.SetResult(granted);
+            }
+        }
+    }
+
+    private BlockLease? TakeFrom(LimitBlock block, long minute, Reservation need, TimeZoneInfo zone)
+    {
+        if (block.TryTake(minute, need, _time.GetTimestamp()) is not { } member)
+        {
+            return null;
+        }
+        _live[member] = block.SlotSets;
+        return new BlockLease(this, block, member, need, zone);
+    }
+
+    /// <summary>The admission script: a lease, a refusal, or (<paramref name="blockSize"/> > 1 permitting) a block whose first request this is.</summary>
+    private async ValueTask<(LimitLease? Lease, GatewayError? Refusal, LimitBlock? Block)> AdmitInRedisAsync(LimitScope[] limited, string[] scopeKeys, string signature,
+        Reservation need, Reservation reserve, LimitWindows w, TimeZoneInfo zone, int blockSize)
+    {
+        var minute = w.Minute.ToUnixTimeSeconds();
+        var lease = _leasePrefix + Interlocked.Increment(ref _leaseCounter).ToString(CultureInfo.InvariantCulture);
+        var now = w.Now.ToUnixTimeMilliseconds();
+        var keys = new RedisKey[limited.Length * 4];
+        var args = new RedisValue[9 + (limited.Length * 7)];
+        args[0] = now;
+        args[1] = lease;
+        args[2] = now + (long)_redis.Options.LeaseTtl.TotalMilliseconds;
+        args[3] = need.Tokens;
+        args[4] = need.CostNanos;
+        ExpiresAt(w, args, 5);
+        args[^1] = blockSize;
+        for (var i = 0; i < limited.Length; i++)
+        {
             WindowKeys(scopeKeys[i], w, keys, 4 * i);
             keys[(4 * i) + 3] = scopeKeys[i] + ":f";
             var l = limited[i].Limits;
@@ -185,7 +301,8 @@ internal sealed class RedisLimits : ILimitGate, IAsyncDisposable
         var (ok, reply) = await _redis.TryAsync(db => db.ScriptEvaluateAsync(AdmitScript, keys, args)).ConfigureAwait(false);
         if (!ok || reply is null)
         {
-            return Fallback(limited, scopeKeys, reserve, zone);
+            var (local, localRefusal) = Fallback(limited, scopeKeys, reserve, zone);
+            return (local, localRefusal, null);
         }
         var r = (long[])reply!;
         if (r[0] >= 0)
@@ -193,13 +310,132 @@ internal sealed class RedisLimits : ILimitGate, IAsyncDisposable
             var scope = limited[r[0]];
             var usage = new LimitUsage(r[1], r[2], r[3], r[4], r[5], r[6], r[7]);
             return (null, LimitCheck.Refusal(scope, usage, reserve, w)
-                ?? new GatewayError(ErrorKind.RateLimit, $"{scope.Label} reached one of its limits.") { RetryAfter = TimeSpan.FromSeconds(1), Code = "tenant_limit_exceeded" });
+                ?? new GatewayError(ErrorKind.RateLimit, $"{scope.Label} reached one of its limits.") { RetryAfter = TimeSpan.FromSeconds(1), Code = "tenant_limit_exceeded" }, null);
         }
         // The in-flight sets this lease holds a slot in: those of the scopes that limit concurrency.
         var slots = Enumerable.Range(0, limited.Length).Where(i => limited[i].Limits.Concurrent is not null).Select(i => keys[(4 * i) + 3]).ToArray();
-        var admitted = new ClusterLease(this, lease, scopeKeys, keys, slots, reserve, zone);
-        _live[lease] = admitted;
-        return (admitted, null);
+        var granted = r.Length > 1 ? r[1] : 1;
+        if (_demand.TryGetValue(signature, out var demand))
+        {
+            Volatile.Write(ref demand.LastGranted, granted);
+        }
+        if (granted == 1)
+        {
+            _live[lease] = slots;
+            return (new ClusterLease(this, lease, scopeKeys, keys, slots, need, zone), null, null);
+        }
+        // A block: this request takes the first of it, the instance admits the rest itself.
+        var block = new LimitBlock(lease, scopeKeys, keys, slots, minute, granted, need, _time.GetTimestamp());
+        var first = lease + ":1";
+        _live[first] = slots;
+        while (!_blocks.TryAdd(signature, block))
+        {
+            if (_blocks.TryGetValue(signature, out var other) && _blocks.TryUpdate(signature, block, other))
+            {
+                GiveBack(other);
+                break;
+            }
+        }
+        return (new BlockLease(this, block, first, need, zone), null, block);
+    }
+
+    /// <summary>One more request of these scopes this second (what sizes their next block).</summary>
+    private Demand CountDemand(string signature)
+    {
+        var second = _time.GetTimestamp() / _time.TimestampFrequency;
+        var demand = _demand.GetOrAdd(signature, static _ => new Demand());
+        lock (demand)
+        {
+            if (demand.Second != second)
+            {
+                demand.Previous = demand.Second == second - 1 ? demand.Current : 0;
+                (demand.Second, demand.Current) = (second, 0);
+            }
+            demand.Current++;
+        }
+        return demand;
+    }
+
+    /// <summary>
+    /// The most requests the next admission of these scopes may take: about a second of their demand here (a block
+    /// then holds no more than this instance would use before it is given back), at most <see cref="MaxBlock"/>; 1 for
+    /// scopes seen once — a first request, or one end user among many, is admitted alone.
+    /// </summary>
+    private static int BlockFor(Demand demand)
+    {
+        lock (demand)
+        {
+            return Math.Clamp(Math.Max(demand.Current - 1, demand.Previous), 1, MaxBlock);
+        }
+    }
+
+    private sealed class Demand
+    {
+        public long Second;
+        public int Current;
+        public int Previous;
+        public long LastGranted; // the last admission's requests: 1 near a limit, where requests do not wait for a refill
+    }
+
+    /// <summary>A block back to Redis: what it did not admit, the difference its settled requests made, its free slots.</summary>
+    private void GiveBack(LimitBlock block)
+    {
+        if (block.Close() is not { } back)
+        {
+            return;
+        }
+        var args = new RedisValue[3 + back.FreeMembers.Length];
+        args[0] = -back.Requests;
+        args[1] = back.Tokens;
+        args[2] = back.Cost;
+        for (var i = 0; i < back.FreeMembers.Length; i++)
+        {
+            args[3 + i] = back.FreeMembers[i];
+        }
+        var keys = block.Keys;
+        _redis.Write(db => db.ScriptEvaluateAsync(ReturnScript, keys, args));
+    }
+
+    /// <summary>Four times a second: blocks unused for <see cref="BlockIdle"/>, or of a minute gone by, are given back.</summary>
+    private async Task SweepBlocksAsync(CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250), _time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
+            {
+                SweepBlocks(all: false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private void SweepBlocks(bool all)
+    {
+        var now = _time.GetTimestamp();
+        var second = now / _time.TimestampFrequency;
+        foreach (var (signature, demand) in _demand)
+        {
+            if (Volatile.Read(ref demand.Second) < second - 5)
+            {
+                _demand.TryRemove(KeyValuePair.Create(signature, demand)); // scopes quiet for 5 s start again from one request at a time
+            }
+        }
+        if (_blocks.IsEmpty)
+        {
+            return;
+        }
+        var minute = _time.GetUtcNow().ToUnixTimeSeconds() / 60 * 60;
+        foreach (var (signature, block) in _blocks)
+        {
+            if ((all || block.Minute != minute || _time.GetElapsedTime(block.LastUsed, now) >= BlockIdle)
+                && _blocks.TryRemove(KeyValuePair.Create(signature, block)))
+            {
+                GiveBack(block);
+            }
+        }
     }
 
     /// <summary>Redis could not be asked in time: counted here (fail-open) and added to Redis later, or refused (fail_closed).</summary>
@@ -311,19 +547,30 @@ internal sealed class RedisLimits : ILimitGate, IAsyncDisposable
         {
             while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false))
             {
-                if (_live.IsEmpty || !_redis.Available)
+                if ((_live.IsEmpty && _blocks.IsEmpty) || !_redis.Available)
                 {
                     continue;
                 }
                 var until = _time.GetUtcNow().ToUnixTimeMilliseconds() + (long)_redis.Options.LeaseTtl.TotalMilliseconds;
                 var batch = _redis.Database.CreateBatch();
                 var sent = new List<Task>();
-                foreach (var (id, lease) in _live)
+                void Renew(RedisKey[] sets, RedisValue member)
                 {
-                    foreach (var set in lease.InFlightKeys)
+                    foreach (var set in sets)
                     {
-                        sent.Add(batch.SortedSetAddAsync(set, id, until, SortedSetWhen.Exists));
+                        sent.Add(batch.SortedSetAddAsync(set, member, until, SortedSetWhen.Exists));
                         sent.Add(batch.KeyExpireAsync(set, DateTimeOffset.FromUnixTimeMilliseconds(until).UtcDateTime, ExpireWhen.GreaterThanCurrentExpiry));
+                    }
+                }
+                foreach (var (id, sets) in _live)
+                {
+                    Renew(sets, id);
+                }
+                foreach (var block in _blocks.Values)
+                {
+                    foreach (var member in block.FreeMembersNow())
+                    {
+                        Renew(block.SlotSets, member);
                     }
                 }
                 batch.Execute();
@@ -351,6 +598,8 @@ internal sealed class RedisLimits : ILimitGate, IAsyncDisposable
             return; // registered under two service types: disposed once
         }
         await _stopping.CancelAsync().ConfigureAwait(false);
+        await _sweeping.ConfigureAwait(false);
+        SweepBlocks(all: true); // what this instance held but did not use goes back to the others
         _settlements.Writer.TryComplete();
         await _settling.ConfigureAwait(false); // the last settlements are handed to RedisHotState, which sends or keeps them
         await _renewal.ConfigureAwait(false);
@@ -362,10 +611,26 @@ internal sealed class RedisLimits : ILimitGate, IAsyncDisposable
     {
         public override Reservation Reserved => reserved;
 
-        /// <summary>The in-flight sets holding this lease's slots (renewed while it runs).</summary>
-        public RedisKey[] InFlightKeys => slots;
-
         protected override void OnSettle(long tokens, long costNanos) => owner.Settle(id, scopeKeys, keys, slots, reserved, tokens, costNanos, zone, requests: 0);
+    }
+
+    /// <summary>
+    /// Admitted from a block: its settlement is added up in the block (given back with it) while the block is still
+    /// this instance's and of this minute; otherwise the request settles alone, as a <see cref="ClusterLease"/> does.
+    /// </summary>
+    private sealed class BlockLease(RedisLimits owner, LimitBlock block, string member, Reservation reserved, TimeZoneInfo zone) : LimitLease
+    {
+        public override Reservation Reserved => reserved;
+
+        protected override void OnSettle(long tokens, long costNanos)
+        {
+            owner._live.TryRemove(member, out _);
+            var minute = owner._time.GetUtcNow().ToUnixTimeSeconds() / 60 * 60;
+            if (!block.TryAbsorb(minute, member, tokens - reserved.Tokens, costNanos - reserved.CostNanos))
+            {
+                owner.Settle(member, block.ScopeKeys, block.Keys, block.SlotSets, reserved, tokens, costNanos, zone, requests: 0);
+            }
+        }
     }
 
     /// <summary>Admitted by this instance's counters while Redis was unreachable: the usage is added to Redis when it settles (now, or when Redis is back).</summary>

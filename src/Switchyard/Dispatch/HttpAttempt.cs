@@ -9,7 +9,7 @@ using Switchyard.Providers;
 namespace Switchyard.Dispatch;
 
 /// <summary>One try of one key against one HTTP provider: encode (or forward bytes), send, classify, relay.</summary>
-internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time) : IUpstreamAttempt
+internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time, Observability.StreamDeadline deadline) : IUpstreamAttempt
 {
     private const int MaxErrorBody = 1024 * 1024;
     private const int MaxResponseBody = 64 * 1024 * 1024;
@@ -83,7 +83,7 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time) : IUpstr
         var raw = await response.Content.ReadAsStreamAsync(ctx.Aborted).ConfigureAwait(false);
         if (streaming)
         {
-            var body = new IdleTimeoutStream(raw, provider.IdleTimeout, ctx.Aborted);
+            var body = new IdleTimeoutStream(raw, provider.IdleTimeout, ctx.Aborted, deadline.Passed);
             await using (body.ConfigureAwait(false))
             {
                 return passthrough

@@ -14,9 +14,12 @@ internal sealed class IdleTimeoutStream : Stream
     private readonly CancellationToken _outer;
     private readonly CancellationTokenSource _cts;
     private readonly ITimer _watchdog;
+    private readonly CancellationTokenRegistration _deadline;
     private long _readStartedAt; // Stopwatch timestamp of the read in progress; 0 when none
+    private volatile bool _stopping;
 
-    public IdleTimeoutStream(Stream inner, TimeSpan idle, CancellationToken outer)
+    /// <param name="deadline">Cancelled when the gateway ends its running streams (shutdown): the read in progress then fails with <see cref="Observability.GatewayStoppingException"/>.</param>
+    public IdleTimeoutStream(Stream inner, TimeSpan idle, CancellationToken outer, CancellationToken deadline = default)
     {
         _inner = inner;
         _idle = idle;
@@ -24,9 +27,23 @@ internal sealed class IdleTimeoutStream : Stream
         _cts = CancellationTokenSource.CreateLinkedTokenSource(outer);
         var period = TimeSpan.FromTicks(Math.Max(idle.Ticks / 4, TimeSpan.FromMilliseconds(5).Ticks));
         _watchdog = TimeProvider.System.CreateTimer(static s => ((IdleTimeoutStream)s!).Check(), this, period, period);
+        _deadline = deadline.UnsafeRegister(static s => ((IdleTimeoutStream)s!).Stop(), this);
     }
 
     public bool TimedOut { get; private set; }
+
+    private void Stop()
+    {
+        _stopping = true;
+        try
+        {
+            _cts.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // the stream ended at the same moment
+        }
+    }
 
     private void Check()
     {
@@ -46,6 +63,10 @@ internal sealed class IdleTimeoutStream : Stream
             // The usual caller passes the request's own token, which the linked source already watches.
             using var reg = cancellationToken.CanBeCanceled && cancellationToken != _outer ? cancellationToken.UnsafeRegister(static s => ((CancellationTokenSource)s!).Cancel(), _cts) : default;
             return await _inner.ReadAsync(buffer, _cts.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_stopping && !_outer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw new Observability.GatewayStoppingException();
         }
         catch (OperationCanceledException) when (TimedOut && !_outer.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -75,6 +96,7 @@ internal sealed class IdleTimeoutStream : Stream
     {
         if (disposing)
         {
+            _deadline.Dispose();
             _watchdog.Dispose();
             _cts.Dispose();
             _inner.Dispose();

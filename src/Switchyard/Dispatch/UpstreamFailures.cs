@@ -33,6 +33,7 @@ internal static class UpstreamFailures
         HttpRequestException h when phase == ExchangePhase.Headers =>
             new GatewayError(ErrorKind.Unavailable, $"Provider '{provider.Name}' could not be reached: {(h.InnerException as TimeoutException)?.Message ?? h.Message}"),
         AnswerTooLargeException => new GatewayError(ErrorKind.BadGateway, $"Provider '{provider.Name}': {ex.Message}"),
+        Observability.GatewayStoppingException => new GatewayError(ErrorKind.Unavailable, ex.Message),
         JsonException or ProtocolException => new GatewayError(ErrorKind.BadGateway, $"Provider '{provider.Name}' sent a malformed response."),
         _ => new GatewayError(ErrorKind.Unavailable, $"Provider '{provider.Name}' connection failed: {ex.Message}"),
     };

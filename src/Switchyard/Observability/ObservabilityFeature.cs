@@ -11,6 +11,7 @@ internal static class ObservabilityFeature
         services.AddSingleton<RequestLog>();
         services.AddMetrics();
         services.AddTelemetry(config);
+        services.AddSingleton(sp => new StreamDeadline(sp.GetRequiredService<IHostApplicationLifetime>(), config.Server.ShutdownTimeout)); // read at start, as the host's own
         if (config.Server.DrainDelay > TimeSpan.Zero)
         {
             services.AddHostedService(sp => new DrainDelay(config.Server.DrainDelay, sp.GetRequiredService<ILogger<DrainDelay>>()));

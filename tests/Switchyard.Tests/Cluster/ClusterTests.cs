@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using StackExchange.Redis;
 using Switchyard.Tests.Infrastructure;
 using Xunit;
 
@@ -63,6 +64,70 @@ public sealed partial class ClusterTests
             Assert.NotNull(await GatewayCluster.WithinAsync(TimeSpan.FromSeconds(2), async () =>
                 (await cluster.RaceAsync(4, TenantKey)).All(s => s == 200)));
         }
+    }
+
+    [Fact]
+    public async Task Far_from_its_limits_an_instance_admits_from_a_block_without_asking_Redis_and_the_counts_are_exact_once_it_is_given_back()
+    {
+        await using var cluster = await GatewayCluster.StartAsync(Tenant("{requests_per_day: 1000000, concurrent: 100000, tokens_per_day: 1000000000}"), instances: 2);
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(cluster.Redis.Configuration + ",allowAdmin=true");
+        var server = redis.GetServer(redis.GetEndPoints()[0]);
+        var scriptsBefore = await ScriptCallsAsync(server);
+
+        // 800 requests, 8 at a time, over both instances.
+        var statuses = new List<int>();
+        for (var wave = 0; wave < 100; wave++)
+        {
+            statuses.AddRange(await cluster.RaceAsync(8, TenantKey));
+        }
+        Assert.Equal(800, statuses.Count(s => s == 200));
+        var scripts = await ScriptCallsAsync(server) - scriptsBefore;
+        // One request at a time is an admission each and their settlements (more than 1 script a request); blocks, sized
+        // to the demand (they double from 1 as it shows), need one for every many requests.
+        Assert.True(scripts < 80, $"{scripts} script calls for 800 requests");
+
+        // Idle for a second, the blocks go back: the day counts exactly the 800 requests and the tokens they used (as the
+        // request log has them), and no slot is held.
+        var db = redis.GetDatabase();
+        var day = server.Keys(pattern: "*lim:t:*:d:*").Single();
+        var inFlight = server.Keys(pattern: "*lim:t:*:f").Single();
+        await using var pg = new Npgsql.NpgsqlConnection(cluster.Database.Options.Connection);
+        long logged = 0;
+        var settled = await GatewayCluster.WithinAsync(TimeSpan.FromSeconds(10), async () =>
+        {
+            logged = await Dapper.SqlMapper.ExecuteScalarAsync<long>(pg, "SELECT COALESCE(SUM(input_tokens + output_tokens), 0) FROM request_log WHERE tenant = 'team-a'");
+            return (long)await db.HashGetAsync(day, "r") == 800 && await db.SortedSetLengthAsync(inFlight) == 0
+                && (long)await db.HashGetAsync(day, "t") == logged && logged > 0;
+        });
+        Assert.True(settled is not null, $"day: r {await db.HashGetAsync(day, "r")}, t {await db.HashGetAsync(day, "t")} (logged {logged}); in flight {await db.SortedSetLengthAsync(inFlight)}");
+    }
+
+    [Fact]
+    public async Task Blocks_never_admit_past_a_limit_and_what_they_held_is_served_once_given_back()
+    {
+        // 1,000 a day: the first admissions take blocks (a 64th of what is left), the last ones one request each.
+        await using var cluster = await GatewayCluster.StartAsync(Tenant("{requests_per_day: 1000}"));
+        var served = 0;
+        for (var wave = 0; wave < 36; wave++)
+        {
+            served += (await cluster.RaceAsync(30, TenantKey)).Count(s => s == 200);
+            Assert.True(served <= 1000, $"{served} served against a limit of 1000");
+        }
+        // Requests an instance held in a block and did not use go back after a second of quiet; then exactly the limit is served.
+        Assert.NotNull(await GatewayCluster.WithinAsync(TimeSpan.FromSeconds(5), async () =>
+        {
+            served += (await cluster.RaceAsync(6, TenantKey)).Count(s => s == 200);
+            return served >= 1000;
+        }));
+        Assert.Equal(1000, served);
+        Assert.Equal(0, (await cluster.RaceAsync(6, TenantKey)).Count(s => s == 200));
+    }
+
+    private static async Task<long> ScriptCallsAsync(IServer server)
+    {
+        var stats = (await server.InfoAsync("commandstats")).SelectMany(g => g).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        long Calls(string command) => stats.TryGetValue($"cmdstat_{command}", out var v) ? long.Parse(v.Split(',')[0]["calls=".Length..], CultureInfo.InvariantCulture) : 0;
+        return Calls("evalsha") + Calls("eval");
     }
 
     [Fact]
