@@ -38,23 +38,29 @@ internal static class Servers
             var text = System.Text.Encoding.UTF8.GetString(body.GetBuffer(), 0, (int)body.Length);
             var chunks = Number(text, "chunks=") ?? 20;
             var interval = Number(text, "interval=") ?? 0;
-            ctx.Response.ContentType = "text/event-stream";
-            if (anthropic)
-            {
-                await ctx.Response.Body.WriteAsync(Wire.AnthropicStreamStart);
-            }
-            for (var i = 0; i < chunks; i++)
-            {
-                await ctx.Response.Body.WriteAsync(anthropic ? Wire.AnthropicChunk(i) : Wire.OpenAIChunk(i));
-                await ctx.Response.Body.FlushAsync();
-                if (interval > 0)
-                {
-                    await Task.Delay(interval, ctx.RequestAborted);
-                }
-            }
+            await StreamEventsAsync(ctx, anthropic, chunks, interval);
             await ctx.Response.Body.WriteAsync(anthropic ? Wire.AnthropicStreamEnd : Wire.OpenAIStreamEnd);
         });
         return app;
+    }
+
+    /// <summary>A stream's head and <paramref name="chunks"/> text events, each flushed, <paramref name="interval"/> ms apart; not its end.</summary>
+    public static async Task StreamEventsAsync(HttpContext ctx, bool anthropic, int chunks, int interval = 0)
+    {
+        ctx.Response.ContentType = "text/event-stream";
+        if (anthropic)
+        {
+            await ctx.Response.Body.WriteAsync(Wire.AnthropicStreamStart);
+        }
+        for (var i = 0; i < chunks; i++)
+        {
+            await ctx.Response.Body.WriteAsync(anthropic ? Wire.AnthropicChunk(i) : Wire.OpenAIChunk(i));
+            await ctx.Response.Body.FlushAsync();
+            if (interval > 0)
+            {
+                await Task.Delay(interval, ctx.RequestAborted);
+            }
+        }
     }
 
     private static int? Number(string text, string marker)

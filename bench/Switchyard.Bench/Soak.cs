@@ -21,6 +21,8 @@ internal static class Soak
     private const int Workers = 16;
     private static readonly TimeSpan Pace = TimeSpan.FromMilliseconds(15); // per worker between requests: a few hundred requests/s in all
 
+    private readonly record struct Sample(double Minute, double RssMb, int Fds, int Threads, long Requests);
+
     private sealed record Scenario(string Name, int Weight, string Path, string Body, (string Name, string Value)[] Headers, bool Stream, int[] Allowed, int CutAfter = 0, bool MayBreak = false);
 
     public static async Task<int> RunAsync(string repo, string work, TimeSpan length)
@@ -67,7 +69,7 @@ internal static class Soak
         Console.WriteLine($"soak: {length.TotalMinutes:0} minutes, {Workers} workers, gateway pid {gateway.Pid}, logs in {work}");
         var started = DateTime.UtcNow;
         var deadline = started + length;
-        var samples = new List<(double Minute, double RssMb, int Fds, int Threads, long Requests)>();
+        var samples = new List<Sample>();
         long requests = 0;
         var load = Enumerable.Range(0, Workers).Select(w => Task.Run(async () =>
         {
@@ -90,9 +92,9 @@ internal static class Soak
         while (DateTime.UtcNow < deadline)
         {
             await Task.Delay(TimeSpan.FromSeconds(10));
-            var sample = ((DateTime.UtcNow - started).TotalMinutes, gateway.RssBytes() / 1048576.0, gateway.OpenDescriptors(), gateway.Threads(), Interlocked.Read(ref requests));
+            var sample = new Sample((DateTime.UtcNow - started).TotalMinutes, gateway.RssBytes() / 1048576.0, gateway.OpenDescriptors(), gateway.Threads(), Interlocked.Read(ref requests));
             samples.Add(sample);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {sample.Item1,5:0.0} min  RSS {sample.Item2,6:0.0} MB  fds {sample.Item3,4}  threads {sample.Item4,3}  requests {sample.Item5}"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {sample.Minute,5:0.0} min  RSS {sample.RssMb,6:0.0} MB  fds {sample.Fds,4}  threads {sample.Threads,3}  requests {sample.Requests}"));
         }
         await Task.WhenAll(load);
         await Task.Delay(TimeSpan.FromSeconds(15)); // idle: streams, pooled connections and timers wind down
@@ -175,7 +177,7 @@ internal static class Soak
         return checks.All(c => c.Ok) ? 0 : 1;
     }
 
-    private static List<(double Minute, double RssMb, int Fds, int Threads, long Requests)> Window(List<(double Minute, double RssMb, int Fds, int Threads, long Requests)> samples, double from, double to)
+    private static List<Sample> Window(List<Sample> samples, double from, double to)
     {
         var n = samples.Count;
         var window = samples.Skip((int)(n * from)).Take(Math.Max(1, (int)(n * to) - (int)(n * from))).ToList();

@@ -48,7 +48,7 @@ internal sealed class UpstreamFaults
                     ctx.Abort();
                     break;
                 case 5 when stream:
-                    await StreamStartAsync(ctx, anthropic, 3);
+                    await Servers.StreamEventsAsync(ctx, anthropic, 3);
                     ctx.Abort();
                     break;
                 case 5:
@@ -63,14 +63,14 @@ internal sealed class UpstreamFaults
                     await Task.Delay(3000, ctx.RequestAborted);
                     return false;
                 case 7 when stream:
-                    await StreamStartAsync(ctx, anthropic, 3);
+                    await Servers.StreamEventsAsync(ctx, anthropic, 3);
                     break;
                 case 7:
                     ctx.Response.ContentType = "application/json";
                     await ctx.Response.Body.WriteAsync("{\"id\":\"chatcmpl-broken\",\"choices\":[{\"mess"u8.ToArray());
                     break;
                 default: // a stream that falls silent for longer than the gateway's idle timeout, then ends
-                    await StreamStartAsync(ctx, anthropic, 2);
+                    await Servers.StreamEventsAsync(ctx, anthropic, 2);
                     await Task.Delay(3000, ctx.RequestAborted);
                     break;
             }
@@ -90,19 +90,5 @@ internal sealed class UpstreamFaults
             ? $$$"""{"type":"error","error":{"type":"{{{type}}}","message":"{{{message}}}"}}"""
             : $$$"""{"error":{"message":"{{{message}}}","type":"{{{type}}}","param":null,"code":null}}""";
         await ctx.Response.Body.WriteAsync(Encoding.UTF8.GetBytes(body));
-    }
-
-    private static async Task StreamStartAsync(HttpContext ctx, bool anthropic, int chunks)
-    {
-        ctx.Response.ContentType = "text/event-stream";
-        if (anthropic)
-        {
-            await ctx.Response.Body.WriteAsync(Wire.AnthropicStreamStart);
-        }
-        for (var i = 0; i < chunks; i++)
-        {
-            await ctx.Response.Body.WriteAsync(anthropic ? Wire.AnthropicChunk(i) : Wire.OpenAIChunk(i));
-        }
-        await ctx.Response.Body.FlushAsync();
     }
 }

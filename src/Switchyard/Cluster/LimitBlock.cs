@@ -19,7 +19,6 @@ internal sealed class LimitBlock
     private long _requests, _tokens, _cost; // what is left to admit
     private long _settledTokens, _settledCost; // settled requests' use minus their reservations
     private long _lastUsed;
-    private int _named;
     private bool _closed;
 
     /// <param name="granted">Requests the admission took; the first is the admitting request's, the rest the block's.</param>
@@ -29,7 +28,6 @@ internal sealed class LimitBlock
         _requests = granted - 1;
         _tokens = each.Tokens * _requests;
         _cost = each.CostNanos * _requests;
-        _named = (int)granted;
         if (slotSets.Length > 0)
         {
             _free = new Stack<string>((int)_requests);
@@ -53,7 +51,7 @@ internal sealed class LimitBlock
 
     public long LastUsed => Volatile.Read(ref _lastUsed);
 
-    /// <summary>Admits one request if what is left covers it: the slot member it holds (or a name for it); null if not.</summary>
+    /// <summary>Admits one request if what is left covers it: the slot member it holds (without slots, the block's lease); null if not.</summary>
     public string? TryTake(long minute, Reservation need, long timestamp)
     {
         lock (_gate)
@@ -66,7 +64,7 @@ internal sealed class LimitBlock
             _tokens -= need.Tokens;
             _cost -= need.CostNanos;
             Volatile.Write(ref _lastUsed, timestamp);
-            return _free is not null ? _free.Pop() : $"{_lease}:{++_named}";
+            return _free?.Pop() ?? _lease;
         }
     }
 

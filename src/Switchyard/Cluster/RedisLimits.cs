@@ -154,7 +154,7 @@ internal sealed class RedisLimits : ILimitGate, IAsyncDisposable
     private readonly LimitCounters _local;
     private readonly LimitCalendar _calendar;
     private readonly TimeProvider _time;
-    private readonly ConcurrentDictionary<string, RedisKey[]> _live = new(StringComparer.Ordinal); // running requests' slot members → their in-flight sets
+    private readonly ConcurrentDictionary<string, RedisKey[]> _live = new(StringComparer.Ordinal); // running requests' slot members → their in-flight sets (renewed)
     private readonly ConcurrentDictionary<string, LimitBlock> _blocks = new(StringComparer.Ordinal); // by the scopes they admit for
     private readonly ConcurrentDictionary<string, Demand> _demand = new(StringComparer.Ordinal); // requests a second, by scopes
     private readonly ConcurrentDictionary<string, Task<LimitBlock?>> _refills = new(StringComparer.Ordinal); // blocks being taken, by scopes
@@ -189,9 +189,6 @@ internal sealed class RedisLimits : ILimitGate, IAsyncDisposable
             await _redis.TryAsync(db => db.ScriptEvaluateAsync(ReturnScript, [], [0, 0, 0])).ConfigureAwait(false);
         }
     }
-
-    /// <summary>Concurrency slots this instance holds now (they are renewed while their requests run).</summary>
-    public int LiveLeases => _live.Count;
 
     public async ValueTask<(LimitLease? Lease, GatewayError? Refusal)> AdmitAsync(LimitScope[] scopes, Reservation reserve, TimeZoneInfo zone, CancellationToken ct)
     {
@@ -244,7 +241,7 @@ internal sealed class RedisLimits : ILimitGate, IAsyncDisposable
         LimitBlock? granted = null;
         try
         {
-            var (admitted, refusal, block) = await AdmitInRedisAsync(limited, scopeKeys, signature, need, reserve, w, zone, blockSize).ConfigureAwait(false);
+            var (admitted, refusal, block) = await AdmitInRedisAsync(limited, scopeKeys, signature, demand, need, reserve, w, minute, zone, blockSize).ConfigureAwait(false);
             granted = block;
             return (admitted, refusal);
         }
@@ -264,15 +261,14 @@ internal sealed class RedisLimits : ILimitGate, IAsyncDisposable
         {
             return null;
         }
-        _live[member] = block.SlotSets;
+        Hold(member, block.SlotSets);
         return new BlockLease(this, block, member, need, zone);
     }
 
     /// <summary>The admission script: a lease, a refusal, or (<paramref name="blockSize"/> > 1 permitting) a block whose first request this is.</summary>
     private async ValueTask<(LimitLease? Lease, GatewayError? Refusal, LimitBlock? Block)> AdmitInRedisAsync(LimitScope[] limited, string[] scopeKeys, string signature,
-        Reservation need, Reservation reserve, LimitWindows w, TimeZoneInfo zone, int blockSize)
+        Demand demand, Reservation need, Reservation reserve, LimitWindows w, long minute, TimeZoneInfo zone, int blockSize)
     {
-        var minute = w.Minute.ToUnixTimeSeconds();
         var lease = _leasePrefix + Interlocked.Increment(ref _leaseCounter).ToString(CultureInfo.InvariantCulture);
         var now = w.Now.ToUnixTimeMilliseconds();
         var keys = new RedisKey[limited.Length * 4];
@@ -315,19 +311,16 @@ internal sealed class RedisLimits : ILimitGate, IAsyncDisposable
         // The in-flight sets this lease holds a slot in: those of the scopes that limit concurrency.
         var slots = Enumerable.Range(0, limited.Length).Where(i => limited[i].Limits.Concurrent is not null).Select(i => keys[(4 * i) + 3]).ToArray();
         var granted = r.Length > 1 ? r[1] : 1;
-        if (_demand.TryGetValue(signature, out var demand))
-        {
-            Volatile.Write(ref demand.LastGranted, granted);
-        }
+        Volatile.Write(ref demand.LastGranted, granted);
         if (granted == 1)
         {
-            _live[lease] = slots;
+            Hold(lease, slots);
             return (new ClusterLease(this, lease, scopeKeys, keys, slots, need, zone), null, null);
         }
         // A block: this request takes the first of it, the instance admits the rest itself.
         var block = new LimitBlock(lease, scopeKeys, keys, slots, minute, granted, need, _time.GetTimestamp());
         var first = lease + ":1";
-        _live[first] = slots;
+        Hold(first, slots);
         while (!_blocks.TryAdd(signature, block))
         {
             if (_blocks.TryGetValue(signature, out var other) && _blocks.TryUpdate(signature, block, other))
@@ -338,6 +331,18 @@ internal sealed class RedisLimits : ILimitGate, IAsyncDisposable
         }
         return (new BlockLease(this, block, first, need, zone), null, block);
     }
+
+    /// <summary>A running request's slot member, renewed until it ends (nothing to renew without a concurrency limit).</summary>
+    private void Hold(string member, RedisKey[] slotSets)
+    {
+        if (slotSets.Length > 0)
+        {
+            _live[member] = slotSets;
+        }
+    }
+
+    /// <summary>The minute now (Unix seconds of its start): a block serves the minute it was taken in.</summary>
+    private long CurrentMinute() => _time.GetUtcNow().ToUnixTimeSeconds() / 60 * 60;
 
     /// <summary>One more request of these scopes this second (what sizes their next block).</summary>
     private Demand CountDemand(string signature)
@@ -427,7 +432,7 @@ internal sealed class RedisLimits : ILimitGate, IAsyncDisposable
         {
             return;
         }
-        var minute = _time.GetUtcNow().ToUnixTimeSeconds() / 60 * 60;
+        var minute = CurrentMinute();
         foreach (var (signature, block) in _blocks)
         {
             if ((all || block.Minute != minute || _time.GetElapsedTime(block.LastUsed, now) >= BlockIdle)
@@ -625,8 +630,7 @@ internal sealed class RedisLimits : ILimitGate, IAsyncDisposable
         protected override void OnSettle(long tokens, long costNanos)
         {
             owner._live.TryRemove(member, out _);
-            var minute = owner._time.GetUtcNow().ToUnixTimeSeconds() / 60 * 60;
-            if (!block.TryAbsorb(minute, member, tokens - reserved.Tokens, costNanos - reserved.CostNanos))
+            if (!block.TryAbsorb(owner.CurrentMinute(), member, tokens - reserved.Tokens, costNanos - reserved.CostNanos))
             {
                 owner.Settle(member, block.ScopeKeys, block.Keys, block.SlotSets, reserved, tokens, costNanos, zone, requests: 0);
             }

@@ -35,14 +35,7 @@ internal sealed class IdleTimeoutStream : Stream
     private void Stop()
     {
         _stopping = true;
-        try
-        {
-            _cts.Cancel();
-        }
-        catch (ObjectDisposedException)
-        {
-            // the stream ended at the same moment
-        }
+        _cts.Cancel(); // never after Dispose: disposing the registration first waits for a running callback
     }
 
     private void Check()
