@@ -12,6 +12,14 @@ if (args.Length > 0 && args[0] == "floor")
     return 0;
 }
 
+// `upstream --urls URL`: the fake upstream alone (to profile a gateway against it by hand).
+if (args.Length > 0 && args[0] == "upstream")
+{
+    await using var alone = Servers.FakeUpstream(args[Array.IndexOf(args, "--urls") + 1]);
+    await alone.RunAsync();
+    return 0;
+}
+
 var quick = args.Contains("--quick");
 // --streams / --requests: only the streaming or only the non-stream throughput scenarios (for profiling); the ratios
 // are printed, not recorded.

@@ -24,7 +24,10 @@ internal static class GatewayHost
     public static WebApplication Build(GatewayConfig config, string[] args, string urls, LogLevel minimumLevel = LogLevel.Information, Action<IServiceCollection>? overrides = null, string? configPath = null)
     {
         // The application is "switchyard" wherever it is hosted (the tests host it too): its static web assets manifests are named so.
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ApplicationName = "switchyard" });
+        // Switchyard reads its YAML file and the environment, never appsettings.json; reloading that would watch the working
+        // directory recursively, and the defaults (data/, logs/) are under it: every SQLite commit and log write woke a
+        // watcher thread that stat'ed the file.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [.. args, "--hostBuilder:reloadConfigOnChange=false"], ApplicationName = "switchyard" });
         var assets = Path.Combine(AppContext.BaseDirectory, "switchyard.staticwebassets.runtime.json");
         if (File.Exists(assets))
         {

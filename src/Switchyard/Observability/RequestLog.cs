@@ -70,6 +70,8 @@ internal sealed partial class RequestLog : IAsyncDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<RequestLog> _logger;
     private long _dropped;
+    private const int GatherLines = 512;
+    private static readonly TimeSpan GatherFor = TimeSpan.FromMilliseconds(20);
 
     private readonly IRequestLogSink[] _sinks;
 
@@ -121,6 +123,12 @@ internal sealed partial class RequestLog : IAsyncDisposable
             var reader = _channel!.Reader;
             while (await reader.WaitToReadAsync().ConfigureAwait(false))
             {
+                if (reader.Count < GatherLines && !reader.Completion.IsCompleted)
+                {
+                    // Lines wait a moment so that many share one write: at thousands of requests a second this task
+                    // otherwise woke, and wrote, once per request.
+                    await Task.Delay(GatherFor).ConfigureAwait(false);
+                }
                 while (batch.WrittenCount < 256 * 1024 && reader.TryRead(out var e))
                 {
                     WriteLine(json, e);
@@ -129,7 +137,8 @@ internal sealed partial class RequestLog : IAsyncDisposable
                     batch.Write("\n"u8);
                 }
                 var now = _time.GetUtcNow();
-                if (file.Length > 0 && (file.Length + batch.WrittenCount > _options.MaxBytes || now.Date != day))
+                // Position, not Length: the file only grows by this task's appends, and Length is a syscall.
+                if (file.Position > 0 && (file.Position + batch.WrittenCount > _options.MaxBytes || now.Date != day))
                 {
                     file = Rotate(file, full, now);
                     day = now.Date;

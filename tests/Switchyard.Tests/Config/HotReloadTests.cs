@@ -28,6 +28,21 @@ public sealed class HotReloadTests : IAsyncLifetime
         Directory.Delete(_dir, recursive: true);
     }
 
+    [Fact]
+    public async Task Only_the_config_file_is_watched_not_the_working_directory()
+    {
+        // The host's appsettings sources would watch the working directory recursively, where data/ and logs/ live by
+        // default: every SQLite commit and request-log write woke a watcher thread.
+        var config = Switchyard.Config.ConfigLoader.Parse("providers: [{name: m, type: mock}]", "s.yaml") with
+        {
+            Storage = Switchyard.Storage.StorageOptions.Sqlite(Path.Combine(_dir, "data", "sy.db")),
+        };
+        await using var app = Switchyard.GatewayHost.Build(config, [], "http://127.0.0.1:0");
+        var files = ((Microsoft.Extensions.Configuration.IConfigurationRoot)app.Configuration).Providers
+            .OfType<Microsoft.Extensions.Configuration.FileConfigurationProvider>().ToList();
+        Assert.All(files, f => Assert.False(f.Source.ReloadOnChange, f.Source.Path));
+    }
+
     private string Config(string target, int version, bool extraKey = false) => $$"""
         # version {{version}}
         providers:
