@@ -520,19 +520,8 @@ internal sealed class RedisLimits : ILimitGate, IAsyncDisposable
     {
         var reader = _settlements.Reader;
         var batch = new List<(RedisKey[] Keys, RedisValue[] Args)>(SettleBatch);
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (await reader.WaitToGatherAsync(SettleBatch, SettleGather, _time, _stopping.Token).ConfigureAwait(false))
         {
-            if (reader.Count < SettleBatch && !_stopping.IsCancellationRequested)
-            {
-                try
-                {
-                    await Task.Delay(SettleGather, _time, _stopping.Token).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    // stopping: what is there is sent now
-                }
-            }
             while (batch.Count < SettleBatch && reader.TryRead(out var one))
             {
                 batch.Add(one);

@@ -64,14 +64,17 @@ internal sealed record RequestLogOptions(string? Path)
 /// </summary>
 internal sealed partial class RequestLog : IAsyncDisposable
 {
+    // Lines wait a moment so that many share one write: at thousands of requests a second the writer otherwise woke,
+    // and wrote, once per request.
+    private const int GatherLines = 512;
+    private static readonly TimeSpan GatherFor = TimeSpan.FromMilliseconds(20);
+
     private readonly Channel<RequestLogEntry>? _channel;
     private readonly Task? _writer;
     private readonly RequestLogOptions _options;
     private readonly TimeProvider _time;
     private readonly ILogger<RequestLog> _logger;
     private long _dropped;
-    private const int GatherLines = 512;
-    private static readonly TimeSpan GatherFor = TimeSpan.FromMilliseconds(20);
 
     private readonly IRequestLogSink[] _sinks;
 
@@ -121,14 +124,8 @@ internal sealed partial class RequestLog : IAsyncDisposable
             var batch = new ArrayBufferWriter<byte>(64 * 1024);
             using var json = new Utf8JsonWriter(batch, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
             var reader = _channel!.Reader;
-            while (await reader.WaitToReadAsync().ConfigureAwait(false))
+            while (await reader.WaitToGatherAsync(GatherLines, GatherFor, TimeProvider.System).ConfigureAwait(false))
             {
-                if (reader.Count < GatherLines && !reader.Completion.IsCompleted)
-                {
-                    // Lines wait a moment so that many share one write: at thousands of requests a second this task
-                    // otherwise woke, and wrote, once per request.
-                    await Task.Delay(GatherFor).ConfigureAwait(false);
-                }
                 while (batch.WrittenCount < 256 * 1024 && reader.TryRead(out var e))
                 {
                     WriteLine(json, e);

@@ -127,12 +127,8 @@ internal sealed partial class StoredRequestLog : IRequestLogSink, IHostedService
         var batch = new List<RequestLogRow>(BatchRows);
         var storeDownSince = await ReplaySpillAsync().ConfigureAwait(false) ? (DateTime?)null : DateTime.UtcNow; // rows an earlier run spilled
         var reader = _queue.Reader;
-        while (await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (await reader.WaitToGatherAsync(BatchRows, GatherFor, TimeProvider.System).ConfigureAwait(false)) // a row waits a moment so that many share one commit
         {
-            if (reader.Count < BatchRows && !reader.Completion.IsCompleted)
-            {
-                await Task.Delay(GatherFor).ConfigureAwait(false); // a row waits a moment so that many share one commit
-            }
             while (batch.Count < BatchRows && reader.TryRead(out var entry))
             {
                 batch.Add(RowOf(entry));
