@@ -51,11 +51,23 @@ public static class ConsoleFeature
             console.UseAuthentication();
             console.UseAuthorization();
             console.UseAntiforgery();
+            // The host adds these three to the whole pipeline unless its own properties say they are placed, and a
+            // branch's properties are a copy: hand back the marks the branch set, or every /v1 request runs them.
+            var host = ((IApplicationBuilder)app).Properties;
+            foreach (var (key, value) in console.Properties)
+            {
+                host.TryAdd(key, value);
+            }
         });
         app.MapStaticAssets();
         app.MapRazorComponents<Components.App>().AddInteractiveServerRenderMode();
         app.MapPost(LogoutPath, async (HttpContext http) =>
         {
+            // The middleware only marks a forged post; a handler that binds no form has to refuse it itself.
+            if (http.Features.Get<IAntiforgeryValidationFeature>() is { IsValid: false })
+            {
+                return Results.BadRequest();
+            }
             await http.SignOutAsync(Scheme).ConfigureAwait(false);
             return Results.Redirect(LoginPath);
         }).WithMetadata(new RequireAntiforgeryTokenAttribute());

@@ -235,9 +235,47 @@ internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = 
         {
             return ExamineResponses(body, wholeBody: true);
         }
-        ReadUsageFromEvent(body);
-        return ReadFinishReason(body);
+        body = Utf8Text.Repair(body);
+        try
+        {
+            // One parse gives all three: that the body is one JSON value, its usage and its finish reason.
+            var reader = new Utf8JsonReader(body);
+            using var doc = JsonDocument.ParseValue(ref reader);
+            if (reader.Read())
+            {
+                return false; // more after the value
+            }
+            var root = doc.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return true;
+            }
+            if ((root.TryGetProperty("usage"u8, out var usage) || root.TryGetProperty("usageMetadata"u8, out usage)) && usage.ValueKind == JsonValueKind.Object)
+            {
+                try
+                {
+                    Usage = DecodeUsage(usage);
+                }
+                catch (ProtocolException)
+                {
+                    // usage is best effort: a count we cannot read does not fail a forwarded answer
+                }
+            }
+            FinishReason = ReasonOf(root) ?? FinishReason;
+            return true;
+        }
+        catch (JsonException)
+        {
+            return false; // not one JSON value: the byte path must not pass it on as a success
+        }
     }
+
+    private Usage? DecodeUsage(JsonElement usage) => protocol switch
+    {
+        WireProtocol.Anthropic => Protocols.Anthropic.AnthropicResponseCodec.DecodeUsage(usage, Usage),
+        WireProtocol.Gemini => Protocols.Gemini.GeminiResponseCodec.HasCounts(usage) ? Protocols.Gemini.GeminiResponseCodec.DecodeUsage(usage) : Usage,
+        _ => Protocols.OpenAI.OpenAIResponseCodec.DecodeUsage(usage),
+    };
 
     /// <summary>Reads what one event of a marked run carries; true when it is OpenAI's usage-only chunk.</summary>
     private bool Examine(ReadOnlySpan<byte> data)
@@ -273,19 +311,23 @@ internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = 
             {
                 return true;
             }
-            var reason = protocol switch
-            {
-                WireProtocol.Anthropic => StringAt(root, "stop_reason") ?? (root.TryGetProperty("delta", out var d) ? StringAt(d, "stop_reason") : null),
-                WireProtocol.Gemini => First(root, "candidates") is { } c ? StringAt(c, "finishReason") : null,
-                _ => First(root, "choices") is { } c ? StringAt(c, "finish_reason") : null,
-            };
-            FinishReason = reason ?? FinishReason;
+            FinishReason = ReasonOf(root) ?? FinishReason;
             return true;
         }
         catch (JsonException)
         {
             return false; // the reason is best effort, as usage is (its strings are read leniently: nothing else can throw)
         }
+    }
+
+    private string? ReasonOf(JsonElement root)
+    {
+        return protocol switch
+        {
+            WireProtocol.Anthropic => StringAt(root, "stop_reason") ?? (root.TryGetProperty("delta", out var d) ? StringAt(d, "stop_reason") : null),
+            WireProtocol.Gemini => First(root, "candidates") is { } c ? StringAt(c, "finishReason") : null,
+            _ => First(root, "choices") is { } c ? StringAt(c, "finish_reason") : null,
+        };
 
         static string? StringAt(JsonElement e, string name) =>
             e.ValueKind == JsonValueKind.Object && e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
@@ -380,12 +422,7 @@ internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = 
                 {
                     hasUsage = true;
                     using var doc = JsonDocument.ParseValue(ref reader);
-                    Usage = protocol switch
-                    {
-                        WireProtocol.Anthropic => Protocols.Anthropic.AnthropicResponseCodec.DecodeUsage(doc.RootElement, Usage),
-                        WireProtocol.Gemini => Protocols.Gemini.GeminiResponseCodec.HasCounts(doc.RootElement) ? Protocols.Gemini.GeminiResponseCodec.DecodeUsage(doc.RootElement) : Usage,
-                        _ => Protocols.OpenAI.OpenAIResponseCodec.DecodeUsage(doc.RootElement),
-                    };
+                    Usage = DecodeUsage(doc.RootElement);
                 }
                 else if (!(isMessage && reader.TokenType == JsonTokenType.StartObject))
                 {

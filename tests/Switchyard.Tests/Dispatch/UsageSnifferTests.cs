@@ -112,4 +112,30 @@ public sealed class UsageSnifferTests
         Assert.Equal(380, an.Usage!.InputTokens);
         Assert.Equal(120, an.Usage.OutputTokens);
     }
+
+    [Fact]
+    public void A_whole_body_gives_its_finish_reason_and_is_one_json_value_or_refused()
+    {
+        var oa = new UsageSniffer(WireProtocol.OpenAI);
+        Assert.True(oa.ReadWholeBody("""{"choices":[{"index":0,"finish_reason":"length"}],"usage":{"prompt_tokens":3,"completion_tokens":4,"total_tokens":7}}"""u8));
+        Assert.Equal("length", oa.FinishReason);
+        Assert.Equal(7, oa.Usage!.TotalTokens);
+        var an = new UsageSniffer(WireProtocol.Anthropic);
+        Assert.True(an.ReadWholeBody("""{"type":"message","stop_reason":"tool_use","usage":{"input_tokens":5,"output_tokens":6}}"""u8));
+        Assert.Equal("tool_use", an.FinishReason);
+        Assert.Equal(6, an.Usage!.OutputTokens);
+        var gm = new UsageSniffer(WireProtocol.Gemini);
+        Assert.True(gm.ReadWholeBody("""{"candidates":[{"finishReason":"MAX_TOKENS"}],"usageMetadata":{"promptTokenCount":8,"candidatesTokenCount":9,"totalTokenCount":17}}"""u8));
+        Assert.Equal("MAX_TOKENS", gm.FinishReason);
+        Assert.Equal(9, gm.Usage!.OutputTokens);
+
+        // More after the value, or not JSON: the byte path must not pass it on as a success.
+        Assert.False(new UsageSniffer(WireProtocol.OpenAI).ReadWholeBody("""{"choices":[]} {"choices":[]}"""u8));
+        Assert.False(new UsageSniffer(WireProtocol.OpenAI).ReadWholeBody("""<html>bad gateway</html>"""u8));
+        // A count that cannot be read is lost, not the answer.
+        var odd = new UsageSniffer(WireProtocol.OpenAI);
+        Assert.True(odd.ReadWholeBody("""{"choices":[{"finish_reason":"stop"}],"usage":{"prompt_tokens":"many"}}"""u8));
+        Assert.Equal("stop", odd.FinishReason);
+        Assert.Null(odd.Usage);
+    }
 }

@@ -37,7 +37,8 @@ public sealed class Gateway : IAsyncDisposable
     public static Task<Gateway> StartFromFileAsync(string path) => StartAsync(ConfigLoader.LoadFile(path), null, path);
 
     /// <param name="masterKey">SWITCHYARD_MASTER_KEY for this gateway (tests never read the process's environment for it).</param>
-    internal static async Task<Gateway> StartAsync(GatewayConfig config, TimeProvider? time = null, string? configPath = null, string? masterKey = null)
+    /// <param name="services">Services a test adds to the host (a probe), after the gateway's own.</param>
+    internal static async Task<Gateway> StartAsync(GatewayConfig config, TimeProvider? time = null, string? configPath = null, string? masterKey = null, Action<IServiceCollection>? services = null)
     {
         // Each test gateway has its own throwaway SQLite store unless the test names one.
         string? dataDir = null;
@@ -46,18 +47,19 @@ public sealed class Gateway : IAsyncDisposable
             dataDir = Path.Combine(Path.GetTempPath(), $"sy-store-{Guid.NewGuid():N}");
             config = config with { Storage = Switchyard.Storage.StorageOptions.Sqlite(Path.Combine(dataDir, "switchyard.db")) };
         }
-        var app = GatewayHost.Build(config, [], "http://127.0.0.1:0", LogLevel.Warning, configPath: configPath, overrides: services =>
+        var app = GatewayHost.Build(config, [], "http://127.0.0.1:0", LogLevel.Warning, configPath: configPath, overrides: host =>
         {
             if (time is not null)
             {
-                services.AddSingleton(time);
+                host.AddSingleton(time);
             }
-            services.AddSingleton(new Switchyard.Storage.CredentialVault(masterKey));
+            host.AddSingleton(new Switchyard.Storage.CredentialVault(masterKey));
             // Parallel test gateways would share one log file: only tests that read it name their own.
             if (config.Server.RequestLog == Switchyard.Observability.RequestLogOptions.DefaultPath)
             {
-                services.AddSingleton(new Switchyard.Observability.RequestLogOptions(null));
+                host.AddSingleton(new Switchyard.Observability.RequestLogOptions(null));
             }
+            services?.Invoke(host);
         });
         await app.StartAsync();
         return new Gateway(app, dataDir);
