@@ -229,46 +229,8 @@ internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = 
     }
 
     /// <returns>False when the body is not one JSON value: an answer the byte path must not pass on as a success.</returns>
-    public bool ReadWholeBody(ReadOnlySpan<byte> body)
-    {
-        if (protocol == WireProtocol.Responses)
-        {
-            return ExamineResponses(body, wholeBody: true);
-        }
-        body = Utf8Text.Repair(body);
-        try
-        {
-            // One parse gives all three: that the body is one JSON value, its usage and its finish reason.
-            var reader = new Utf8JsonReader(body);
-            using var doc = JsonDocument.ParseValue(ref reader);
-            if (reader.Read())
-            {
-                return false; // more after the value
-            }
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                return true;
-            }
-            if ((root.TryGetProperty("usage"u8, out var usage) || root.TryGetProperty("usageMetadata"u8, out usage)) && usage.ValueKind == JsonValueKind.Object)
-            {
-                try
-                {
-                    Usage = DecodeUsage(usage);
-                }
-                catch (ProtocolException)
-                {
-                    // usage is best effort: a count we cannot read does not fail a forwarded answer
-                }
-            }
-            FinishReason = ReasonOf(root) ?? FinishReason;
-            return true;
-        }
-        catch (JsonException)
-        {
-            return false; // not one JSON value: the byte path must not pass it on as a success
-        }
-    }
+    public bool ReadWholeBody(ReadOnlySpan<byte> body) =>
+        protocol == WireProtocol.Responses ? ExamineResponses(body, wholeBody: true) : ReadValue(body, withUsage: true);
 
     private Usage? DecodeUsage(JsonElement usage) => protocol switch
     {
@@ -288,16 +250,20 @@ internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = 
         var usageOnly = HasUsage(data) && ReadUsageFromEvent(data);
         if (HasFinishReason(data))
         {
-            ReadFinishReason(data);
+            ReadValue(data, withUsage: false);
         }
         return usageOnly;
     }
 
-    /// <summary>OpenAI <c>choices[0].finish_reason</c>, Anthropic <c>stop_reason</c> (top level or in <c>delta</c>), Gemini <c>candidates[0].finishReason</c>.</summary>
+    /// <summary>
+    /// One parse of one JSON value (a marked event, or a whole body with <paramref name="withUsage"/>): its finish
+    /// reason — OpenAI <c>choices[0].finish_reason</c>, Anthropic <c>stop_reason</c> (top level or in <c>delta</c>),
+    /// Gemini <c>candidates[0].finishReason</c> — and its top-level usage.
+    /// </summary>
     /// <returns>Whether <paramref name="json"/> is one JSON value.</returns>
-    private bool ReadFinishReason(ReadOnlySpan<byte> json)
+    private bool ReadValue(ReadOnlySpan<byte> json, bool withUsage)
     {
-        json = Utf8Text.Repair(json); // only marked events get here (a few per stream): broken text would break a string accessor
+        json = Utf8Text.Repair(json); // only marked events and whole bodies get here: broken text would break a string accessor
         try
         {
             var reader = new Utf8JsonReader(json);
@@ -311,12 +277,23 @@ internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = 
             {
                 return true;
             }
+            if (withUsage && (root.TryGetProperty("usage"u8, out var usage) || root.TryGetProperty("usageMetadata"u8, out usage)) && usage.ValueKind == JsonValueKind.Object)
+            {
+                try
+                {
+                    Usage = DecodeUsage(usage);
+                }
+                catch (ProtocolException)
+                {
+                    // usage is best effort: a count we cannot read does not fail a forwarded answer
+                }
+            }
             FinishReason = ReasonOf(root) ?? FinishReason;
             return true;
         }
         catch (JsonException)
         {
-            return false; // the reason is best effort, as usage is (its strings are read leniently: nothing else can throw)
+            return false; // not one JSON value (its strings are read leniently: nothing else can throw)
         }
     }
 
