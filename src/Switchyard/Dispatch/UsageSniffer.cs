@@ -196,9 +196,9 @@ internal sealed class UsageSniffer(WireProtocol protocol, bool dropUsageChunk = 
     /// <summary>A Responses failure: <c>response.failed</c>, or an <c>error</c> event.</summary>
     private static bool HasFailure(ReadOnlySpan<byte> data) => data.IndexOf("response.failed\""u8) >= 0 || data.IndexOf("\"type\":\"error\""u8) >= 0;
 
+    /// <summary>A <c>usage</c> object, or Gemini's <c>usageMetadata</c>: one search for both.</summary>
     private static bool HasUsage(ReadOnlySpan<byte> data) =>
-        Followed(data, "usage\""u8, static rest => rest.StartsWith(":{"u8) || rest.StartsWith(": {"u8))
-        || data.IndexOf("usageMetadata\""u8) >= 0;
+        Followed(data, "usage"u8, static rest => rest.StartsWith("\":{"u8) || rest.StartsWith("\": {"u8) || rest.StartsWith("Metadata\""u8));
 
     /// <summary>finish_reason, stop_reason, finishReason with a string value.</summary>
     private static bool HasFinishReason(ReadOnlySpan<byte> data) =>

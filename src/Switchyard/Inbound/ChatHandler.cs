@@ -174,10 +174,10 @@ internal sealed partial class ChatHandler(InboundPrologue prologue, Dispatcher d
 
     private void Record(ClientProtocol client, string route, ProxyContext ctx, int status, double elapsedMs, Usage? usage)
     {
-        var protocol = new KeyValuePair<string, object?>("protocol", client.Wire.ToString().ToLowerInvariant());
+        var protocol = new KeyValuePair<string, object?>("protocol", WireNames.Of(client.Wire));
         var provider = new KeyValuePair<string, object?>("provider", ctx.LastProvider ?? "none");
         var model = new KeyValuePair<string, object?>("model", ctx.LastModel ?? "");
-        var statusTag = new KeyValuePair<string, object?>("status", status);
+        var statusTag = new KeyValuePair<string, object?>("status", GatewayMetrics.StatusLabel(status));
         metrics.Requests.Add(1, protocol, new KeyValuePair<string, object?>("route", route), provider, model, statusTag);
         metrics.Duration.Record(elapsedMs / 1000, protocol, provider, statusTag);
         metrics.Overhead.Record(Math.Max(0, elapsedMs - ctx.UpstreamTime.TotalMilliseconds) / 1000, protocol);

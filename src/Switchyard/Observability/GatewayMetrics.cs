@@ -13,6 +13,11 @@ internal sealed class GatewayMetrics
         HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300],
     };
 
+    private static readonly object[] Statuses = [.. Enumerable.Range(0, 600).Select(static s => (object)s)];
+
+    /// <summary>An HTTP status as a label value, boxed once per status rather than once per request.</summary>
+    public static object StatusLabel(int status) => (uint)status < (uint)Statuses.Length ? Statuses[status] : status;
+
     public GatewayMetrics(IMeterFactory meterFactory, TelemetryNames names)
     {
         var meter = meterFactory.Create(names.Meter);

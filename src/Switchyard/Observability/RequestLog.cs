@@ -183,7 +183,7 @@ internal sealed partial class RequestLog : IAsyncDisposable
         w.WriteString("request_id", e.RequestId);
         w.WriteString("tenant", e.Tenant);
         w.WriteString("tenant_key", e.TenantKey);
-        w.WriteString("protocol", e.Protocol.ToString().ToLowerInvariant());
+        w.WriteString("protocol", WireNames.Of(e.Protocol));
         w.WriteString("model", e.Model);
         w.WriteString("route", e.Route);
         w.WriteString("provider", e.Provider);

@@ -85,10 +85,8 @@ internal sealed partial class StoredRequestLog : IRequestLogSink, IHostedService
         }
     }
 
-    private static readonly string[] ProtocolNames = [.. Enum.GetValues<Protocols.Canonical.WireProtocol>().Select(p => p.ToString().ToLowerInvariant())];
-
     private static RequestLogRow RowOf(in RequestLogEntry e) => new(e.Timestamp.ToUnixTimeMilliseconds(), e.RequestId, e.Tenant, e.TenantKey,
-        ProtocolNames[(int)e.Protocol], e.Model, e.Route, e.Provider, e.UpstreamModel, e.Key, e.Status, e.Attempts, Math.Round(e.LatencyMs, 2),
+        Observability.WireNames.Of(e.Protocol), e.Model, e.Route, e.Provider, e.UpstreamModel, e.Key, e.Status, e.Attempts, Math.Round(e.LatencyMs, 2),
         e.TtfbMs is { } t ? Math.Round(t, 2) : null, e.InputTokens, e.OutputTokens, JsonSerializer.Serialize(e.Trail, StoreJson.Default.ListString), e.Error)
     {
         EndUser = e.User,

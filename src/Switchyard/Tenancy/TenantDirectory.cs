@@ -23,8 +23,8 @@ internal sealed class TenantDirectory
     /// <summary>Whether the file gives any tenant a key (then the gateway is never open).</summary>
     public bool HasStaticKeys => _byKeyHash.Count > 0;
 
-    /// <summary>The caller a static key authenticates, or null.</summary>
-    public Caller? ByKey(string presented) => _byKeyHash.GetValueOrDefault(KeyHash.Of(presented));
+    /// <summary>The caller a static key authenticates, or null (without hashing the key when the file gives none).</summary>
+    public Caller? ByKey(string presented) => _byKeyHash.Count == 0 ? null : _byKeyHash.GetValueOrDefault(KeyHash.Of(presented));
 }
 
 /// <summary>
