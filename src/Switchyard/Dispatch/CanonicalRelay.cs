@@ -21,6 +21,12 @@ internal static class CanonicalRelay
     /// </summary>
     internal const int MaxEventBytes = 16 * 1024 * 1024;
 
+    /// <summary>
+    /// What one read of an upstream stream takes: events are a few hundred bytes, and a slow stream holds its buffer
+    /// while it waits, so a thousand open streams hold a thousand of these (a burst just takes a few more reads).
+    /// </summary>
+    internal const int RelayBufferBytes = 4 * 1024;
+
     public static async Task<AttemptResult> WriteResponseAsync(ProxyContext ctx, ChatResponse response)
     {
         if (response.Created == 0)
@@ -52,7 +58,7 @@ internal static class CanonicalRelay
     public static async Task<AttemptResult> RelaySseAsync(ProxyContext ctx, Stream body, IStreamDecoder decoder, ProviderConfig provider)
     {
         var ct = ctx.Aborted;
-        var reader = PipeReader.Create(body, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true));
+        var reader = PipeReader.Create(body, new StreamPipeReaderOptions(bufferSize: RelayBufferBytes, leaveOpen: true));
         var parser = new SseParser();
         var events = new List<StreamEvent>(8);
         ClientStream? client = null;

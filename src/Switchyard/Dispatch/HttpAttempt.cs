@@ -209,7 +209,7 @@ internal sealed class HttpAttempt(UpstreamHttp http, TimeProvider time, Observab
             ctx.Http.Response.ContentType = ct.ToString();
         }
         var output = ctx.Http.Response.BodyWriter;
-        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        var buffer = ArrayPool<byte>.Shared.Rent(CanonicalRelay.RelayBufferBytes);
         try
         {
             // Forward copies into the output pipe, so the buffer is free for the next read at once; flush when that read

@@ -48,6 +48,8 @@ internal sealed class IdleTimeoutStream : Stream
         }
     }
 
+    // Pooled: a stream reads once per upstream event, and an awaited read would otherwise allocate its state each time.
+    [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         Volatile.Write(ref _readStartedAt, Stopwatch.GetTimestamp());
